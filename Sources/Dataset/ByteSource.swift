@@ -1,0 +1,151 @@
+import CZlib
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A stream of raw bytes: a plain file or a gzip-compressed one.
+///
+/// Readers pull large blocks (megabytes) so the per-call cost disappears;
+/// nothing here allocates per line.
+public protocol ByteSource: AnyObject {
+    /// Fills `buffer` from the front; returns the number of bytes written, 0 at the end.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+    func close()
+}
+
+/// Opens `path` as a byte source, decompressing when the name ends in `.gz`
+/// or the file starts with the gzip magic bytes.
+public func openByteSource(path: String) throws -> any ByteSource {
+    let file = try FileByteSource(path: path)
+    var magic = [UInt8](repeating: 0, count: 2)
+    let n = magic.withUnsafeMutableBytes { pread(file.descriptor, $0.baseAddress, 2, 0) }
+    if path.hasSuffix(".gz") || (n == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+        return try GzipByteSource(file: file, path: fileName(path))
+    }
+    return file
+}
+
+/// Unbuffered `read(2)` on a file descriptor; callers pass big buffers.
+public final class FileByteSource: ByteSource {
+    let descriptor: Int32
+    let path: String
+
+    public init(path: String) throws {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else {
+            throw DatasetError.io(file: path, message: "cannot open: \(String(cString: strerror(errno)))")
+        }
+        descriptor = fd
+        self.path = path
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            #if canImport(Glibc)
+                let n = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
+            #else
+                let n = Darwin.read(descriptor, buffer.baseAddress, buffer.count)
+            #endif
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            throw DatasetError.io(file: path, message: "read failed: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Size in bytes, or nil when the descriptor is not a regular file.
+    public var size: Int? {
+        var st = stat()
+        guard fstat(descriptor, &st) == 0 else { return nil }
+        return Int(st.st_size)
+    }
+
+    public func close() {
+        #if canImport(Glibc)
+            _ = Glibc.close(descriptor)
+        #else
+            _ = Darwin.close(descriptor)
+        #endif
+    }
+
+    deinit { close() }
+}
+
+/// gzip (and multi-member gzip) decompression through the system zlib.
+///
+/// A stream that ends before the gzip trailer is reported as truncated
+/// instead of being taken as a short file.
+public final class GzipByteSource: ByteSource {
+    private let file: FileByteSource
+    private let path: String
+    private var stream = z_stream()
+    private var input: UnsafeMutableRawBufferPointer
+    private var inputEnded = false
+    private var streamEnded = false
+    private var closed = false
+
+    init(file: FileByteSource, path: String) throws {
+        self.file = file
+        self.path = path
+        input = .allocate(byteCount: 1 << 20, alignment: 16)
+        // 15 + 32: zlib detects the gzip header itself.
+        let status = inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        guard status == Z_OK else {
+            input.deallocate()
+            throw DatasetError.io(file: path, message: "zlib init failed (\(status))")
+        }
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard let out = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        stream.next_out = out.assumingMemoryBound(to: Bytef.self)
+        stream.avail_out = UInt32(clamping: buffer.count)
+        while stream.avail_out > 0 {
+            if stream.avail_in == 0 && !inputEnded {
+                let n = try file.read(into: input)
+                if n == 0 {
+                    inputEnded = true
+                } else {
+                    stream.next_in = input.baseAddress?.assumingMemoryBound(to: Bytef.self)
+                    stream.avail_in = UInt32(n)
+                }
+            }
+            if streamEnded {
+                // A further gzip member may follow (concatenated .gz files).
+                if stream.avail_in == 0 {
+                    if inputEnded { break }
+                    continue
+                }
+                inflateReset(&stream)
+                streamEnded = false
+            }
+            if stream.avail_in == 0 && inputEnded {
+                throw DatasetError.io(
+                    file: path, message: "truncated gzip stream: the data ends before the gzip trailer")
+            }
+            let status = inflate(&stream, Z_NO_FLUSH)
+            switch status {
+            case Z_STREAM_END:
+                streamEnded = true
+            case Z_OK, Z_BUF_ERROR:
+                continue
+            default:
+                let message = stream.msg.map { String(cString: $0) } ?? "status \(status)"
+                throw DatasetError.io(file: path, message: "corrupt gzip data: \(message)")
+            }
+        }
+        return buffer.count - Int(stream.avail_out)
+    }
+
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        inflateEnd(&stream)
+        input.deallocate()
+        file.close()
+    }
+
+    deinit { close() }
+}

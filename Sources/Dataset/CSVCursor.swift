@@ -1,0 +1,201 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// How a field ended: more fields follow, or the record is complete.
+
+enum FieldEnd { case comma, record }
+
+/// A field as a byte range of the current region.
+
+struct FieldSpan {
+    var start: Int
+    var end: Int
+    var ending: FieldEnd
+}
+
+/// Walks CSV records inside a region that holds only whole records.
+///
+/// Byte-level: no `String` is made unless an error is reported. Quoted
+/// fields (with `""` escapes and embedded newlines), CRLF line ends and a
+/// missing final newline are handled. `line` is the 1-based physical line.
+
+struct CSVCursor {
+    let base: UnsafePointer<UInt8>
+    let count: Int
+    var pos: Int = 0
+    var line: Int
+    /// The line where the current record started; errors name it.
+    var recordLine: Int = 0
+    let file: String
+
+
+    init(region: UnsafeBufferPointer<UInt8>, firstLine: Int, file: String) {
+        // An empty region still needs a valid pointer.
+        base = region.baseAddress ?? UnsafePointer(bitPattern: 1)!
+        count = region.count
+        line = firstLine
+        self.file = file
+    }
+
+    var hasMore: Bool { pos < count }
+
+    mutating func beginRecord() { recordLine = line }
+
+    /// True when the record at `pos` is an empty line; consumes it.
+    
+    mutating func skipBlankLine() -> Bool {
+        if base[pos] == 0x0A {
+            pos += 1
+            line += 1
+            return true
+        }
+        if base[pos] == 0x0D && (pos + 1 == count || base[pos + 1] == 0x0A) {
+            pos = min(pos + 2, count)
+            line += 1
+            return true
+        }
+        return false
+    }
+
+    /// The next field of the current record.
+    
+    mutating func field(named name: String) throws -> FieldSpan {
+        if pos < count && base[pos] == 0x22 { return try quotedField(named: name) }
+        let start = pos
+        while pos < count {
+            let b = base[pos]
+            if b == 0x2C {
+                pos += 1
+                return FieldSpan(start: start, end: pos - 1, ending: .comma)
+            }
+            if b == 0x0A {
+                let end = (pos > start && base[pos - 1] == 0x0D) ? pos - 1 : pos
+                pos += 1
+                line += 1
+                return FieldSpan(start: start, end: end, ending: .record)
+            }
+            pos += 1
+        }
+        let end = (pos > start && base[pos - 1] == 0x0D) ? pos - 1 : pos
+        return FieldSpan(start: start, end: end, ending: .record)
+    }
+
+
+    mutating func quotedField(named name: String) throws -> FieldSpan {
+        let openLine = line
+        pos += 1
+        let start = pos
+        while pos < count {
+            let b = base[pos]
+            if b == 0x22 {
+                if pos + 1 < count && base[pos + 1] == 0x22 {
+                    pos += 2
+                    continue
+                }
+                let end = pos
+                pos += 1
+                // After the closing quote only a separator may follow.
+                if pos == count { return FieldSpan(start: start, end: end, ending: .record) }
+                switch base[pos] {
+                case 0x2C:
+                    pos += 1
+                    return FieldSpan(start: start, end: end, ending: .comma)
+                case 0x0A:
+                    pos += 1
+                    line += 1
+                    return FieldSpan(start: start, end: end, ending: .record)
+                case 0x0D where pos + 1 == count || base[pos + 1] == 0x0A:
+                    pos = min(pos + 2, count)
+                    line += 1
+                    return FieldSpan(start: start, end: end, ending: .record)
+                default:
+                    throw DatasetError.badRow(
+                        file: file, line: recordLine, field: name,
+                        message: "unexpected character after a closing quote (expected ',' or end of line)")
+                }
+            }
+            if b == 0x0A { line += 1 }
+            pos += 1
+        }
+        throw DatasetError.badRow(
+            file: file, line: openLine, field: name,
+            message: "unterminated quoted field (the closing '\"' is missing)")
+    }
+
+    /// Moves to the start of the next record after an error or a skip.
+    /// Unquoted data only: quoted fields were already walked by `field`.
+    
+    mutating func skipRecord() {
+        guard pos < count else { return }
+        if let nl = memchrIndex(base, from: pos, to: count, byte: 0x0A) {
+            pos = nl + 1
+            line += 1
+        } else {
+            pos = count
+        }
+    }
+
+    /// Text of a span, for error messages only.
+    func text(_ span: FieldSpan) -> String {
+        let length = min(span.end - span.start, 60)
+        let bytes = UnsafeBufferPointer(start: base + span.start, count: max(length, 0))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Text of the rest of the current line, for header errors.
+    func lineText(from start: Int) -> String {
+        var end = start
+        while end < count && base[end] != 0x0A && base[end] != 0x0D { end += 1 }
+        return String(decoding: UnsafeBufferPointer(start: base + start, count: end - start), as: UTF8.self)
+    }
+
+    
+    func equals(_ span: FieldSpan, _ literal: StaticString) -> Bool {
+        let n = literal.utf8CodeUnitCount
+        guard span.end - span.start == n else { return false }
+        let lit = literal.utf8Start
+        for i in 0..<n where base[span.start + i] != lit[i] { return false }
+        return true
+    }
+
+    /// Parses a non-negative decimal integer; throws a precise error otherwise.
+    
+    func integer(_ span: FieldSpan, named name: String) throws -> Int {
+        var i = span.start
+        guard i < span.end else {
+            throw DatasetError.badRow(
+                file: file, line: lineOf(span), field: name, message: "expected a non-negative integer, found an empty field")
+        }
+        var value = 0
+        while i < span.end {
+            let d = Int(base[i]) &- 48
+            guard d >= 0 && d <= 9 else {
+                throw DatasetError.badRow(
+                    file: file, line: lineOf(span), field: name,
+                    message: "expected a non-negative integer, found \"\(text(span))\"")
+            }
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(d)
+            guard !o1 && !o2 && a <= Int(Int64.max) else {
+                throw DatasetError.badRow(
+                    file: file, line: lineOf(span), field: name, message: "integer out of range: \"\(text(span))\"")
+            }
+            value = a
+            i += 1
+        }
+        return value
+    }
+
+    
+    func lineOf(_ span: FieldSpan) -> Int { recordLine }
+}
+
+
+func memchrIndex(_ base: UnsafePointer<UInt8>, from: Int, to: Int, byte: UInt8) -> Int? {
+    guard from < to else { return nil }
+    guard let hit = memchr(base + from, Int32(byte), to - from) else { return nil }
+    return UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+}

@@ -1,0 +1,122 @@
+/// What a data scientist checks first about a RetailRocket log.
+/// One pass over the log plus a sort per quantile column.
+public struct DatasetStats: Codable, Sendable {
+    public struct Quantiles: Codable, Sendable {
+        public var mean: Double
+        public var p50: Int
+        public var p90: Int
+        public var p99: Int
+        public var max: Int
+    }
+
+    public struct CategoryCount: Codable, Sendable {
+        public var category: Int
+        public var events: Int
+    }
+
+    public var files: [FileReport]
+    public var events: Int
+    public var views: Int
+    public var addToCarts: Int
+    public var transactions: Int
+    public var duplicateEvents: Int
+    public var visitors: Int
+    public var itemsInEvents: Int
+    public var itemsDescribed: Int
+    public var eventItemsWithoutProperties: Int
+    public var categories: Int
+    public var categoriesInTreeFile: Int
+    public var itemsChangingCategory: Int
+    public var userItemPairs: Int
+    /// 1 - pairs / (visitors × items in events).
+    public var sparsity: Double
+    public var cartPerView: Double
+    public var purchasePerCart: Double
+    public var purchasePerView: Double
+    public var visitorsWithCart: Int
+    public var visitorsWithPurchase: Int
+    public var eventsPerVisitor: Quantiles
+    public var eventsPerItem: Quantiles
+    /// UTC hour 0…23.
+    public var eventsByHour: [Int]
+    /// Monday first.
+    public var eventsByWeekday: [Int]
+    public var topCategories: [CategoryCount]
+    public var firstEvent: Int64
+    public var lastEvent: Int64
+    public var badRows: Int
+
+    public init(_ d: Dataset, topCategories topN: Int = 10) {
+        let log = d.log
+        files = d.reports
+        events = log.count
+        var kinds = [0, 0, 0]
+        var byHour = [Int](repeating: 0, count: 24)
+        var byWeekday = [Int](repeating: 0, count: 7)
+        var perItem = [Int](repeating: 0, count: d.itemCount)
+        var perCategory = [Int](repeating: 0, count: d.categoryCount)
+        var pairs = 0
+        var withCart = 0
+        var withPurchase = 0
+        var seen = [Int32](repeating: -1, count: d.itemCount)
+        for u in 0..<log.userCount {
+            var cart = false
+            var bought = false
+            for e in log.events(of: u) {
+                let t = log.time[e]
+                let item = Int(log.item[e])
+                kinds[Int(log.kind[e])] += 1
+                byHour[Int((t / 3_600_000) % 24)] += 1
+                byWeekday[Int((t / 86_400_000 + 3) % 7)] += 1
+                perItem[item] += 1
+                if let c = d.category(of: item, at: t) { perCategory[c] += 1 }
+                if seen[item] != Int32(u) {
+                    seen[item] = Int32(u)
+                    pairs += 1
+                }
+                cart = cart || log.kind[e] == EventKind.addToCart.rawValue
+                bought = bought || log.kind[e] == EventKind.transaction.rawValue
+            }
+            if cart { withCart += 1 }
+            if bought { withPurchase += 1 }
+        }
+        views = kinds[0]
+        addToCarts = kinds[1]
+        transactions = kinds[2]
+        duplicateEvents = d.duplicateEvents
+        visitors = d.userCount
+        let eventItems = perItem.indices.filter { perItem[$0] > 0 }
+        itemsInEvents = eventItems.count
+        itemsDescribed = d.describedItem.filter { $0 }.count
+        eventItemsWithoutProperties = eventItems.filter { !d.describedItem[$0] }.count
+        categories = d.categoryCount
+        categoriesInTreeFile = d.tree.inTreeFile
+        itemsChangingCategory = (0..<d.itemCount).filter { d.itemCategory.changes(of: $0) > 0 }.count
+        userItemPairs = pairs
+        sparsity = visitors > 0 && itemsInEvents > 0 ? 1 - Double(pairs) / (Double(visitors) * Double(itemsInEvents)) : 0
+        cartPerView = views > 0 ? Double(addToCarts) / Double(views) : 0
+        purchasePerCart = addToCarts > 0 ? Double(transactions) / Double(addToCarts) : 0
+        purchasePerView = views > 0 ? Double(transactions) / Double(views) : 0
+        visitorsWithCart = withCart
+        visitorsWithPurchase = withPurchase
+        eventsPerVisitor = Self.quantiles((0..<log.userCount).map { log.events(of: $0).count })
+        eventsPerItem = Self.quantiles(eventItems.map { perItem[$0] })
+        eventsByHour = byHour
+        eventsByWeekday = byWeekday
+        topCategories = perCategory.indices.sorted { perCategory[$0] > perCategory[$1] }.prefix(topN).map {
+            CategoryCount(category: d.tree.ids.raw[$0], events: perCategory[$0])
+        }
+        firstEvent = log.minTime
+        lastEvent = log.maxTime
+        badRows = d.reports.reduce(0) { $0 + $1.badRows }
+    }
+
+    static func quantiles(_ values: [Int]) -> Quantiles {
+        guard !values.isEmpty else { return Quantiles(mean: 0, p50: 0, p90: 0, p99: 0, max: 0) }
+        let s = values.sorted()
+        func q(_ p: Double) -> Int { s[min(s.count - 1, Int(Double(s.count - 1) * p))] }
+        return Quantiles(
+            mean: Double(s.reduce(0, +)) / Double(s.count), p50: q(0.5), p90: q(0.9), p99: q(0.99), max: s[s.count - 1]
+        )
+    }
+}

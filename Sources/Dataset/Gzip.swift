@@ -1,0 +1,28 @@
+import CZlib
+import Foundation
+
+/// In-memory gzip compression (for small files: samples, tests, reports).
+public enum Gzip {
+    public static func compress(_ input: [UInt8], level: Int32 = 6) throws -> [UInt8] {
+        var stream = z_stream()
+        // 15 + 16: a gzip wrapper instead of zlib's.
+        guard deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw DatasetError.invalid("zlib deflateInit failed")
+        }
+        defer { deflateEnd(&stream) }
+        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(input.count))) + 32)
+        var mutableInput = input
+        let written: Int = mutableInput.withUnsafeMutableBufferPointer { inp in
+            output.withUnsafeMutableBufferPointer { out in
+                stream.next_in = inp.baseAddress
+                stream.avail_in = UInt32(inp.count)
+                stream.next_out = out.baseAddress
+                stream.avail_out = UInt32(out.count)
+                let status = deflate(&stream, Z_FINISH)
+                return status == Z_STREAM_END ? out.count - Int(stream.avail_out) : -1
+            }
+        }
+        guard written >= 0 else { throw DatasetError.invalid("zlib deflate failed") }
+        return Array(output.prefix(written))
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+@main
+struct RecsysTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recsys-train",
+        abstract: "Generate, explore, train and evaluate the two-stage recommender.",
+        subcommands: [
+            GenerateCommand.self, StatsCommand.self,
+        ]
+    )
+}
