@@ -1,0 +1,51 @@
+/// Where a candidate came from; a candidate may have several sources.
+public struct Provenance: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public static let category = Provenance(rawValue: 1)
+    public static let itemCF = Provenance(rawValue: 2)
+    public static let history = Provenance(rawValue: 4)
+}
+
+/// The union of candidates with each generator's score and the provenance.
+/// A few hundred entries; the index is a small hash map from item to slot.
+public struct CandidateSet: Sendable {
+    public private(set) var items: [Int32] = []
+    public private(set) var provenance: [Provenance] = []
+    public var categoryScore: [Float] = []
+    public var cfScore: [Float] = []
+    public var historyScore: [Float] = []
+    private var slot: [Int32: Int] = [:]
+
+    public init() {}
+
+    public var count: Int { items.count }
+
+    /// The slot of `item`, adding it when new.
+    @discardableResult
+    public mutating func add(_ item: Int32, from source: Provenance) -> Int {
+        if let s = slot[item] {
+            provenance[s].formUnion(source)
+            return s
+        }
+        let s = items.count
+        slot[item] = s
+        items.append(item)
+        provenance.append(source)
+        categoryScore.append(0)
+        cfScore.append(0)
+        historyScore.append(0)
+        return s
+    }
+
+    public func contains(_ item: Int32) -> Bool { slot[item] != nil }
+}
+
+/// One interface for every candidate source, so the pipeline and the
+/// evaluation never ask which one they hold.
+public protocol CandidateGenerator: Sendable {
+    var name: String { get }
+    var provenance: Provenance { get }
+    /// Adds up to `limit` scored candidates for `user` at `time`.
+    func generate(for user: UserState, at time: Int64, limit: Int, into set: inout CandidateSet)
+}

@@ -1,0 +1,53 @@
+/// Every number that tunes the recommender, in one place. Stored in the
+/// model file and printed by `recsys-train inspect`.
+public struct RecsysConfig: Codable, Sendable, Equatable {
+    /// Interactions kept per user (most recent), for serving and features.
+    public var historyLength = 50
+    /// Weight of each event kind (view, add-to-cart, transaction).
+    public var kindWeight: [Double] = [1, 4, 6]
+    /// Half-life of popularity and recency decay, in hours.
+    public var decayHalfLifeHours = 168.0
+    /// Candidates from each generator.
+    public var categoryCandidates = 100
+    public var cfCandidates = 200
+    public var historyCandidates = 50
+    /// A category with fewer items than this borrows from its parent.
+    public var categoryMinItems = 30
+    /// Items kept per category popularity list.
+    public var categoryListLength = 200
+    /// Neighbours kept per item.
+    public var cfNeighbours = 50
+    /// A gap longer than this splits a user's history into CF baskets.
+    public var cfBasketGapHours = 24.0
+    /// Distinct items kept per basket when counting co-occurrences (the most recent).
+    public var cfMaxBasketItems = 100
+    /// Recent distinct items of the user that seed CF candidates.
+    public var cfSeedItems = 20
+    /// Cosine shrinkage: sim = dot / (norm_i * norm_j + shrink).
+    public var cfShrink = 2.0
+    /// Length of each label window, and how many windows (sliding back) make training pairs.
+    public var labelWindowDays = 14.0
+    public var trainingWindows = 3
+    /// L2 strength (sklearn's 1/C) of the ranker.
+    public var l2 = 1.0
+    /// Items in the global popularity fallback.
+    public var popularListLength = 200
+    /// Categories with their own one-hot column in the ranker; the rest share "other".
+    public var categoryVocabulary = 40
+
+    public init() {}
+
+    public var decayHalfLifeMs: Double { decayHalfLifeHours * 3_600_000 }
+
+    /// exp-decay factor for an event `age` ms old.
+    @inlinable
+    public func decay(ageMs: Int64) -> Double {
+        exp2(-Double(max(ageMs, 0)) / decayHalfLifeMs)
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif

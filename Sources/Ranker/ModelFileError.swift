@@ -1,0 +1,23 @@
+/// Why a model file cannot be loaded. Never a crash: every case is reported.
+public enum ModelFileError: Error, CustomStringConvertible, Equatable, Sendable {
+    case io(path: String, message: String)
+    case wrongMagic
+    case unsupportedVersion(found: UInt32, supported: UInt32)
+    case truncated(String)
+    case checksumMismatch(section: String)
+    case corrupt(section: String, reason: String)
+    case missingSection(String)
+
+    public var description: String {
+        switch self {
+        case .io(let path, let message): return "\(path): \(message)"
+        case .wrongMagic: return "not a recsys model file (wrong magic bytes)"
+        case .unsupportedVersion(let found, let supported):
+            return "unsupported model format version \(found) (this build reads version \(supported))"
+        case .truncated(let what): return "model file is truncated: \(what)"
+        case .checksumMismatch(let section): return "model file section \(section) fails its CRC-32 check (corrupt file)"
+        case .corrupt(let section, let reason): return "model file section \(section) is corrupt: \(reason)"
+        case .missingSection(let section): return "model file has no \(section) section"
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import Candidates
+import Dataset
+import Features
+import Foundation
+
+/// The candidate generators a pipeline may use.
+public enum GeneratorKind: String, Codable, Sendable, CaseIterable {
+    case category, itemcf, history
+}
+
+/// One scored item of an answer.
+public struct ScoredItem: Sendable, Equatable {
+    public var item: Int32
+    public var score: Double
+}
+
+/// An answer: items best first, how it was made, and its cost.
+public struct Recommendation: Sendable {
+    public var items: [ScoredItem]
+    /// "two-stage", or "popular" for a visitor without history.
+    public var strategy: String
+    public var candidates: Int
+}
+
+/// Candidates → features → ranker → top N. The server and the offline
+/// evaluation call the same `recommend`; a request costs O(candidates ×
+/// features) plus the generators' lookups.
+public struct TwoStagePipeline: Sendable {
+    public let artifacts: ModelArtifacts
+    public let generators: [GeneratorKind]
+    public let builder: FeatureBuilder
+    let category: CategoryPopularity
+    let cf: ItemCF
+    let history: RecentHistory
+    private let users: IdMap
+    private let items: IdMap
+
+    public init(artifacts: ModelArtifacts, generators: [GeneratorKind] = GeneratorKind.allCases) {
+        self.artifacts = artifacts
+        self.generators = generators
+        let config = artifacts.metadata.config
+        builder = FeatureBuilder(
+            schema: artifacts.metadata.schema, stats: artifacts.stats, config: config,
+            categoryCount: artifacts.categoryRaw.count)
+        category = artifacts.categoryPopularity
+        cf = ItemCF(neighbours: artifacts.neighbours, config: config)
+        history = RecentHistory(config: config)
+        users = IdMap(sortedUniqueRaw: artifacts.userRaw)
+        items = IdMap(sortedUniqueRaw: artifacts.itemRaw)
+    }
+
+    public var config: RecsysConfig { artifacts.metadata.config }
+
+    /// Dense id of a raw visitor id, when known.
+    public func user(raw: Int) -> Int? { users.dense(raw).map(Int.init) }
+    public func item(raw: Int) -> Int? { items.dense(raw).map(Int.init) }
+
+    public func state(ofUser user: Int) -> UserState { artifacts.histories.state(of: user) }
+
+    /// The union of the enabled generators' candidates, each with every score.
+    public func candidates(for user: UserState, at time: Int64) -> CandidateSet {
+        var set = CandidateSet()
+        let cfScores = cf.scores(for: user, at: time)
+        if generators.contains(.history) {
+            history.generate(for: user, at: time, limit: config.historyCandidates, into: &set)
+        }
+        if generators.contains(.itemcf) {
+            let top = cfScores.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+                .prefix(config.cfCandidates)
+            for (item, _) in top { set.add(item, from: .itemCF) }
+        }
+        if generators.contains(.category) {
+            category.generate(for: user, at: time, limit: config.categoryCandidates, into: &set)
+        }
+        // Every candidate gets every score, whichever generator proposed it.
+        var historyScores = CandidateSet()
+        history.generate(for: user, at: time, limit: config.historyLength, into: &historyScores)
+        var historyScore: [Int32: Float] = [:]
+        for k in 0..<historyScores.count { historyScore[historyScores.items[k]] = historyScores.historyScore[k] }
+        for k in 0..<set.count {
+            set.cfScore[k] = Float(cfScores[set.items[k]] ?? 0)
+            set.historyScore[k] = historyScore[set.items[k]] ?? 0
+        }
+        return set
+    }
+
+    /// Ranks the candidates; pads with popular items when they are too few.
+    public func recommend(user: UserState, at time: Int64, n: Int) -> Recommendation {
+        guard !user.isEmpty else { return popular(n: n) }
+        let set = candidates(for: user, at: time)
+        var rows = SparseRows(columns: builder.schema.count)
+        builder.build(user: user, candidates: set, at: time, into: &rows)
+        var scored = (0..<set.count).map { ScoredItem(item: set.items[$0], score: artifacts.ranker.probability(rows, $0)) }
+        scored = topN(scored, n)
+        if scored.count < n {
+            var seen = Set(scored.map(\.item))
+            for item in artifacts.popular where scored.count < n && !seen.contains(item) {
+                seen.insert(item)
+                scored.append(ScoredItem(item: item, score: 0))
+            }
+        }
+        return Recommendation(items: scored, strategy: "two-stage", candidates: set.count)
+    }
+
+    /// For a raw visitor id: their history when known, else the popular fallback.
+    public func recommend(rawUser: Int, at time: Int64, n: Int) -> Recommendation {
+        guard let u = user(raw: rawUser) else { return popular(n: n) }
+        return recommend(user: state(ofUser: u), at: time, n: n)
+    }
+
+    public func popular(n: Int) -> Recommendation {
+        let top = artifacts.popular.prefix(n)
+        let best = top.first.map { Double(artifacts.stats.popularity[Int($0)]) } ?? 1
+        return Recommendation(
+            items: top.map { ScoredItem(item: $0, score: Double(artifacts.stats.popularity[Int($0)]) / max(best, 1e-12)) },
+            strategy: "popular", candidates: 0)
+    }
+}
+
+/// The n best by score (ties by item id, so answers are deterministic).
+func topN(_ items: [ScoredItem], _ n: Int) -> [ScoredItem] {
+    Array(items.sorted { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }.prefix(n))
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Dataset
+import Foundation
+import Ranker
+
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Offline comparison: popularity, category popularity, item-CF, history and the two-stage pipeline."
+    )
+
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var tuning: TuningOptions
+
+    @Option(name: .long, help: "Cutoffs K, comma separated.")
+    var k: String = "5,10,20"
+
+    @Option(name: .long, help: "Days at the end of the log that form the test window.")
+    var testDays: Double = 14
+
+    @Option(name: .long, help: "Folder for evaluation.json, evaluation.md and evaluation.svg.")
+    var report: String?
+
+    @Flag(name: .long, help: "Skip the generator and feature-group ablations.")
+    var noAblations = false
+
+    var ks: [Int] { k.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+
+    func validate() throws {
+        let parts = k.split(separator: ",", omittingEmptySubsequences: false)
+        guard !parts.isEmpty, parts.count == ks.count, ks.allSatisfy({ $0 >= 1 && $0 <= 1000 }) else {
+            throw ValidationError("--k must be a comma-separated list of integers in 1...1000, got \"\(k)\"")
+        }
+        guard testDays > 0 && testDays < 120 else { throw ValidationError("--test-days must be in (0, 120)") }
+    }
+
+    func run() throws {
+        let dataset = try dataOptions.load()
+        let result = OfflineEvaluation.run(
+            dataset: dataset, config: tuning.config, ks: ks, testDays: testDays, ablations: !noAblations,
+            progress: dataOptions.quiet ? nil : { Progress.line($0) })
+        print(result.table())
+        print("candidate recall: " + result.candidateRecall.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.4f", $0.value))" }.joined(separator: ", "))
+        if let folder = report {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try AtomicFile.write(Data(try encoder.encode(result)), to: folder + "/evaluation.json")
+            try AtomicFile.write(Data(result.markdown().utf8), to: folder + "/evaluation.md")
+            try AtomicFile.write(Data(result.svg().utf8), to: folder + "/evaluation.svg")
+            Progress.line("report written to \(folder)/evaluation.{json,md,svg}")
+        }
+    }
+}
+
+/// Temp file + rename, so readers never see half a file.
+enum AtomicFile {
+    static func write(_ data: Data, to path: String) throws {
+        let temp = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        try data.write(to: URL(fileURLWithPath: temp))
+        guard rename(temp, path) == 0 else {
+            unlink(temp)
+            throw CocoaError(.fileWriteUnknown)
+        }
+    }
+}

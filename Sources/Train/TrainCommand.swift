@@ -1,0 +1,98 @@
+import ArgumentParser
+import Candidates
+import Dataset
+import Foundation
+import Ranker
+
+/// Options that tune the recommender; defaults come from `RecsysConfig`.
+struct TuningOptions: ParsableArguments {
+    @Option(help: "Candidates from category popularity.") var categoryCandidates: Int?
+    @Option(help: "Candidates from item-CF.") var cfCandidates: Int?
+    @Option(help: "Candidates from the user's history.") var historyCandidates: Int?
+    @Option(help: "Neighbours kept per item.") var cfNeighbours: Int?
+    @Option(help: "Number of sliding label windows for training pairs.") var trainingWindows: Int?
+    @Option(help: "Days in each label window.") var labelWindowDays: Double?
+    @Option(help: "L2 strength of the ranker (scikit-learn's 1/C).") var l2: Double?
+    @Option(help: "Half-life of popularity and recency decay, hours.") var decayHalfLifeHours: Double?
+
+    func validate() throws {
+        for (name, v) in [
+            ("category-candidates", categoryCandidates), ("cf-candidates", cfCandidates),
+            ("history-candidates", historyCandidates), ("cf-neighbours", cfNeighbours),
+            ("training-windows", trainingWindows),
+        ] {
+            if let v, v < 1 || v > 10_000 { throw ValidationError("--\(name) must be in 1...10000, got \(v)") }
+        }
+        if let l2, !(l2 >= 0 && l2.isFinite) { throw ValidationError("--l2 must be a non-negative number") }
+        if let d = labelWindowDays, !(d > 0 && d <= 60) { throw ValidationError("--label-window-days must be in (0, 60]") }
+        if let h = decayHalfLifeHours, !(h > 0 && h.isFinite) { throw ValidationError("--decay-half-life-hours must be > 0") }
+    }
+
+    var config: RecsysConfig {
+        var c = RecsysConfig()
+        if let v = categoryCandidates { c.categoryCandidates = v }
+        if let v = cfCandidates { c.cfCandidates = v }
+        if let v = historyCandidates { c.historyCandidates = v }
+        if let v = cfNeighbours { c.cfNeighbours = v }
+        if let v = trainingWindows { c.trainingWindows = v }
+        if let v = labelWindowDays { c.labelWindowDays = v }
+        if let v = l2 { c.l2 = v }
+        if let v = decayHalfLifeHours { c.decayHalfLifeHours = v }
+        return c
+    }
+}
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Build candidates, fit the ranker on sliding windows, and write one model file."
+    )
+
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var tuning: TuningOptions
+
+    @Option(name: .long, help: "Model file to write (atomically).")
+    var out: String = "models/model.rrm"
+
+    @Option(name: .long, help: "Version label stored in the model (default: the creation time).")
+    var modelVersion: String?
+
+    func run() throws {
+        let quiet = dataOptions.quiet
+        func say(_ s: String) { if !quiet { Progress.line(s) } }
+        var clock = Date()
+        var stages: [(String, Double)] = []
+        func lap(_ name: String) {
+            stages.append((name, Date().timeIntervalSince(clock)))
+            clock = Date()
+        }
+        let dataset = try dataOptions.load()
+        lap("ingest")
+        let config = tuning.config
+        let end = dataset.log.maxTime + 1
+        say("building candidate structures from all \(dataset.log.count) events")
+        var artifacts = ModelArtifacts.build(dataset: dataset, log: dataset.log, reference: end, config: config)
+        lap("candidates")
+        say("collecting training pairs from \(config.trainingWindows) windows of \(config.labelWindowDays) days")
+        let examples = RankerTrainer.collect(dataset: dataset, log: dataset.log, end: end, config: config, progress: say)
+        lap("training pairs")
+        let (ranker, summary) = RankerTrainer.fit(
+            examples, schema: artifacts.metadata.schema, config: config, categoryCount: dataset.categoryCount)
+        lap("fit")
+        artifacts.ranker = ranker
+        artifacts.metadata.training = summary
+        let created = Date()
+        artifacts.metadata.createdAt = created
+        artifacts.metadata.modelVersion = modelVersion ?? "rr-" + ISO8601DateFormatter().string(from: created)
+        let bytes = try ModelFile.write(artifacts, to: out)
+        lap("write")
+        print(
+            """
+            model \(out) (\(artifacts.metadata.modelVersion)), \(String(format: "%.1f", Double(bytes) / 1_048_576)) MB
+            pairs \(summary.pairs): \(summary.positives) positive, \(summary.negatives) negative (class weights \(String(format: "%.2f", summary.fit.positiveWeight)) / \(String(format: "%.3f", summary.fit.negativeWeight)))
+            validation AUC \(String(format: "%.4f", summary.validationAUC)), log loss \(String(format: "%.4f", summary.validationLogLoss)); Newton iterations \(summary.fit.iterations), converged \(summary.fit.converged)
+            stages: \(stages.map { "\($0.0) \(String(format: "%.2f", $0.1)) s" }.joined(separator: ", "))
+            total \(String(format: "%.2f", stages.reduce(0) { $0 + $1.1 })) s
+            """)
+    }
+}

@@ -1,0 +1,67 @@
+import Features
+import Foundation
+import Testing
+
+@testable import Ranker
+
+struct LogisticRegressionTests {
+    struct Fixture: Decodable {
+        var X: [[Double]]
+        var y: [Int]
+        var C: Double
+        var coef: [Double]
+        var intercept: Double
+    }
+
+    func fixture() throws -> Fixture {
+        let url = try #require(Bundle.module.url(forResource: "sklearn_balanced_lr", withExtension: "json", subdirectory: "Fixtures"))
+        return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+    }
+
+    @Test func matchesScikitLearnBalancedOptimum() throws {
+        let f = try fixture()
+        var rows = SparseRows(columns: f.X[0].count)
+        for x in f.X {
+            for (j, v) in x.enumerated() { rows.put(j, v) }
+            rows.endRow()
+        }
+        let (model, report) = LogisticRegression.fit(rows: rows, labels: f.y.map(UInt8.init), l2: 1 / f.C)
+        #expect(report.converged)
+        for (ours, theirs) in zip(model.weights, f.coef) {
+            #expect(abs(ours - theirs) < 1e-3, "coefficient \(ours) vs scikit-learn \(theirs)")
+        }
+        #expect(abs(model.intercept - f.intercept) < 1e-3)
+        let positives = f.y.reduce(0, +)
+        #expect(abs(report.positiveWeight - Double(f.y.count) / (2 * Double(positives))) < 1e-12)
+    }
+
+    @Test func deterministicAcrossBlockCounts() throws {
+        let f = try fixture()
+        var rows = SparseRows(columns: f.X[0].count)
+        for x in f.X {
+            for (j, v) in x.enumerated() { rows.put(j, v) }
+            rows.endRow()
+        }
+        let (a, _) = LogisticRegression.fit(rows: rows, labels: f.y.map(UInt8.init), l2: 1, blocks: 1)
+        let (b, _) = LogisticRegression.fit(rows: rows, labels: f.y.map(UInt8.init), l2: 1, blocks: 1)
+        let (c, _) = LogisticRegression.fit(rows: rows, labels: f.y.map(UInt8.init), l2: 1, blocks: 3)
+        #expect(a == b)
+        for (x, y) in zip(a.weights, c.weights) { #expect(abs(x - y) < 1e-9) }
+    }
+
+    @Test func singleClassGivesZeroModelNotACrash() {
+        var rows = SparseRows(columns: 2)
+        rows.put(0, 1)
+        rows.endRow()
+        let (m, report) = LogisticRegression.fit(rows: rows, labels: [1], l2: 1)
+        #expect(m.weights == [0, 0])
+        #expect(report.iterations == 0)
+    }
+
+    @Test func aucAndLogLoss() {
+        #expect(BinaryMetrics.auc(scores: [0.1, 0.4, 0.35, 0.8], labels: [0, 0, 1, 1]) == 0.75)
+        #expect(BinaryMetrics.auc(scores: [0.5, 0.5], labels: [0, 1]) == 0.5)
+        let ll = BinaryMetrics.logLoss(probabilities: [0.9, 0.2], labels: [1, 0])
+        #expect(abs(ll - (-(log(0.9) + log(0.8)) / 2)) < 1e-12)
+    }
+}

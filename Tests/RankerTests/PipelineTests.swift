@@ -1,0 +1,33 @@
+import Candidates
+import Foundation
+import Testing
+
+@testable import Ranker
+
+struct PipelineTests {
+    @Test func unknownVisitorGetsLabelledFallback() {
+        let p = TwoStagePipeline(artifacts: TinyWorld.artifacts)
+        let r = p.recommend(rawUser: 999_999_999, at: 0, n: 5)
+        #expect(r.strategy == "popular")
+        #expect(r.items.map(\.item) == Array(TinyWorld.artifacts.popular.prefix(5)))
+    }
+
+    @Test func knownVisitorGetsRankedDistinctItems() throws {
+        let a = TinyWorld.artifacts
+        let p = TwoStagePipeline(artifacts: a)
+        let u = try #require((0..<a.histories.userCount).first { a.histories.state(of: $0).count >= 3 })
+        let r = p.recommend(user: p.state(ofUser: u), at: a.metadata.referenceTime, n: 10)
+        #expect(r.strategy == "two-stage")
+        #expect(r.items.count == 10)
+        #expect(Set(r.items.map(\.item)).count == 10)
+        let scores = r.items.map(\.score)
+        #expect(scores == scores.sorted(by: >))
+        #expect(r.candidates > 0)
+    }
+
+    @Test func trainingFindsPositivesAndAUCAboveChance() throws {
+        let t = try #require(TinyWorld.artifacts.metadata.training)
+        #expect(t.positives > 0)
+        #expect(t.validationAUC > 0.6)
+    }
+}
