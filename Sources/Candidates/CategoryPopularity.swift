@@ -58,17 +58,36 @@ public struct CategoryPopularity: CandidateGenerator {
     public func list(of category: Int) -> Range<Int> { Int(start[category])..<Int(start[category + 1]) }
 
     public func generate(for user: UserState, at time: Int64, limit: Int, into set: inout CandidateSet) {
-        var c = Int(user.recentCategory)
+        generate(for: user, at: time, limit: limit, categories: 1, config: nil, into: &set)
+    }
+
+    /// Popular items of the user's `categories` best categories (the most
+    /// recent first, then by affinity); each gets `limit` items.
+    public func generate(
+        for user: UserState, at time: Int64, limit: Int, categories: Int, config: RecsysConfig?,
+        into set: inout CandidateSet
+    ) {
+        let chosen: [Int32]
+        if categories > 1, let config {
+            chosen = user.categoryAffinity(at: time, config: config).prefix(categories).map(\.category)
+        } else {
+            chosen = user.recentCategory >= 0 ? [user.recentCategory] : []
+        }
+        for (rank, category) in chosen.enumerated() {
+            add(category: Int(category), rankWeight: 1 / Float(1 + rank), limit: limit, into: &set)
+        }
+    }
+
+    private func add(category start: Int, rankWeight: Float, limit: Int, into set: inout CandidateSet) {
+        var c = start
         guard c >= 0 && c < parent.count else { return }
         var added = 0
         var steps = 0
         // Climb while the lists seen so far are shorter than `minItems`.
         while c >= 0 && steps < 8 {
             for e in list(of: c) where added < limit {
-                let item = items[e]
-                if set.contains(item) && set.categoryScore[set.add(item, from: [])] > 0 { continue }
-                let s = set.add(item, from: .category)
-                set.categoryScore[s] = max(set.categoryScore[s], scores[e] / Float(1 + steps))
+                let s = set.add(items[e], from: .category)
+                set.categoryScore[s] = max(set.categoryScore[s], rankWeight * scores[e] / Float(1 + steps))
                 added += 1
             }
             if added >= minItems || added >= limit { break }

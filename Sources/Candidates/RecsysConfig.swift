@@ -11,6 +11,8 @@ public struct RecsysConfig: Codable, Sendable, Equatable {
     public var categoryCandidates = 100
     public var cfCandidates = 200
     public var historyCandidates = 50
+    /// How many of the user's categories feed category popularity (the most recent first).
+    public var userCategories = 3
     /// A category with fewer items than this borrows from its parent.
     public var categoryMinItems = 30
     /// Items kept per category popularity list.

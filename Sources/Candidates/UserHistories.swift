@@ -18,6 +18,24 @@ public struct UserState: Sendable {
     public var isEmpty: Bool { items.isEmpty }
     public var count: Int { items.count }
 
+    /// The user's categories ranked by kind-weighted, recency-decayed
+    /// interactions, with each one's share of the total (best first).
+    public func categoryAffinity(at time: Int64, config: RecsysConfig) -> [(category: Int32, share: Double)] {
+        var weight: [Int32: Double] = [:]
+        var total = 0.0
+        for k in 0..<count where categories[k] >= 0 {
+            let w = config.kindWeight[Int(kinds[k])] * config.decay(ageMs: time - times[k])
+            weight[categories[k], default: 0] += w
+            total += w
+        }
+        let recent = recentCategory
+        return weight.sorted {
+            // The most recent category always comes first, as the spec of the generator asks.
+            if ($0.key == recent) != ($1.key == recent) { return $0.key == recent }
+            return $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key
+        }.map { ($0.key, total > 0 ? $0.value / total : 0) }
+    }
+
     /// Category of the most recent interaction that has one (-1 when none).
     public var recentCategory: Int32 {
         for c in categories.reversed() where c >= 0 { return c }

@@ -47,6 +47,10 @@ public struct FeatureBuilder: Sendable {
             touches[user.items[k]] = t
         }
         let lastItem = user.items.last ?? -1
+        var affinity: [Int32: (share: Double, rank: Int)] = [:]
+        for (rank, a) in user.categoryAffinity(at: time, config: config).enumerated() {
+            affinity[a.category] = (a.share, rank)
+        }
         let recentCategory = user.recentCategory
         let hour = Double((time / 3_600_000) % 24) + Double(time % 3_600_000) / 3_600_000
         let weekday = Int((time / 86_400_000 + 3) % 7)
@@ -85,10 +89,14 @@ public struct FeatureBuilder: Sendable {
             if on.contains(.context) {
                 let category = stats.category[item]
                 rows.put(col, category >= 0 && category == recentCategory ? 1 : 0)
-                rows.put(col + 1, stats.available[item] == 1 ? 1 : 0)
-                rows.put(col + 2, stats.available[item] < 0 ? 1 : 0)
+                if let a = affinity[category] {
+                    rows.put(col + 1, a.share)
+                    rows.put(col + 2, 1 / Double(a.rank + 1))
+                }
+                rows.put(col + 3, stats.available[item] == 1 ? 1 : 0)
+                rows.put(col + 4, stats.available[item] < 0 ? 1 : 0)
             }
-            col += 3
+            col += 5
             if on.contains(.provenance) {
                 rows.put(col, p.contains(.category) ? 1 : 0)
                 rows.put(col + 1, p.contains(.itemCF) ? 1 : 0)

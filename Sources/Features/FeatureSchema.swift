@@ -6,7 +6,7 @@ public enum FeatureGroup: String, Codable, Sendable, CaseIterable {
 /// The ranker's named, versioned feature layout. Stored in the model file so
 /// a server never scores with columns it was not trained on.
 public struct FeatureSchema: Codable, Sendable, Equatable {
-    public static let currentVersion = "features-v1"
+    public static let currentVersion = "features-v2"
 
     public var version: String
     public var names: [String]
@@ -44,6 +44,8 @@ public struct FeatureSchema: Codable, Sendable, Equatable {
         add("history_score_log", .history)
         add("history_is_last_item", .history)
         add("same_category_as_recent", .context)
+        add("user_category_share", .context)
+        add("user_category_rank_inverse", .context)
         add("available", .context)
         add("availability_unknown", .context)
         add("from_category", .provenance)

@@ -70,7 +70,9 @@ public struct TwoStagePipeline: Sendable {
             for (item, _) in top { set.add(item, from: .itemCF) }
         }
         if generators.contains(.category) {
-            category.generate(for: user, at: time, limit: config.categoryCandidates, into: &set)
+            category.generate(
+                for: user, at: time, limit: config.categoryCandidates, categories: config.userCategories,
+                config: config, into: &set)
         }
         // Every candidate gets every score, whichever generator proposed it.
         var historyScores = CandidateSet()
