@@ -34,7 +34,12 @@ public struct FeatureBuilder: Sendable {
         var last: Int64 = .min
     }
 
-    public func build(user: UserState, candidates: CandidateSet, at time: Int64, into rows: inout SparseRows) {
+    /// `time` sets the hour and weekday; `recencyAt` (default `time`) is what
+    /// interaction ages are measured from.
+    public func build(
+        user: UserState, candidates: CandidateSet, at time: Int64, recencyAt: Int64? = nil, into rows: inout SparseRows
+    ) {
+        let now = recencyAt ?? time
         var touches: [Int32: Touch] = [:]
         for k in 0..<user.count {
             var t = touches[user.items[k]] ?? Touch()
@@ -48,7 +53,7 @@ public struct FeatureBuilder: Sendable {
         }
         let lastItem = user.items.last ?? -1
         var affinity: [Int32: (share: Double, rank: Int)] = [:]
-        for (rank, a) in user.categoryAffinity(at: time, config: config).enumerated() {
+        for (rank, a) in user.categoryAffinity(at: now, config: config).enumerated() {
             affinity[a.category] = (a.share, rank)
         }
         let recentCategory = user.recentCategory
@@ -81,7 +86,7 @@ public struct FeatureBuilder: Sendable {
                 rows.put(col, log1p(Double(t.views)))
                 rows.put(col + 1, t.carted ? 1 : 0)
                 rows.put(col + 2, t.bought ? 1 : 0)
-                rows.put(col + 3, config.decay(ageMs: time - t.last))
+                rows.put(col + 3, config.decay(ageMs: now - t.last))
                 rows.put(col + 4, log1p(Double(candidates.historyScore[c])))
                 rows.put(col + 5, Int32(item) == lastItem ? 1 : 0)
             }

@@ -86,12 +86,21 @@ public struct TwoStagePipeline: Sendable {
         return set
     }
 
+    /// The time recency is measured from: the request time, but never more
+    /// than one label window after the model's data ends. A stale model (say
+    /// the bundled demo, built on 2015 data) would otherwise see every
+    /// interaction decayed to zero and rank as if the user had no history.
+    public func recencyTime(for time: Int64) -> Int64 {
+        min(time, artifacts.metadata.referenceTime + Int64(config.labelWindowDays * 86_400_000))
+    }
+
     /// Ranks the candidates; pads with popular items when they are too few.
     public func recommend(user: UserState, at time: Int64, n: Int) -> Recommendation {
         guard !user.isEmpty else { return popular(n: n) }
-        let set = candidates(for: user, at: time)
+        let recency = recencyTime(for: time)
+        let set = candidates(for: user, at: recency)
         var rows = SparseRows(columns: builder.schema.count)
-        builder.build(user: user, candidates: set, at: time, into: &rows)
+        builder.build(user: user, candidates: set, at: time, recencyAt: recency, into: &rows)
         var scored = (0..<set.count).map { ScoredItem(item: set.items[$0], score: artifacts.ranker.probability(rows, $0)) }
         scored = topN(scored, n)
         if scored.count < n {

@@ -1,0 +1,66 @@
+import Hummingbird
+import Logging
+import Ranker
+import ServiceLifecycle
+
+public typealias RecsysApplication = Application<RouterResponder<RecsysRequestContext>>
+
+/// Builds the HTTP application; `main` and the tests both call this.
+/// Loads the model first: a missing or corrupt file fails here, before the
+/// server listens.
+public func buildApplication(
+    _ configuration: ServeConfiguration, store: ModelStore = ModelStore(), metrics: ServeMetrics = ServeMetrics(),
+    logger: Logger? = nil, services: [any Service] = []
+) throws -> RecsysApplication {
+    var logger = logger ?? Logger(label: "recsys-serve")
+    logger.logLevel = configuration.logLevel
+    if store.current == nil {
+        let loaded = try store.load(path: configuration.modelPath)
+        metrics.recordModel(version: loaded.version, loadSeconds: loaded.loadSeconds, loadedAt: loaded.loadedAt)
+        logger.info(
+            "model loaded",
+            metadata: [
+                "model_version": .string(loaded.version), "path": .string(configuration.modelPath),
+                "load_seconds": .stringConvertible(loaded.loadSeconds),
+            ])
+    }
+    let router = buildRouter(configuration, store: store, metrics: metrics)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "recsys-serve"),
+        services: services,
+        logger: logger)
+}
+
+/// The routes, in one place; `routeTable` lists them for 405 answers and the docs.
+func buildRouter(_ configuration: ServeConfiguration, store: ModelStore, metrics: ServeMetrics) -> Router<RecsysRequestContext> {
+    let router = Router(context: RecsysRequestContext.self)
+    router.add(middleware: RequestLogMiddleware(metrics: metrics))
+    router.add(middleware: JSONErrorMiddleware(routes: routeTable))
+    let recommend = RecommendController(store: store, metrics: metrics, configuration: configuration)
+    let health = HealthController(store: store)
+    let model = ModelController(store: store, metrics: metrics, configuration: configuration)
+    router.get("/recommend/:user_id", use: recommend.recommend)
+    router.get("/health", use: health.health)
+    router.head("/health", use: health.health)
+    router.get("/ready", use: health.ready)
+    router.head("/ready", use: health.ready)
+    router.get("/model", use: model.info)
+    router.post("/admin/reload", use: model.reload)
+    router.get("/metrics") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
+    }
+    return router
+}
+
+/// Every route: path pattern and methods.
+let routeTable: [(pattern: [String], methods: [String])] = [
+    (["recommend", ":user_id"], ["GET"]),
+    (["health"], ["GET", "HEAD"]),
+    (["ready"], ["GET", "HEAD"]),
+    (["model"], ["GET"]),
+    (["metrics"], ["GET"]),
+    (["admin", "reload"], ["POST"]),
+]

@@ -1,0 +1,45 @@
+import Hummingbird
+
+/// Turns anything thrown below it into a JSON error response: API errors
+/// keep their status; unknown paths become 404, known paths with another
+/// method 405; anything unexpected becomes a 500 JSON body (never a bare crash).
+struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// Path patterns and their methods, to tell 404 from 405.
+    let routes: [(pattern: [String], methods: [String])]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return error.response()
+        } catch let error as HTTPError where error.status == .notFound {
+            let path = request.uri.path
+            if let methods = allowedMethods(for: path) {
+                return APIError(
+                    .methodNotAllowed, code: "method_not_allowed",
+                    "\(request.method.rawValue) is not allowed on \(path); allowed: \(methods.joined(separator: ", "))",
+                    headers: [.allow: methods.joined(separator: ", ")]
+                ).response()
+            }
+            return APIError(.notFound, code: "not_found", "no route for \(request.method.rawValue) \(truncated(path))")
+                .response()
+        } catch let error as HTTPError {
+            return APIError(error.status, code: "http_error", error.body ?? error.status.reasonPhrase).response()
+        } catch {
+            context.logger.error("unexpected error", metadata: ["error": "\(error)"])
+            return APIError(.internalServerError, code: "internal", "internal error").response()
+        }
+    }
+
+    func allowedMethods(for path: String) -> [String]? {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        for route in routes where route.pattern.count == parts.count {
+            if zip(route.pattern, parts).allSatisfy({ $0.hasPrefix(":") || $0 == $1 }) { return route.methods }
+        }
+        return nil
+    }
+}
+
+func truncated(_ s: String, _ n: Int = 120) -> String { s.count > n ? String(s.prefix(n)) + "…" : s }

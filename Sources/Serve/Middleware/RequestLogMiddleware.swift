@@ -1,0 +1,51 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// Takes or makes the request id, echoes it, records metrics and writes one
+/// structured log line per request (method, path, status, latency, id).
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = RecsysRequestContext
+    let metrics: ServeMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let started = ContinuousClock.now
+        var context = context
+        context.requestID = Self.requestID(from: request)
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = APIError(.internalServerError, code: "internal", "internal error").response()
+        }
+        response.headers[.init("X-Request-ID")!] = context.requestID
+        let elapsed = ContinuousClock.now - started
+        let route = context.endpointPath ?? "unmatched"
+        metrics.recordRequest(route: route, status: Int(response.status.code), duration: elapsed)
+        let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        context.logger.info(
+            "request",
+            metadata: [
+                "request_id": .string(context.requestID),
+                "method": .string(request.method.rawValue),
+                "path": .string(truncated(request.uri.path, 200)),
+                "route": .string(route),
+                "status": .stringConvertible(response.status.code),
+                "latency_ms": .string(String(format: "%.3f", ms)),
+            ])
+        return response
+    }
+
+    /// A client's id is kept when it is short and printable; otherwise a new one is made.
+    static func requestID(from request: Request) -> String {
+        if let given = request.headers[.init("X-Request-ID")!], !given.isEmpty, given.count <= 128,
+            given.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
+        {
+            return given
+        }
+        var rng = SystemRandomNumberGenerator()
+        return String(format: "%016llx", rng.next() as UInt64)
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import Ranker
+import Synchronization
+
+/// The model being served, swapped atomically on reload, and the
+/// readiness phase a load balancer sees.
+public final class ModelStore: Sendable {
+    public enum Phase: String, Sendable { case starting, ready, draining }
+
+    /// One loaded model file.
+    public struct Loaded: Sendable {
+        public let pipeline: TwoStagePipeline
+        public let path: String
+        public let loadedAt: Date
+        public let loadSeconds: Double
+        public var version: String { pipeline.artifacts.metadata.modelVersion }
+    }
+
+    private let state = Mutex<(loaded: Loaded?, phase: Phase)>((nil, .starting))
+
+    public init() {}
+
+    public var current: Loaded? { state.withLock { $0.loaded } }
+    public var phase: Phase { state.withLock { $0.phase } }
+
+    /// Reads and validates `path`; the old model keeps serving if this throws.
+    @discardableResult
+    public func load(path: String) throws -> Loaded {
+        let started = Date()
+        let artifacts = try ModelFile.read(path: path)
+        let loaded = Loaded(
+            pipeline: TwoStagePipeline(artifacts: artifacts), path: path, loadedAt: Date(),
+            loadSeconds: Date().timeIntervalSince(started))
+        state.withLock {
+            $0.loaded = loaded
+            if $0.phase == .starting { $0.phase = .ready }
+        }
+        return loaded
+    }
+
+    /// Readiness turns 503 from now on; requests in flight still finish.
+    public func beginDrain() { state.withLock { $0.phase = .draining } }
+}

@@ -1,0 +1,75 @@
+import CoreMetrics
+import Foundation
+import Metrics
+import class Prometheus.PrometheusCollectorRegistry
+import struct Prometheus.PrometheusMetricsFactory
+import Synchronization
+
+/// The server's metrics through swift-metrics, exported by swift-prometheus.
+/// The registry belongs to the application (no global bootstrap), so tests
+/// can build many applications in one process.
+public final class ServeMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let timers = Mutex<[String: Metrics.Timer]>([:])
+    private let candidates: CoreMetrics.Recorder
+    private let fallbacks: CoreMetrics.Counter
+    private let modelLoadSeconds: CoreMetrics.Gauge
+    private let modelLoadedAt: CoreMetrics.Gauge
+    private let modelInfo = Mutex<CoreMetrics.Gauge?>(nil)
+
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .seconds(1),
+        ]
+        factory.defaultValueHistogramBuckets = [0, 10, 50, 100, 200, 300, 400, 500, 750, 1000]
+        self.factory = factory
+        candidates = Recorder(label: "recsys_candidates_per_request", dimensions: [], aggregate: true, factory: factory)
+        fallbacks = CoreMetrics.Counter(label: "recsys_fallbacks_total", dimensions: [], factory: factory)
+        modelLoadSeconds = CoreMetrics.Gauge(label: "recsys_model_load_seconds", dimensions: [], factory: factory)
+        modelLoadedAt = CoreMetrics.Gauge(label: "recsys_model_loaded_timestamp_seconds", dimensions: [], factory: factory)
+    }
+
+    func recordRequest(route: String, status: Int, duration: Duration) {
+        let key = "\(route) \(status)"
+        let counter = counters.withLock { map in
+            if let c = map[key] { return c }
+            let c = CoreMetrics.Counter(
+                label: "recsys_http_requests_total", dimensions: [("route", route), ("status", String(status))],
+                factory: factory)
+            map[key] = c
+            return c
+        }
+        counter.increment()
+        let timer = timers.withLock { map in
+            if let t = map[route] { return t }
+            let t = Metrics.Timer(label: "recsys_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
+            map[route] = t
+            return t
+        }
+        timer.recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    func recordRecommendation(candidates count: Int, fallback: Bool) {
+        candidates.record(count)
+        if fallback { fallbacks.increment() }
+    }
+
+    func recordModel(version: String, loadSeconds: Double, loadedAt: Date) {
+        modelLoadSeconds.record(loadSeconds)
+        modelLoadedAt.record(loadedAt.timeIntervalSince1970)
+        modelInfo.withLock { gauge in
+            gauge?.record(0)
+            let g = CoreMetrics.Gauge(label: "recsys_model_info", dimensions: [("version", version)], factory: factory)
+            g.record(1)
+            gauge = g
+        }
+    }
+
+    public func text() -> String { registry.emitToString() }
+}

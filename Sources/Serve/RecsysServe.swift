@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// `recsys-serve`: flags, else environment variables, else defaults.
+@main
+struct RecsysServe: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recsys-serve",
+        abstract: "Serve recommendations over HTTP from a model file.",
+        discussion: """
+            Environment variables (used when the flag is absent): RECSYS_MODEL, RECSYS_HOST, RECSYS_PORT,
+            RECSYS_LOG_LEVEL, RECSYS_DRAIN_SECONDS, and RECSYS_ADMIN_TOKEN (enables POST /admin/reload).
+            SIGHUP reloads the model file; SIGTERM and SIGINT drain and stop gracefully.
+            """
+    )
+
+    @Option(name: .long, help: "Model file to serve (env RECSYS_MODEL; default models/model.rrm).")
+    var model: String?
+
+    @Option(name: .long, help: "Address to bind (env RECSYS_HOST; default 127.0.0.1; use 0.0.0.0 in containers).")
+    var host: String?
+
+    @Option(name: .long, help: "Port (env RECSYS_PORT; default 8080).")
+    var port: Int?
+
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (env RECSYS_LOG_LEVEL; default info).")
+    var logLevel: String?
+
+    @Option(name: .long, help: "Seconds /ready answers 503 before the listener closes on SIGTERM (env RECSYS_DRAIN_SECONDS; default 0).")
+    var drainSeconds: Double?
+
+    func resolved() throws -> ServeConfiguration {
+        let env = ProcessInfo.processInfo.environment
+        var c = ServeConfiguration()
+        c.modelPath = model ?? env["RECSYS_MODEL"] ?? c.modelPath
+        c.host = host ?? env["RECSYS_HOST"] ?? c.host
+        if let p = port ?? env["RECSYS_PORT"].flatMap({ Int($0) }) { c.port = p }
+        if env["RECSYS_PORT"] != nil && port == nil && Int(env["RECSYS_PORT"]!) == nil {
+            throw ValidationError("RECSYS_PORT must be an integer, got \"\(env["RECSYS_PORT"]!)\"")
+        }
+        guard (0...65535).contains(c.port) else { throw ValidationError("port must be in 0...65535, got \(c.port)") }
+        let level = logLevel ?? env["RECSYS_LOG_LEVEL"] ?? "info"
+        guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
+            throw ValidationError("log level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(level)\"")
+        }
+        c.logLevel = parsed
+        if let d = drainSeconds ?? env["RECSYS_DRAIN_SECONDS"].flatMap({ Double($0) }) {
+            guard d >= 0 && d <= 300 else { throw ValidationError("drain seconds must be in 0...300") }
+            c.drainSeconds = d
+        }
+        c.adminToken = env["RECSYS_ADMIN_TOKEN"]
+        return c
+    }
+
+    func run() async throws {
+        let configuration = try resolved()
+        LoggingSystem.bootstrap { label in
+            var h = JSONLogHandler(label: label)
+            h.logLevel = configuration.logLevel
+            return h
+        }
+        var logger = Logger(label: "recsys-serve")
+        logger.logLevel = configuration.logLevel
+        let store = ModelStore()
+        let metrics = ServeMetrics()
+        let app: RecsysApplication
+        do {
+            app = try buildApplication(configuration, store: store, metrics: metrics, logger: logger)
+        } catch {
+            logger.critical("cannot start: \(error)", metadata: ["path": .string(configuration.modelPath)])
+            FileHandle.standardError.write(Data("recsys-serve: cannot load model \(configuration.modelPath): \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        // Reverse order on shutdown: SIGHUP listener, then drain (503), then the server.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: app),
+                    .init(service: DrainService(store: store, drainSeconds: configuration.drainSeconds, logger: logger)),
+                    .init(
+                        service: ReloadOnHangupService(
+                            store: store, metrics: metrics, path: configuration.modelPath, logger: logger)),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+        logger.info("stopped")
+    }
+}

@@ -1,0 +1,25 @@
+import Hummingbird
+
+/// Liveness (`/health`, no work) and readiness (`/ready`, 503 while starting
+/// or draining) for load balancers.
+struct HealthController {
+    let store: ModelStore
+
+    struct Status: Encodable {
+        var status: String
+        var model_version: String?
+    }
+
+    func health(_ request: Request, context: some RequestContext) throws -> Response {
+        try jsonResponse(Status(status: "ok"))
+    }
+
+    func ready(_ request: Request, context: some RequestContext) throws -> Response {
+        let phase = store.phase
+        let version = store.current?.version
+        if phase == .ready && version != nil {
+            return try jsonResponse(Status(status: "ready", model_version: version))
+        }
+        return try jsonResponse(Status(status: phase.rawValue, model_version: version), status: .serviceUnavailable)
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Hummingbird
+import Ranker
+
+/// `GET /model`: what is loaded; `POST /admin/reload`: load the file again.
+struct ModelController {
+    let store: ModelStore
+    let metrics: ServeMetrics
+    let configuration: ServeConfiguration
+
+    struct Info: Encodable {
+        var model_version: String
+        var created_at: String
+        var fingerprint: String
+        var reference_time: Int64
+        var path: String
+        var loaded_at: String
+        var load_seconds: Double
+        var counts: ModelMetadata.Counts
+        var generators: [String]
+        var features: [String]
+        var training: TrainingSummary?
+    }
+
+    func info(_ request: Request, context: some RequestContext) throws -> Response {
+        guard let loaded = store.current else {
+            throw APIError(.serviceUnavailable, code: "not_ready", "the model is not loaded yet")
+        }
+        let m = loaded.pipeline.artifacts.metadata
+        let iso = ISO8601DateFormatter()
+        return try jsonResponse(
+            Info(
+                model_version: m.modelVersion, created_at: iso.string(from: m.createdAt), fingerprint: m.fingerprint,
+                reference_time: m.referenceTime, path: loaded.path, loaded_at: iso.string(from: loaded.loadedAt),
+                load_seconds: loaded.loadSeconds, counts: m.counts, generators: m.generators, features: m.schema.names,
+                training: m.training))
+    }
+
+    struct Reloaded: Encodable {
+        var status: String
+        var model_version: String
+        var previous_version: String?
+        var load_seconds: Double
+    }
+
+    func reload(_ request: Request, context: some RequestContext) async throws -> Response {
+        guard let token = configuration.adminToken, !token.isEmpty else {
+            throw APIError(.forbidden, code: "admin_disabled", "admin endpoints are disabled: set RECSYS_ADMIN_TOKEN")
+        }
+        guard request.headers[.authorization] == "Bearer \(token)" else {
+            throw APIError(
+                .unauthorized, code: "unauthorized", "missing or wrong bearer token",
+                headers: [.wwwAuthenticate: "Bearer"])
+        }
+        let previous = store.current?.version
+        let loaded = try await Self.reload(store: store, metrics: metrics, path: configuration.modelPath, logger: context.logger)
+        return try jsonResponse(
+            Reloaded(
+                status: "reloaded", model_version: loaded.version, previous_version: previous,
+                load_seconds: loaded.loadSeconds))
+    }
+
+    /// Loads off the event loop; a bad file is rejected and the old model keeps serving.
+    static func reload(store: ModelStore, metrics: ServeMetrics, path: String, logger: Logger) async throws
+        -> ModelStore.Loaded
+    {
+        do {
+            let loaded = try await Task.detached { try store.load(path: path) }.value
+            metrics.recordModel(version: loaded.version, loadSeconds: loaded.loadSeconds, loadedAt: loaded.loadedAt)
+            logger.info("model reloaded", metadata: ["model_version": .string(loaded.version), "path": .string(path)])
+            return loaded
+        } catch {
+            logger.error(
+                "model reload rejected; the previous model keeps serving",
+                metadata: ["error": .string("\(error)"), "path": .string(path)])
+            throw APIError(
+                .unprocessableContent, code: "reload_failed",
+                "could not load \(path): \(error); the previous model keeps serving")
+        }
+    }
+}
+
+import Logging

@@ -1,0 +1,64 @@
+import Foundation
+
+/// The validated inputs of `GET /recommend/<user_id>?n=&at=`.
+struct RecommendQuery: Equatable {
+    var userID: Int
+    var n: Int
+    /// Request time in unix ms; nil means now.
+    var at: Int64?
+
+    static let allowedParameters = ["n", "at"]
+
+    /// Parses and validates; every problem is a 400 naming the parameter.
+    static func parse(userID raw: String, query: String?, defaultN: Int, maxN: Int) throws -> RecommendQuery {
+        let userID = try parseUserID(raw)
+        var values: [String: String] = [:]
+        for pair in (query ?? "").split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = String(parts[0]).removingPercentEncoding ?? String(parts[0])
+            let value = parts.count > 1 ? (String(parts[1]).removingPercentEncoding ?? String(parts[1])) : ""
+            guard allowedParameters.contains(key) else {
+                throw APIError(
+                    .badRequest, code: "unknown_parameter",
+                    "unknown query parameter '\(truncated(key, 40))'; allowed: \(allowedParameters.joined(separator: ", "))")
+            }
+            guard values[key] == nil else {
+                throw APIError(.badRequest, code: "repeated_parameter", "query parameter '\(key)' is given more than once")
+            }
+            values[key] = value
+        }
+        var n = defaultN
+        if let text = values["n"] {
+            guard let v = Int(text), v >= 1, v <= maxN, text.allSatisfy(\.isASCII) else {
+                throw APIError(
+                    .badRequest, code: "invalid_n", "n must be an integer in 1...\(maxN), got \"\(truncated(text, 40))\"")
+            }
+            n = v
+        }
+        var at: Int64?
+        if let text = values["at"] {
+            // Up to year 2286 in unix ms; a number of seconds is a likely mistake, so no lower bound is guessed.
+            guard let v = Int64(text), v >= 0, v <= 9_999_999_999_999, text.allSatisfy(\.isASCII) else {
+                throw APIError(
+                    .badRequest, code: "invalid_at",
+                    "at must be a unix time in milliseconds (0...9999999999999), got \"\(truncated(text, 40))\"")
+            }
+            at = v
+        }
+        return RecommendQuery(userID: userID, n: n, at: at)
+    }
+
+    static func parseUserID(_ raw: String) throws -> Int {
+        let text = raw.removingPercentEncoding ?? raw
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            throw APIError(
+                .badRequest, code: "invalid_user_id",
+                "user_id must be a non-negative integer, got \"\(truncated(text, 40))\"")
+        }
+        guard text.utf8.count <= 18, let id = Int(text) else {
+            throw APIError(
+                .badRequest, code: "invalid_user_id", "user_id is out of range (at most 18 digits), got \"\(truncated(text, 40))\"")
+        }
+        return id
+    }
+}
