@@ -32,6 +32,8 @@ public func openByteSource(path: String) throws -> any ByteSource {
 public final class FileByteSource: ByteSource {
     let descriptor: Int32
     let path: String
+    /// Bytes left to read when the source covers only part of the file.
+    private var remaining: Int = .max
 
     public init(path: String) throws {
         let fd = open(path, O_RDONLY)
@@ -42,14 +44,28 @@ public final class FileByteSource: ByteSource {
         self.path = path
     }
 
+    /// Only the bytes of `range` (for reading one file on several cores).
+    public convenience init(path: String, range: Range<Int>) throws {
+        try self.init(path: path)
+        guard lseek(descriptor, off_t(range.lowerBound), SEEK_SET) >= 0 else {
+            throw DatasetError.io(file: path, message: "seek failed: \(String(cString: strerror(errno)))")
+        }
+        remaining = range.count
+    }
+
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
+            let want = min(buffer.count, remaining)
+            if want == 0 { return 0 }
             #if canImport(Glibc)
-                let n = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
+                let n = Glibc.read(descriptor, buffer.baseAddress, want)
             #else
-                let n = Darwin.read(descriptor, buffer.baseAddress, buffer.count)
+                let n = Darwin.read(descriptor, buffer.baseAddress, want)
             #endif
-            if n >= 0 { return n }
+            if n >= 0 {
+                remaining -= n
+                return n
+            }
             if errno == EINTR { continue }
             throw DatasetError.io(file: path, message: "read failed: \(String(cString: strerror(errno)))")
         }
@@ -148,4 +164,16 @@ public final class GzipByteSource: ByteSource {
     }
 
     deinit { close() }
+}
+
+/// A record boundary near the middle of a plain file (just after a newline),
+/// or nil when the file is small or compressed.
+func splitPoint(path: String, minimumSize: Int = 64 << 20) -> (size: Int, split: Int)? {
+    guard !path.hasSuffix(".gz"), let file = try? FileByteSource(path: path), let size = file.size,
+        size >= minimumSize
+    else { return nil }
+    var probe = [UInt8](repeating: 0, count: 1 << 16)
+    let n = probe.withUnsafeMutableBytes { pread(file.descriptor, $0.baseAddress, $0.count, off_t(size / 2)) }
+    guard n > 0, let nl = probe.prefix(n).firstIndex(of: 0x0A) else { return nil }
+    return (size, size / 2 + nl + 1)
 }

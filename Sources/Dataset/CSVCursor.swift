@@ -125,6 +125,26 @@ struct CSVCursor {
             message: "unterminated quoted field (the closing '\"' is missing)")
     }
 
+    /// Fast path for the common case: an unquoted run of digits ended by a
+    /// comma. Returns the value and moves past the comma; returns nil without
+    /// moving otherwise, and the caller takes the general path (which also
+    /// produces the precise error).
+    @inline(__always)
+    mutating func digitsThenComma() -> Int? {
+        var i = pos
+        var value = 0
+        let limit = min(count, pos + 18)
+        while i < limit {
+            let d = Int(base[i]) &- 48
+            if d < 0 || d > 9 { break }
+            value = value &* 10 &+ d
+            i += 1
+        }
+        guard i > pos && i < count && base[i] == 0x2C else { return nil }
+        pos = i + 1
+        return value
+    }
+
     /// Moves to the start of the next record after an error or a skip.
     /// Unquoted data only: quoted fields were already walked by `field`.
     

@@ -44,6 +44,16 @@ public struct FileReport: Sendable, Codable, Equatable {
 
     public init(file: String) { self.file = file }
 
+    /// Adds the tallies of another part of the same file.
+    mutating func merge(_ other: FileReport) {
+        bytes += other.bytes
+        rows += other.rows
+        badRows += other.badRows
+        blankLines += other.blankLines
+        duplicateRows += other.duplicateRows
+        badRowExamples += other.badRowExamples.prefix(Self.maxExamples - badRowExamples.count)
+    }
+
     mutating func recordBadRow(_ error: DatasetError) {
         badRows += 1
         if badRowExamples.count < Self.maxExamples { badRowExamples.append(error.description) }

@@ -9,35 +9,71 @@ public enum DatasetLoader {
         policy: BadRowPolicy = .fail,
         progress: (@Sendable (String, Int) -> Void)? = nil
     ) throws -> Dataset {
-        let jobs = [files.events] + files.properties
+        let started = Date()
+        // One job per file, and two per large plain property file (each half
+        // ends on a record boundary) so both cores stay busy.
+        var jobs: [ReadJob] = [.events(files.events)]
+        for path in files.properties {
+            if policy == .fail, let (size, split) = splitPoint(path: path) {
+                jobs.append(.properties(path, 0..<split))
+                jobs.append(.properties(path, split..<size))
+            } else {
+                jobs.append(.properties(path, nil))
+            }
+        }
         let results = ResultSlots(count: jobs.count)
-        DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
-            let path = jobs[i]
-            let name = fileName(path)
-            let report: ((Int) -> Void)? = progress.map { p in { p(name, $0) } }
+        let jobList = jobs
+        DispatchQueue.concurrentPerform(iterations: jobList.count) { i in
             do {
-                if i == 0 {
-                    results.set(i, .events(try EventsReader.read(path: path, policy: policy, progress: report)))
-                } else {
+                switch jobList[i] {
+                case .events(let path):
+                    let name = fileName(path)
+                    let report: ((Int) -> Void)? = progress.map { p in { p(name, $0) } }
+                    // Ordering the events overlaps with reading the property files.
+                    let raw = try EventsReader.read(path: path, policy: policy, progress: report)
+                    results.set(i, .events(OrderedEvents(raw)))
+                case .properties(let path, let range):
+                    let name = fileName(path)
+                    let report: ((Int) -> Void)? = progress.map { p in { p(name, $0 + (range?.lowerBound ?? 0)) } }
                     results.set(
-                        i, .properties(try PropertiesReader.read(path: path, policy: policy, progress: report)))
+                        i, .properties(try PropertiesReader.read(path: path, policy: policy, progress: report, range: range)))
                 }
             } catch {
                 results.set(i, .failure(error))
             }
         }
+        // A half that failed (or a quoted field cut at the split) is read again
+        // whole, which gives the precise error with the right line number.
+        for (i, job) in jobs.enumerated() {
+            guard case .properties(let path, let range?) = job, case .failure = results.values[i] else { continue }
+            let whole = try PropertiesReader.read(path: path, policy: policy)
+            for (j, other) in jobs.enumerated() {
+                if case .properties(path, _) = other { results.set(j, .skipped) }
+            }
+            results.set(i, .properties(whole))
+            _ = range
+        }
+        let readDone = Date()
         let tree = try CategoryTreeReader.read(path: files.categoryTree, policy: policy)
-        var events: RawEvents?
+        var events: OrderedEvents?
         var props: RawProperties?
         var reports: [FileReport] = []
         for slot in results.values {
             switch slot {
             case .events(let e):
                 events = e
-                reports.append(e.report)
+                var report = e.report
+                report.duplicateRows = e.duplicates
+                reports.append(report)
             case .properties(let p):
-                reports.append(p.report)
+                if let k = reports.firstIndex(where: { $0.file == p.report.file }) {
+                    reports[k].merge(p.report)
+                } else {
+                    reports.append(p.report)
+                }
                 if props == nil { props = p } else { props!.append(p) }
+            case .skipped:
+                continue
             case .failure(let error):
                 throw error
             case .none:
@@ -46,71 +82,52 @@ public enum DatasetLoader {
         }
         reports.append(tree.report)
         guard let events, let props else { throw DatasetError.invalid("internal error: missing reader output") }
-        return try assemble(events: events, properties: props, tree: tree.pairs, reports: reports)
+        let merged = Date()
+        let d = try assemble(events: events, properties: props, tree: tree.pairs, reports: reports)
+        if ProcessInfo.processInfo.environment["RECSYS_TIMING"] != nil {
+            FileHandle.standardError.write(Data("read \(readDone.timeIntervalSince(started)) merge \(merged.timeIntervalSince(readDone)) assemble \(Date().timeIntervalSince(merged))\n".utf8))
+        }
+        return d
     }
 
-    /// Turns raw columns into dense ids, a sorted deduplicated log and timelines.
-    public static func assemble(
-        events: RawEvents, properties: RawProperties, tree pairs: [(category: Int, parent: Int?)],
+    /// Turns ordered events and property columns into dense ids and timelines.
+    static func assemble(
+        events: OrderedEvents, properties: RawProperties, tree pairs: [(category: Int, parent: Int?)],
         reports: [FileReport]
     ) throws -> Dataset {
         var reports = reports
-        let visitors = IdMap(collecting: events.visitor)
+        let visitors = events.visitors
         var itemSet = properties.describedItems
-        for i in events.item { itemSet.insert(i) }
+        for i in events.itemRaw { itemSet.insert(i) }
         let items = IdMap(sortedUniqueRaw: itemSet.sorted())
-
-        let n = events.count
-        var user = [Int32](repeating: 0, count: n)
-        var item = [Int32](repeating: 0, count: n)
-        for i in 0..<n {
-            user[i] = visitors.dense(events.visitor[i])!
-            item[i] = items.dense(events.item[i])!
-        }
-        let (perm, _) = InteractionLog.order(
-            user: user, time: events.time, kind: events.kind, item: item, userCount: visitors.count)
-        var log = InteractionLog(time: [], user: [], item: [], kind: [], userStart: [0])
-        log.time.reserveCapacity(n)
-        log.user.reserveCapacity(n)
-        log.item.reserveCapacity(n)
-        log.kind.reserveCapacity(n)
-        log.userStart.reserveCapacity(visitors.count + 1)
-        var duplicates = 0
-        var previous = -1
-        var currentUser: Int32 = 0
-        for p in perm {
-            let i = Int(p)
-            if user[i] != currentUser {
-                while Int32(log.userStart.count - 1) < user[i] { log.userStart.append(Int32(log.time.count)) }
-                currentUser = user[i]
-            }
-            if previous >= 0 && user[previous] == user[i] && events.time[previous] == events.time[i]
-                && item[previous] == item[i] && events.kind[previous] == events.kind[i]
-                && events.transaction[previous] == events.transaction[i]
-            {
-                duplicates += 1
-                continue
-            }
-            log.time.append(events.time[i])
-            log.user.append(user[i])
-            log.item.append(item[i])
-            log.kind.append(events.kind[i])
-            previous = i
-        }
-        while log.userStart.count < visitors.count + 1 { log.userStart.append(Int32(log.time.count)) }
-        if let idx = reports.firstIndex(where: { $0.file == events.report.file }) {
-            reports[idx].duplicateRows = duplicates
-        }
+        var log = events.log
+        // Dense item ids keep the raw order, so the (user, time, kind, item) order still holds.
+        log.item = events.itemRaw.map { items.dense($0)! }
+        let duplicates = events.duplicates
 
         let tree = try CategoryTree(pairs: pairs, extraCategories: properties.categoryValue)
-        let categoryItems = properties.categoryItem.map { items.dense($0)! }
-        let categoryValues = properties.categoryValue.map { tree.ids.dense($0)! }
-        let (categories, categoryDuplicates) = ItemTimeline.build(
-            item: categoryItems, time: properties.categoryTime, value: categoryValues, itemCount: items.count)
-        let availableItems = properties.availableItem.map { items.dense($0)! }
-        let (availability, availabilityDuplicates) = ItemTimeline.build(
-            item: availableItems, time: properties.availableTime, value: properties.availableValue.map(Int32.init),
-            itemCount: items.count)
+        // The two timelines are independent: build them on both cores.
+        let timelines = TimelineSlots()
+        DispatchQueue.concurrentPerform(iterations: 2) { job in
+            if job == 0 {
+                let categoryItems = properties.categoryItem.map { items.dense($0)! }
+                let categoryValues = properties.categoryValue.map { tree.ids.dense($0)! }
+                timelines.set(
+                    0,
+                    ItemTimeline.build(
+                        item: categoryItems, time: properties.categoryTime, value: categoryValues,
+                        itemCount: items.count))
+            } else {
+                let availableItems = properties.availableItem.map { items.dense($0)! }
+                timelines.set(
+                    1,
+                    ItemTimeline.build(
+                        item: availableItems, time: properties.availableTime,
+                        value: properties.availableValue.map(Int32.init), itemCount: items.count))
+            }
+        }
+        let (categories, categoryDuplicates) = timelines.values[0]!
+        let (availability, availabilityDuplicates) = timelines.values[1]!
         // Snapshot duplicates cannot be attributed to one part file; report them on the first.
         if let idx = reports.firstIndex(where: { $0.file.hasPrefix("item_properties") }) {
             reports[idx].duplicateRows += categoryDuplicates + availabilityDuplicates
@@ -123,8 +140,68 @@ public enum DatasetLoader {
     }
 }
 
+/// The events ordered by (user, time, kind, raw item), exact duplicates removed.
+/// Item ids stay raw until every file is read (dense item ids need the
+/// property files too).
+struct OrderedEvents: Sendable {
+    var visitors: IdMap
+    var log: InteractionLog
+    var itemRaw: [Int]
+    var duplicates: Int
+    var report: FileReport
+
+    init(_ events: RawEvents) {
+        report = events.report
+        visitors = IdMap(collecting: events.visitor)
+        let n = events.count
+        var user = [Int32](repeating: 0, count: n)
+        for i in 0..<n { user[i] = visitors.dense(events.visitor[i])! }
+        let perm = InteractionLog.order(
+            user: user, time: events.time, kind: events.kind, item: events.item, userCount: visitors.count)
+        var log = InteractionLog(time: [], user: [], item: [], kind: [], userStart: [0])
+        var itemRaw: [Int] = []
+        itemRaw.reserveCapacity(n)
+        log.time.reserveCapacity(n)
+        log.user.reserveCapacity(n)
+        log.kind.reserveCapacity(n)
+        log.userStart.reserveCapacity(visitors.count + 1)
+        var duplicates = 0
+        var previous = -1
+        var currentUser: Int32 = 0
+        for p in perm {
+            let i = Int(p)
+            if user[i] != currentUser {
+                while Int32(log.userStart.count - 1) < user[i] { log.userStart.append(Int32(log.time.count)) }
+                currentUser = user[i]
+            }
+            if previous >= 0 && user[previous] == user[i] && events.time[previous] == events.time[i]
+                && events.item[previous] == events.item[i] && events.kind[previous] == events.kind[i]
+                && events.transaction[previous] == events.transaction[i]
+            {
+                duplicates += 1
+                continue
+            }
+            log.time.append(events.time[i])
+            log.user.append(user[i])
+            itemRaw.append(events.item[i])
+            log.kind.append(events.kind[i])
+            previous = i
+        }
+        while log.userStart.count < visitors.count + 1 { log.userStart.append(Int32(log.time.count)) }
+        self.log = log
+        self.itemRaw = itemRaw
+        self.duplicates = duplicates
+    }
+}
+
+private enum ReadJob {
+    case events(String)
+    case properties(String, Range<Int>?)
+}
+
 private enum ReaderResult {
-    case events(RawEvents)
+    case skipped
+    case events(OrderedEvents)
     case properties(RawProperties)
     case failure(any Error)
 }
@@ -137,4 +214,10 @@ private final class ResultSlots: @unchecked Sendable {
     func set(_ i: Int, _ r: ReaderResult) {
         lock.withLock { values[i] = r }
     }
+}
+
+private final class TimelineSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var values: [(ItemTimeline, duplicates: Int)?] = [nil, nil]
+    func set(_ i: Int, _ v: (ItemTimeline, duplicates: Int)) { lock.withLock { values[i] = v } }
 }

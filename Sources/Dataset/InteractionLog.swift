@@ -53,10 +53,8 @@ public struct InteractionLog: Sendable {
     public var maxTime: Int64 { time.max() ?? 0 }
 
     /// Sorts raw columns by (user, time, kind, item) with a counting sort on
-    /// users; returns the permutation and the CSR offsets.
-    static func order(user: [Int32], time: [Int64], kind: [UInt8], item: [Int32], userCount: Int) -> (
-        [Int32], [Int32]
-    ) {
+    /// users; returns the permutation.
+    static func order(user: [Int32], time: [Int64], kind: [UInt8], item: [Int], userCount: Int) -> [Int32] {
         var start = [Int32](repeating: 0, count: userCount + 1)
         for u in user { start[Int(u) + 1] += 1 }
         for u in 0..<userCount { start[u + 1] += start[u] }
@@ -71,6 +69,12 @@ public struct InteractionLog: Sendable {
                 let lo = Int(start[u])
                 let hi = Int(start[u + 1])
                 if hi - lo < 2 { continue }
+                if hi - lo == 2 {
+                    let a = Int(p[lo])
+                    let b = Int(p[lo + 1])
+                    if (time[b], kind[b], item[b], b) < (time[a], kind[a], item[a], a) { p.swapAt(lo, lo + 1) }
+                    continue
+                }
                 p[lo..<hi].sort { a, b in
                     let ia = Int(a)
                     let ib = Int(b)
@@ -81,6 +85,6 @@ public struct InteractionLog: Sendable {
                 }
             }
         }
-        return (perm, start)
+        return perm
     }
 }

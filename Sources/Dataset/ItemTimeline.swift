@@ -63,20 +63,26 @@ public struct ItemTimeline: Sendable {
         outTime.reserveCapacity(item.count)
         outValue.reserveCapacity(item.count)
         var duplicates = 0
-        for it in 0..<itemCount {
-            var rows = Array(perm[Int(start[it])..<Int(start[it + 1])])
-            rows.sort { time[$0] != time[$1] ? time[$0] < time[$1] : value[$0] < value[$1] }
-            var prev: Int? = nil
-            for r in rows {
-                if let p = prev, time[p] == time[r] && value[p] == value[r] {
-                    duplicates += 1
-                    continue
+        perm.withUnsafeMutableBufferPointer { p in
+            for it in 0..<itemCount {
+                let lo = Int(start[it])
+                let hi = Int(start[it + 1])
+                if hi - lo > 1 {
+                    p[lo..<hi].sort { time[$0] != time[$1] ? time[$0] < time[$1] : value[$0] < value[$1] }
                 }
-                outTime.append(time[r])
-                outValue.append(value[r])
-                prev = r
+                var prev = -1
+                for k in lo..<hi {
+                    let r = p[k]
+                    if prev >= 0 && time[prev] == time[r] && value[prev] == value[r] {
+                        duplicates += 1
+                        continue
+                    }
+                    outTime.append(time[r])
+                    outValue.append(value[r])
+                    prev = r
+                }
+                outStart[it + 1] = Int32(outTime.count)
             }
-            outStart[it + 1] = Int32(outTime.count)
         }
         return (ItemTimeline(start: outStart, time: outTime, value: outValue), duplicates)
     }

@@ -28,25 +28,51 @@ public struct RawProperties: Sendable {
 public enum PropertiesReader {
     public static let header = "timestamp,itemid,property,value"
 
+    /// `range` reads only part of a plain file; a range that starts after 0
+    /// must start on a record boundary and has no header.
     public static func read(
-        path: String, policy: BadRowPolicy = .fail, progress: ((Int) -> Void)? = nil
+        path: String, policy: BadRowPolicy = .fail, progress: ((Int) -> Void)? = nil, range: Range<Int>? = nil
     ) throws -> RawProperties {
         let name = fileName(path)
-        let source = try openByteSource(path: path)
+        let source = try range.map { try FileByteSource(path: path, range: $0) } ?? openByteSource(path: path)
         defer { source.close() }
         var parser = RegionParser(file: name, header: header, policy: policy)
+        if let range, range.lowerBound > 0 { parser.headerSeen = true }
         var props = RawProperties(report: FileReport(file: name))
+        var lastItem = -1
         let bytes = try forEachRecordRegion(source: source, file: name, progress: progress) { region in
             try parser.parse(region) { cursor in
-                let ts = try cursor.field(named: "timestamp")
-                try expectMore(ts, &cursor, index: 0, expectedFields: 4)
-                let it = try cursor.field(named: "itemid")
-                try expectMore(it, &cursor, index: 1, expectedFields: 4)
+                let time: Int
+                let item: Int
+                let mark = cursor.pos
+                if let t = cursor.digitsThenComma(), let i = cursor.digitsThenComma() {
+                    time = t
+                    item = i
+                } else {
+                    cursor.pos = mark
+                    let ts = try cursor.field(named: "timestamp")
+                    try expectMore(ts, &cursor, index: 0, expectedFields: 4)
+                    let it = try cursor.field(named: "itemid")
+                    try expectMore(it, &cursor, index: 1, expectedFields: 4)
+                    time = try cursor.integer(ts, named: "timestamp")
+                    item = try cursor.integer(it, named: "itemid")
+                }
+                if item != lastItem {
+                    props.describedItems.insert(item)
+                    lastItem = item
+                }
+                // Hashed property names are digits: skip their values undecoded.
+                if cursor.digitsThenComma() != nil {
+                    if cursor.pos < cursor.count && cursor.base[cursor.pos] == 0x22 {
+                        let value = try cursor.field(named: "value")
+                        try expectRecordEnd(value, &cursor, expectedFields: 4)
+                    } else {
+                        cursor.skipRecord()
+                    }
+                    return
+                }
                 let prop = try cursor.field(named: "property")
                 try expectMore(prop, &cursor, index: 2, expectedFields: 4)
-                let time = try cursor.integer(ts, named: "timestamp")
-                let item = try cursor.integer(it, named: "itemid")
-                props.describedItems.insert(item)
                 let isCategory = cursor.equals(prop, "categoryid")
                 guard isCategory || cursor.equals(prop, "available") else {
                     // The value of any other property is never decoded.
