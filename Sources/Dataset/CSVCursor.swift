@@ -145,6 +145,62 @@ struct CSVCursor {
         return value
     }
 
+    /// Fast path: `view,`, `addtocart,` or `transaction,`; nil without moving otherwise.
+    @inline(__always)
+    mutating func eventKindThenComma() -> EventKind? {
+        func matches(_ literal: StaticString) -> Bool {
+            let n = literal.utf8CodeUnitCount
+            guard pos + n < count, base[pos + n] == 0x2C else { return false }
+            let p = literal.utf8Start
+            for i in 0..<n where base[pos + i] != p[i] { return false }
+            return true
+        }
+        switch pos < count ? base[pos] : 0 {
+        case 0x76 where matches("view"):
+            pos += 5
+            return .view
+        case 0x61 where matches("addtocart"):
+            pos += 10
+            return .addToCart
+        case 0x74 where matches("transaction"):
+            pos += 12
+            return .transaction
+        default:
+            return nil
+        }
+    }
+
+    /// Fast path for a last field of optional digits: returns the value (-1
+    /// when empty) and moves past the line end; nil without moving otherwise.
+    @inline(__always)
+    mutating func optionalDigitsThenRecordEnd() -> Int? {
+        var i = pos
+        var value = 0
+        let limit = min(count, pos + 18)
+        while i < limit {
+            let d = Int(base[i]) &- 48
+            if d < 0 || d > 9 { break }
+            value = value &* 10 &+ d
+            i += 1
+        }
+        let result = i > pos ? value : -1
+        if i == count {
+            pos = i
+            return result
+        }
+        if base[i] == 0x0A {
+            pos = i + 1
+            line += 1
+            return result
+        }
+        if base[i] == 0x0D && i + 1 < count && base[i + 1] == 0x0A {
+            pos = i + 2
+            line += 1
+            return result
+        }
+        return nil
+    }
+
     /// Moves to the start of the next record after an error or a skip.
     /// Unquoted data only: quoted fields were already walked by `field`.
     

@@ -7,14 +7,15 @@ public enum DatasetLoader {
     public static func load(
         _ files: DatasetFiles,
         policy: BadRowPolicy = .fail,
-        progress: (@Sendable (String, Int) -> Void)? = nil
+        progress: (@Sendable (String, Int) -> Void)? = nil,
+        splitFilesAbove: Int = 64 << 20
     ) throws -> Dataset {
         let started = Date()
         // One job per file, and two per large plain property file (each half
         // ends on a record boundary) so both cores stay busy.
         var jobs: [ReadJob] = [.events(files.events)]
         for path in files.properties {
-            if policy == .fail, let (size, split) = splitPoint(path: path) {
+            if policy == .fail, let (size, split) = splitPoint(path: path, minimumSize: splitFilesAbove) {
                 jobs.append(.properties(path, 0..<split))
                 jobs.append(.properties(path, split..<size))
             } else {
@@ -158,36 +159,41 @@ struct OrderedEvents: Sendable {
         for i in 0..<n { user[i] = visitors.dense(events.visitor[i])! }
         let perm = InteractionLog.order(
             user: user, time: events.time, kind: events.kind, item: events.item, userCount: visitors.count)
-        var log = InteractionLog(time: [], user: [], item: [], kind: [], userStart: [0])
-        var itemRaw: [Int] = []
-        itemRaw.reserveCapacity(n)
-        log.time.reserveCapacity(n)
-        log.user.reserveCapacity(n)
-        log.kind.reserveCapacity(n)
-        log.userStart.reserveCapacity(visitors.count + 1)
+        // Gather each column in its own tight loop: the random reads overlap
+        // far better than in one loop that does everything.
+        let time = perm.map { events.time[Int($0)] }
+        let sortedUser = perm.map { user[Int($0)] }
+        let item = perm.map { events.item[Int($0)] }
+        let kind = perm.map { events.kind[Int($0)] }
+        let transaction = perm.map { events.transaction[Int($0)] }
+        var keep = [Bool](repeating: true, count: n)
         var duplicates = 0
-        var previous = -1
-        var currentUser: Int32 = 0
-        for p in perm {
-            let i = Int(p)
-            if user[i] != currentUser {
-                while Int32(log.userStart.count - 1) < user[i] { log.userStart.append(Int32(log.time.count)) }
-                currentUser = user[i]
-            }
-            if previous >= 0 && user[previous] == user[i] && events.time[previous] == events.time[i]
-                && events.item[previous] == events.item[i] && events.kind[previous] == events.kind[i]
-                && events.transaction[previous] == events.transaction[i]
-            {
-                duplicates += 1
-                continue
-            }
-            log.time.append(events.time[i])
-            log.user.append(user[i])
-            itemRaw.append(events.item[i])
-            log.kind.append(events.kind[i])
-            previous = i
+        for k in 1..<max(n, 1)
+        where sortedUser[k] == sortedUser[k - 1] && time[k] == time[k - 1] && item[k] == item[k - 1]
+            && kind[k] == kind[k - 1] && transaction[k] == transaction[k - 1]
+        {
+            keep[k] = false
+            duplicates += 1
         }
-        while log.userStart.count < visitors.count + 1 { log.userStart.append(Int32(log.time.count)) }
+        var log = InteractionLog(time: [], user: [], item: [], kind: [], userStart: [])
+        var itemRaw: [Int] = []
+        if duplicates == 0 {
+            log.time = time
+            log.user = sortedUser
+            log.kind = kind
+            itemRaw = item
+        } else {
+            for k in 0..<n where keep[k] {
+                log.time.append(time[k])
+                log.user.append(sortedUser[k])
+                log.kind.append(kind[k])
+                itemRaw.append(item[k])
+            }
+        }
+        var userStart = [Int32](repeating: 0, count: visitors.count + 1)
+        for u in log.user { userStart[Int(u) + 1] += 1 }
+        for u in 0..<visitors.count { userStart[u + 1] += userStart[u] }
+        log.userStart = userStart
         self.log = log
         self.itemRaw = itemRaw
         self.duplicates = duplicates

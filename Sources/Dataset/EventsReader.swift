@@ -31,6 +31,21 @@ public enum EventsReader {
         events.transaction.reserveCapacity(expected)
         let bytes = try forEachRecordRegion(source: source, file: name, progress: progress) { region in
             try parser.parse(region) { cursor in
+                let mark = cursor.pos
+                let line = cursor.line
+                if let t = cursor.digitsThenComma(), let v = cursor.digitsThenComma(),
+                    let k = cursor.eventKindThenComma(), let i = cursor.digitsThenComma(),
+                    let x = cursor.optionalDigitsThenRecordEnd()
+                {
+                    events.time.append(Int64(t))
+                    events.visitor.append(v)
+                    events.item.append(i)
+                    events.kind.append(k.rawValue)
+                    events.transaction.append(x)
+                    return
+                }
+                cursor.pos = mark
+                cursor.line = line
                 let ts = try cursor.field(named: "timestamp")
                 try expectMore(ts, &cursor, index: 0, expectedFields: 5)
                 let vis = try cursor.field(named: "visitorid")

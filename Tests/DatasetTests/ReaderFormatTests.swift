@@ -100,3 +100,47 @@ struct ReaderFormatTests {
         #expect(throws: DatasetError.self) { _ = try CategoryTree(pairs: [(1, 2), (2, 1)], extraCategories: []) }
     }
 }
+
+struct SplitReadTests {
+    func dataset(_ properties: String) throws -> TempFolder {
+        let folder = try TempFolder()
+        try folder.writeMinimalDataset()
+        try folder.write("item_properties_part1.csv", properties)
+        return folder
+    }
+
+    @Test func halvesGiveTheSameDatasetAsOneRead() throws {
+        var text = "timestamp,itemid,property,value\n"
+        for i in 0..<20_000 { text += "\(1_431_226_800_000 + i),\(i % 700),\(i % 4 == 0 ? "categoryid" : "790"),\(i % 9)\n" }
+        let folder = try dataset(text)
+        let whole = try DatasetLoader.load(DatasetFiles(directory: folder.path))
+        let split = try DatasetLoader.load(DatasetFiles(directory: folder.path), splitFilesAbove: 1024)
+        #expect(split.itemCategory.value == whole.itemCategory.value)
+        #expect(split.itemCategory.time == whole.itemCategory.time)
+        #expect(split.items.raw == whole.items.raw)
+        #expect(split.reports.first { $0.file == "item_properties_part1.csv" }?.rows == 20_000)
+    }
+
+    @Test func quotedNewlineAcrossTheSplitStillReads() throws {
+        // A long quoted multi-line value sits in the middle of the file.
+        var text = "timestamp,itemid,property,value\n"
+        for i in 0..<500 { text += "\(i),\(i),790,\(i)\n" }
+        text += "1,5,888,\"" + String(repeating: "x\n", count: 2000) + "\"\n"
+        for i in 0..<500 { text += "\(i),\(i),categoryid,\(i % 3)\n" }
+        let folder = try dataset(text)
+        let d = try DatasetLoader.load(DatasetFiles(directory: folder.path), splitFilesAbove: 1024)
+        #expect(d.reports.first { $0.file == "item_properties_part1.csv" }?.rows == 1001)
+    }
+
+    @Test func errorInTheSecondHalfNamesTheTrueLine() throws {
+        var text = "timestamp,itemid,property,value\n"
+        for i in 0..<3000 { text += "\(i),\(i),790,\(i)\n" }
+        text += "oops,1,790,1\n"
+        let folder = try dataset(text)
+        #expect(throws: DatasetError.badRow(
+            file: "item_properties_part1.csv", line: 3002, field: "timestamp",
+            message: "expected a non-negative integer, found \"oops\"")) {
+            _ = try DatasetLoader.load(DatasetFiles(directory: folder.path), splitFilesAbove: 1024)
+        }
+    }
+}
