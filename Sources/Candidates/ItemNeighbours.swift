@@ -99,13 +99,14 @@ public struct ItemNeighbours: Sendable {
 }
 
 /// A user's events split at gaps longer than `cfBasketGapHours`; each basket
-/// holds distinct items with value log1p(Σ kind weights).
-struct Baskets {
-    var start: [Int32] = [0]
-    var item: [Int32] = []
-    var value: [Float] = []
+/// holds distinct items with value log1p(Σ kind weights). This basket×item
+/// CSR matrix is what the item-item cosine is computed on.
+public struct Baskets: Sendable {
+    public var start: [Int32] = [0]
+    public var item: [Int32] = []
+    public var value: [Float] = []
 
-    init(log: InteractionLog, config: RecsysConfig) {
+    public init(log: InteractionLog, config: RecsysConfig) {
         let gap = Int64(config.cfBasketGapHours * 3_600_000)
         var weights: [Int32: Double] = [:]
         var order: [Int32] = []
@@ -140,7 +141,7 @@ struct Baskets {
         }
     }
 
-    var count: Int { start.count - 1 }
+    public var count: Int { start.count - 1 }
 
     /// Item → (basket, value), the inverted index.
     func transposed(itemCount: Int) -> (start: [Int32], basket: [Int32], value: [Float]) {

@@ -142,7 +142,14 @@ public struct RawIdSet: Sendable {
     }
 
     public mutating func formUnion(_ other: RawIdSet) {
-        for id in other.sorted() { insert(id) }
+        if other.bits.count > bits.count { bits += repeatElement(0, count: other.bits.count - bits.count) }
+        var n = 0
+        for w in 0..<bits.count {
+            if w < other.bits.count { bits[w] |= other.bits[w] }
+            n += bits[w].nonzeroBitCount
+        }
+        for id in other.large { large.insert(id) }
+        count = n + large.count
     }
 
     /// All ids in ascending order.

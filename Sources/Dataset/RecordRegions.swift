@@ -6,7 +6,7 @@
 func forEachRecordRegion(
     source: any ByteSource,
     file: String,
-    chunkSize: Int = 8 << 20,
+    chunkSize: Int = 1 << 20,
     progress: ((Int) -> Void)? = nil,
     _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
 ) throws -> Int {

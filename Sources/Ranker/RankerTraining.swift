@@ -23,6 +23,8 @@ public struct TrainingSummary: Codable, Sendable {
     public var validationAUC: Double
     public var validationLogLoss: Double
     public var fit: LogisticRegression.FitReport
+    /// The fit on the 80% split whose validation AUC is reported.
+    public var holdoutFit: LogisticRegression.FitReport?
     public var negativeSampling: String
 }
 
@@ -116,17 +118,26 @@ public enum RankerTrainer {
         return (rows, labels)
     }
 
-    /// Fits on 80% of users, reports AUC and log loss on the other 20%, then
-    /// refits on everyone for the final weights.
-    public static func fit(
+    /// The 80/20 split by user (a fixed hash, so it is the same every run).
+    public static func split(
         _ set: TrainingExamples, schema: FeatureSchema, config: RecsysConfig, categoryCount: Int
-    ) -> (LogisticRegression, TrainingSummary) {
+    ) -> (train: SparseRows, trainLabels: [UInt8], valid: SparseRows, validLabels: [UInt8]) {
         func isValidation(_ ex: TrainingExample) -> Bool { (UInt64(ex.user) &* 2_654_435_761) % 5 == 0 }
         let (trainRows, trainLabels) = rows(
             set, schema: schema, config: config, categoryCount: categoryCount, where: { !isValidation($0) })
         let (validRows, validLabels) = rows(
             set, schema: schema, config: config, categoryCount: categoryCount, where: isValidation)
-        let (holdout, _) = LogisticRegression.fit(rows: trainRows, labels: trainLabels, l2: config.l2)
+        return (trainRows, trainLabels, validRows, validLabels)
+    }
+
+    /// Fits on 80% of users, reports AUC and log loss on the other 20%, then
+    /// refits on everyone for the final weights.
+    public static func fit(
+        _ set: TrainingExamples, schema: FeatureSchema, config: RecsysConfig, categoryCount: Int
+    ) -> (LogisticRegression, TrainingSummary) {
+        let (trainRows, trainLabels, validRows, validLabels) = split(
+            set, schema: schema, config: config, categoryCount: categoryCount)
+        let (holdout, holdoutReport) = LogisticRegression.fit(rows: trainRows, labels: trainLabels, l2: config.l2)
         let probabilities = (0..<validRows.count).map { holdout.probability(validRows, $0) }
         let auc = BinaryMetrics.auc(scores: probabilities, labels: validLabels)
         let logLoss = BinaryMetrics.logLoss(probabilities: probabilities, labels: validLabels)
@@ -138,7 +149,7 @@ public enum RankerTrainer {
         let summary = TrainingSummary(
             windows: set.windows, pairs: allLabels.count, positives: positives, negatives: allLabels.count - positives,
             trainPairs: trainLabels.count, validationPairs: validLabels.count, validationAUC: auc,
-            validationLogLoss: logLoss, fit: report,
+            validationLogLoss: logLoss, fit: report, holdoutFit: holdoutReport,
             negativeSampling: "none: every candidate of every training user is a pair; class weights balance the labels")
         return (model, summary)
     }

@@ -57,6 +57,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Version label stored in the model (default: the creation time).")
     var modelVersion: String?
 
+    @Option(name: .long, help: "Also write the training pairs and the CF matrix as raw arrays here (for scripts/bench_train.sh).")
+    var exportBenchmark: String?
+
     func run() throws {
         let quiet = dataOptions.quiet
         func say(_ s: String) { if !quiet { Progress.line(s) } }
@@ -86,6 +89,12 @@ struct TrainCommand: ParsableCommand {
         artifacts.metadata.modelVersion = modelVersion ?? "rr-" + ISO8601DateFormatter().string(from: created)
         let bytes = try ModelFile.write(artifacts, to: out)
         lap("write")
+        if let folder = exportBenchmark {
+            try BenchmarkExport.write(
+                to: folder, dataset: dataset, examples: examples, schema: artifacts.metadata.schema, config: config,
+                summary: summary)
+            say("benchmark inputs written to \(folder)")
+        }
         print(
             """
             model \(out) (\(artifacts.metadata.modelVersion)), \(String(format: "%.1f", Double(bytes) / 1_048_576)) MB
