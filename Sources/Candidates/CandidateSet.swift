@@ -15,7 +15,7 @@ public struct CandidateSet: Sendable {
     public var categoryScore: [Float] = []
     public var cfScore: [Float] = []
     public var historyScore: [Float] = []
-    private var slot: [Int32: Int] = [:]
+    private var slot = IntMap<Int>(capacity: 256)
 
     public init() {}
 

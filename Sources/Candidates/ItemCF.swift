@@ -12,37 +12,36 @@ public struct ItemCF: CandidateGenerator {
     }
 
     /// CF scores of every neighbour of the user's recent items.
-    public func scores(for user: UserState, at time: Int64) -> [Int32: Double] {
-        var seedWeight: [Int32: Double] = [:]
-        var seeds: [Int32] = []
+    public func scores(for user: UserState, at time: Int64) -> IntMap<Double> {
+        var seeds: [(item: Int32, weight: Double)] = []
         for k in stride(from: user.count - 1, through: 0, by: -1) {
             let item = user.items[k]
             let w = config.kindWeight[Int(user.kinds[k])] * config.decay(ageMs: time - user.times[k])
-            if seedWeight[item] == nil {
-                if seeds.count >= config.cfSeedItems { continue }
-                seeds.append(item)
+            if let j = seeds.firstIndex(where: { $0.item == item }) {
+                seeds[j].weight = max(seeds[j].weight, w)
+            } else if seeds.count < config.cfSeedItems {
+                seeds.append((item, w))
             }
-            seedWeight[item] = max(seedWeight[item] ?? 0, w)
         }
-        var scores: [Int32: Double] = [:]
-        for s in seeds {
-            let w = seedWeight[s] ?? 0
+        var scores = IntMap<Double>(capacity: seeds.count * config.cfNeighbours)
+        for (s, w) in seeds {
             for e in neighbours.neighbours(of: Int(s)) {
-                scores[neighbours.neighbour[e], default: 0] += w * Double(neighbours.similarity[e])
+                let j = neighbours.neighbour[e]
+                scores[j] = (scores[j] ?? 0) + w * Double(neighbours.similarity[e])
             }
         }
         return scores
     }
 
+    /// The `limit` best-scored items, ties by item id.
+    public static func top(_ scores: IntMap<Double>, _ limit: Int) -> [(key: Int32, value: Double)] {
+        scores.entries.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(limit).map { $0 }
+    }
+
     public func generate(for user: UserState, at time: Int64, limit: Int, into set: inout CandidateSet) {
-        let scores = scores(for: user, at: time)
-        let top = scores.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(limit)
-        for (item, score) in top {
+        for (item, score) in Self.top(scores(for: user, at: time), limit) {
             let s = set.add(item, from: .itemCF)
             set.cfScore[s] = Float(score)
         }
     }
-
-    /// The CF score of one item (for candidates from other generators).
-    public func score(of item: Int32, in scores: [Int32: Double]) -> Float { Float(scores[item] ?? 0) }
 }

@@ -8,20 +8,26 @@ public struct RecentHistory: CandidateGenerator {
     public init(config: RecsysConfig) { self.config = config }
 
     public func generate(for user: UserState, at time: Int64, limit: Int, into set: inout CandidateSet) {
-        var scores: [Int32: Double] = [:]
-        var order: [Int32] = []
+        for (item, score) in scores(for: user, at: time, limit: limit) {
+            let s = set.add(item, from: .history)
+            set.historyScore[s] = Float(score)
+        }
+    }
+
+    /// Distinct items, most recent first, with their summed weighted recency.
+    /// Histories are short (`historyLength`), so a linear scan beats hashing.
+    public func scores(for user: UserState, at time: Int64, limit: Int) -> [(item: Int32, score: Double)] {
+        var out: [(item: Int32, score: Double)] = []
+        out.reserveCapacity(min(limit, user.count))
         for k in stride(from: user.count - 1, through: 0, by: -1) {
             let item = user.items[k]
             let w = config.kindWeight[Int(user.kinds[k])] * config.decay(ageMs: time - user.times[k])
-            if scores[item] == nil {
-                if order.count >= limit { continue }
-                order.append(item)
+            if let j = out.firstIndex(where: { $0.item == item }) {
+                out[j].score += w
+            } else if out.count < limit {
+                out.append((item, w))
             }
-            scores[item, default: 0] += w
         }
-        for item in order {
-            let s = set.add(item, from: .history)
-            set.historyScore[s] = Float(scores[item] ?? 0)
-        }
+        return out
     }
 }

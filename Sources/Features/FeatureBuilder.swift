@@ -39,50 +39,68 @@ public struct FeatureBuilder: Sendable {
     public func build(
         user: UserState, candidates: CandidateSet, at time: Int64, recencyAt: Int64? = nil, into rows: inout SparseRows
     ) {
+        emit(user: user, candidates: candidates, at: time, recencyAt: recencyAt, parts: .all, into: &rows)
+    }
+
+    /// Which features `emit` writes: the serving scorer adds the request
+    /// and item parts as precomputed sums instead.
+    public struct Parts: OptionSet, Sendable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        /// Hour and weekday: the same for every candidate of a request.
+        public static let request = Parts(rawValue: 1)
+        /// Facts of the item alone (popularity, availability, conversion, category).
+        public static let item = Parts(rawValue: 2)
+        /// Everything that depends on the user and the candidate together.
+        public static let pair = Parts(rawValue: 4)
+        public static let all: Parts = [.request, .item, .pair]
+    }
+
+    /// The one place feature values are computed, for any sink.
+    public func emit<Sink: FeatureSink>(
+        user: UserState, candidates: CandidateSet, at time: Int64, recencyAt: Int64?, parts: Parts,
+        into rows: inout Sink
+    ) {
         let now = recencyAt ?? time
-        var touches: [Int32: Touch] = [:]
-        for k in 0..<user.count {
-            var t = touches[user.items[k]] ?? Touch()
-            switch user.kinds[k] {
-            case 0: t.views += 1
-            case 1: t.carted = true
-            default: t.bought = true
+        let on = Set(schema.enabled)
+        let useCF = on.contains(.cf) && parts.contains(.pair)
+        let usePopularity = on.contains(.popularity)
+        let useHistory = on.contains(.history) && parts.contains(.pair)
+        let useContext = on.contains(.context)
+        let useProvenance = on.contains(.provenance) && parts.contains(.pair)
+        let usePair = parts.contains(.pair)
+        let useItem = parts.contains(.item)
+        // Per-request constants first; the loop below runs for every candidate.
+        var touches = IntMap<Touch>(capacity: useHistory ? user.count : 1)
+        if useHistory {
+            for k in 0..<user.count {
+                var t = touches[user.items[k]] ?? Touch()
+                switch user.kinds[k] {
+                case 0: t.views += 1
+                case 1: t.carted = true
+                default: t.bought = true
+                }
+                t.last = max(t.last, user.times[k])
+                touches[user.items[k]] = t
             }
-            t.last = max(t.last, user.times[k])
-            touches[user.items[k]] = t
         }
         let lastItem = user.items.last ?? -1
-        var affinity: [Int32: (share: Double, rank: Int)] = [:]
-        for (rank, a) in user.categoryAffinity(at: now, config: config).enumerated() {
-            affinity[a.category] = (a.share, rank)
-        }
+        let affinity = usePair && useContext ? user.categoryAffinity(at: now, config: config) : []
         let recentCategory = user.recentCategory
-        let hour = Double((time / 3_600_000) % 24) + Double(time % 3_600_000) / 3_600_000
-        let weekday = Int((time / 86_400_000 + 3) % 7)
-        let on = Set(schema.enabled)
-        var col = 0
         for c in 0..<candidates.count {
             let item = Int(candidates.items[c])
             let p = candidates.provenance[c]
-            col = 0
-            if on.contains(.time) {
-                rows.put(0, sin(hour / 24 * 2 * .pi))
-                rows.put(1, cos(hour / 24 * 2 * .pi))
-                rows.put(2 + weekday, 1)
-            }
-            col = 9
-            if on.contains(.cf) {
+            if parts.contains(.request) { emitRequest(at: time, on: on, into: &rows) }
+            var col = 9
+            if useCF {
                 let cf = Double(candidates.cfScore[c])
                 rows.put(col, log1p(cf * 10))
                 rows.put(col + 1, cf > 0 ? 1 : 0)
             }
             col += 2
-            if on.contains(.popularity) {
-                rows.put(col, log1p(Double(stats.popularity[item])))
-                rows.put(col + 1, Double(candidates.categoryScore[c]))
-            }
+            if usePopularity && usePair { rows.put(col + 1, Double(candidates.categoryScore[c])) }
             col += 2
-            if on.contains(.history), let t = touches[Int32(item)] {
+            if useHistory, candidates.historyScore[c] > 0 || p.contains(.history), let t = touches[Int32(item)] {
                 rows.put(col, log1p(Double(t.views)))
                 rows.put(col + 1, t.carted ? 1 : 0)
                 rows.put(col + 2, t.bought ? 1 : 0)
@@ -91,35 +109,99 @@ public struct FeatureBuilder: Sendable {
                 rows.put(col + 5, Int32(item) == lastItem ? 1 : 0)
             }
             col += 6
-            if on.contains(.context) {
+            if useContext && usePair {
                 let category = stats.category[item]
                 rows.put(col, category >= 0 && category == recentCategory ? 1 : 0)
-                if let a = affinity[category] {
-                    rows.put(col + 1, a.share)
-                    rows.put(col + 2, 1 / Double(a.rank + 1))
+                if category >= 0, let rank = affinity.firstIndex(where: { $0.category == category }) {
+                    rows.put(col + 1, affinity[rank].share)
+                    rows.put(col + 2, 1 / Double(rank + 1))
                 }
-                rows.put(col + 3, stats.available[item] == 1 ? 1 : 0)
-                rows.put(col + 4, stats.available[item] < 0 ? 1 : 0)
             }
             col += 5
-            if on.contains(.provenance) {
+            if useProvenance {
                 rows.put(col, p.contains(.category) ? 1 : 0)
                 rows.put(col + 1, p.contains(.itemCF) ? 1 : 0)
                 rows.put(col + 2, p.contains(.history) ? 1 : 0)
             }
-            col += 3
-            if on.contains(.conversion) {
-                rows.put(col, log(stats.conversion(item)))
-                rows.put(col + 1, log1p(Double(stats.carts[item] + stats.purchases[item])))
-            }
-            col += 2
-            if on.contains(.category) {
-                let category = Int(stats.category[item])
-                let column = category >= 0 && category < categoryColumn.count ? categoryColumn[category] : otherColumn
-                rows.put(Int(column), 1)
-            }
+            if useItem { emitItem(item, on: on, into: &rows) }
             rows.endRow()
         }
-        assert(col == firstCategoryColumn)
+    }
+
+    /// Hour (cyclic) and weekday (one-hot), columns 0…8.
+    func emitRequest<Sink: FeatureSink>(at time: Int64, on: Set<FeatureGroup>, into rows: inout Sink) {
+        guard on.contains(.time) else { return }
+        let hour = Double((time / 3_600_000) % 24) + Double(time % 3_600_000) / 3_600_000
+        rows.put(0, sin(hour / 24 * 2 * .pi))
+        rows.put(1, cos(hour / 24 * 2 * .pi))
+        rows.put(2 + Int((time / 86_400_000 + 3) % 7), 1)
+    }
+
+    /// Features of the item alone.
+    func emitItem<Sink: FeatureSink>(_ item: Int, on: Set<FeatureGroup>, into rows: inout Sink) {
+        if on.contains(.popularity) { rows.put(11, log1p(Double(stats.popularity[item]))) }
+        if on.contains(.context) {
+            rows.put(22, stats.available[item] == 1 ? 1 : 0)
+            rows.put(23, stats.available[item] < 0 ? 1 : 0)
+        }
+        if on.contains(.conversion) {
+            rows.put(27, log(stats.conversion(item)))
+            rows.put(28, log1p(Double(stats.carts[item] + stats.purchases[item])))
+        }
+        if on.contains(.category) {
+            let category = Int(stats.category[item])
+            let column = category >= 0 && category < categoryColumn.count ? categoryColumn[category] : otherColumn
+            rows.put(Int(column), 1)
+        }
+    }
+
+    /// w·x of the request features alone.
+    public func requestScore(at time: Int64, weights: [Double]) -> Double {
+        var sink = LinearSink(weights: weights)
+        emitRequest(at: time, on: Set(schema.enabled), into: &sink)
+        return sink.z
+    }
+
+    /// w·x of each item's own features, computed once per loaded model.
+    public func itemScores(weights: [Double]) -> [Double] {
+        let on = Set(schema.enabled)
+        return (0..<stats.count).map { item in
+            var sink = LinearSink(weights: weights)
+            emitItem(item, on: on, into: &sink)
+            return sink.z
+        }
+    }
+}
+
+/// Receives feature values column by column, row by row.
+public protocol FeatureSink {
+    mutating func put(_ column: Int, _ value: Double)
+    mutating func endRow()
+}
+
+extension SparseRows: FeatureSink {}
+
+/// Sums w·x of one row (ignores row ends).
+public struct LinearSink: FeatureSink {
+    public let weights: [Double]
+    public var z = 0.0
+    public init(weights: [Double]) { self.weights = weights }
+    @inline(__always) public mutating func put(_ column: Int, _ value: Double) { z += weights[column] * value }
+    public mutating func endRow() {}
+}
+
+/// w·x per row, for scoring candidates without materialising the rows.
+public struct RowScoreSink: FeatureSink {
+    public let weights: [Double]
+    public var scores: [Double] = []
+    private var z = 0.0
+    public init(weights: [Double], capacity: Int) {
+        self.weights = weights
+        scores.reserveCapacity(capacity)
+    }
+    @inline(__always) public mutating func put(_ column: Int, _ value: Double) { z += weights[column] * value }
+    public mutating func endRow() {
+        scores.append(z)
+        z = 0
     }
 }

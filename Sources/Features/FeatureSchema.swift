@@ -53,6 +53,8 @@ public struct FeatureSchema: Codable, Sendable, Equatable {
         add("from_history", .provenance)
         add("item_conversion_log", .conversion)
         add("item_carts_log", .conversion)
+        // emitItem writes these by fixed column; keep them in step.
+        precondition(names[11] == "item_popularity_log" && names[22] == "available" && names[27] == "item_conversion_log")
         for raw in categoryVocabularyRaw { add("category_\(raw)", .category) }
         add("category_other", .category)
         self.names = names

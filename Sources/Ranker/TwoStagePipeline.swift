@@ -34,6 +34,8 @@ public struct TwoStagePipeline: Sendable {
     let history: RecentHistory
     private let users: IdMap
     private let items: IdMap
+    /// w·x of each item's own features, so a request only adds the pair features.
+    private let itemScore: [Double]
 
     public init(artifacts: ModelArtifacts, generators: [GeneratorKind] = GeneratorKind.allCases) {
         self.artifacts = artifacts
@@ -47,6 +49,7 @@ public struct TwoStagePipeline: Sendable {
         history = RecentHistory(config: config)
         users = IdMap(sortedUniqueRaw: artifacts.userRaw)
         items = IdMap(sortedUniqueRaw: artifacts.itemRaw)
+        itemScore = builder.itemScores(weights: artifacts.ranker.weights)
     }
 
     public var config: RecsysConfig { artifacts.metadata.config }
@@ -65,9 +68,7 @@ public struct TwoStagePipeline: Sendable {
             history.generate(for: user, at: time, limit: config.historyCandidates, into: &set)
         }
         if generators.contains(.itemcf) {
-            let top = cfScores.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-                .prefix(config.cfCandidates)
-            for (item, _) in top { set.add(item, from: .itemCF) }
+            for (item, _) in ItemCF.top(cfScores, config.cfCandidates) { set.add(item, from: .itemCF) }
         }
         if generators.contains(.category) {
             category.generate(
@@ -75,10 +76,10 @@ public struct TwoStagePipeline: Sendable {
                 config: config, into: &set)
         }
         // Every candidate gets every score, whichever generator proposed it.
-        var historyScores = CandidateSet()
-        history.generate(for: user, at: time, limit: config.historyLength, into: &historyScores)
-        var historyScore: [Int32: Float] = [:]
-        for k in 0..<historyScores.count { historyScore[historyScores.items[k]] = historyScores.historyScore[k] }
+        var historyScore = IntMap<Float>(capacity: user.count)
+        for (item, score) in history.scores(for: user, at: time, limit: config.historyLength) {
+            historyScore[item] = Float(score)
+        }
         for k in 0..<set.count {
             set.cfScore[k] = Float(cfScores[set.items[k]] ?? 0)
             set.historyScore[k] = historyScore[set.items[k]] ?? 0
@@ -99,9 +100,8 @@ public struct TwoStagePipeline: Sendable {
         guard !user.isEmpty else { return popular(n: n) }
         let recency = recencyTime(for: time)
         let set = candidates(for: user, at: recency)
-        var rows = SparseRows(columns: builder.schema.count)
-        builder.build(user: user, candidates: set, at: time, recencyAt: recency, into: &rows)
-        var scored = (0..<set.count).map { ScoredItem(item: set.items[$0], score: artifacts.ranker.probability(rows, $0)) }
+        let scores = rankerScores(user: user, candidates: set, at: time, recencyAt: recency)
+        var scored = (0..<set.count).map { ScoredItem(item: set.items[$0], score: scores[$0]) }
         scored = topN(scored, n)
         if scored.count < n {
             var seen = Set(scored.map(\.item))
@@ -111,6 +111,18 @@ public struct TwoStagePipeline: Sendable {
             }
         }
         return Recommendation(items: scored, strategy: "two-stage", candidates: set.count)
+    }
+
+    /// The ranker's probability for each candidate: the same features as
+    /// training (`FeatureBuilder.emit`), summed without building the rows.
+    public func rankerScores(user: UserState, candidates set: CandidateSet, at time: Int64, recencyAt: Int64)
+        -> [Double]
+    {
+        let weights = artifacts.ranker.weights
+        var sink = RowScoreSink(weights: weights, capacity: set.count)
+        builder.emit(user: user, candidates: set, at: time, recencyAt: recencyAt, parts: .pair, into: &sink)
+        let base = artifacts.ranker.intercept + builder.requestScore(at: time, weights: weights)
+        return (0..<set.count).map { sigmoid(base + itemScore[Int(set.items[$0])] + sink.scores[$0]) }
     }
 
     /// For a raw visitor id: their history when known, else the popular fallback.

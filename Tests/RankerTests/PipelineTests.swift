@@ -1,4 +1,5 @@
 import Candidates
+import Features
 import Foundation
 import Testing
 
@@ -29,5 +30,27 @@ struct PipelineTests {
         let t = try #require(TinyWorld.artifacts.metadata.training)
         #expect(t.positives > 0)
         #expect(t.validationAUC > 0.6)
+    }
+}
+
+struct FastScoringTests {
+    @Test func servingScoresEqualTheTrainingFeatureRows() throws {
+        let a = TinyWorld.artifacts
+        let p = TwoStagePipeline(artifacts: a)
+        var checked = 0
+        for u in 0..<a.histories.userCount where a.histories.state(of: u).count >= 2 {
+            let state = p.state(ofUser: u)
+            let t = a.metadata.referenceTime + 3_600_000 * Int64(u % 24)
+            let set = p.candidates(for: state, at: t)
+            var rows = SparseRows(columns: a.metadata.schema.count)
+            p.builder.build(user: state, candidates: set, at: t, into: &rows)
+            let fast = p.rankerScores(user: state, candidates: set, at: t, recencyAt: t)
+            for k in 0..<set.count {
+                #expect(abs(fast[k] - a.ranker.probability(rows, k)) < 1e-9)
+            }
+            checked += 1
+            if checked == 20 { break }
+        }
+        #expect(checked == 20)
     }
 }

@@ -1,0 +1,61 @@
+/// A small open-addressing hash map from non-negative Int32 keys, for the
+/// per-request scratch of a few hundred entries. Multiplicative hashing
+/// (not SipHash): keys are dense ids, never attacker-chosen strings.
+public struct IntMap<Value>: Sendable where Value: Sendable {
+    private var keys: [Int32]
+    private var values: [Value?]
+    private var mask: Int
+    public private(set) var count = 0
+
+    public init(capacity: Int = 64) {
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        keys = [Int32](repeating: -1, count: size)
+        values = [Value?](repeating: nil, count: size)
+        mask = size - 1
+    }
+
+    @inline(__always)
+    private func slot(of key: Int32) -> Int {
+        var i = Int(truncatingIfNeeded: UInt32(bitPattern: key) &* 0x9E37_79B1) & mask
+        while keys[i] != -1 && keys[i] != key { i = (i + 1) & mask }
+        return i
+    }
+
+    public subscript(key: Int32) -> Value? {
+        get {
+            let i = slot(of: key)
+            return keys[i] == key ? values[i] : nil
+        }
+        set {
+            guard let newValue else { return }
+            let i = slot(of: key)
+            if keys[i] != key {
+                keys[i] = key
+                count += 1
+            }
+            values[i] = newValue
+            if count * 2 > mask { grow() }
+        }
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys
+        let oldValues = values
+        keys = [Int32](repeating: -1, count: oldKeys.count * 2)
+        values = [Value?](repeating: nil, count: oldKeys.count * 2)
+        mask = keys.count - 1
+        count = 0
+        for (k, v) in zip(oldKeys, oldValues) where k != -1 { self[k] = v }
+    }
+
+    /// Entries in slot order (deterministic for the same insertions).
+    public var entries: [(key: Int32, value: Value)] {
+        var out: [(Int32, Value)] = []
+        out.reserveCapacity(count)
+        for i in 0..<keys.count where keys[i] != -1 {
+            if let v = values[i] { out.append((keys[i], v)) }
+        }
+        return out
+    }
+}
