@@ -141,6 +141,18 @@ public struct TwoStagePipeline: Sendable {
 }
 
 /// The n best by score (ties by item id, so answers are deterministic).
+/// A bounded insertion keeps it O(candidates × n) with no full sort.
 func topN(_ items: [ScoredItem], _ n: Int) -> [ScoredItem] {
-    Array(items.sorted { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }.prefix(n))
+    guard n > 0 else { return [] }
+    func better(_ a: ScoredItem, _ b: ScoredItem) -> Bool { a.score != b.score ? a.score > b.score : a.item < b.item }
+    var best: [ScoredItem] = []
+    best.reserveCapacity(n + 1)
+    for x in items {
+        if best.count == n, let last = best.last, !better(x, last) { continue }
+        var i = best.count
+        while i > 0 && better(x, best[i - 1]) { i -= 1 }
+        best.insert(x, at: i)
+        if best.count > n { best.removeLast() }
+    }
+    return best
 }

@@ -46,6 +46,7 @@ struct RequestLogMiddleware: RouterMiddleware {
             return given
         }
         var rng = SystemRandomNumberGenerator()
-        return String(format: "%016llx", rng.next() as UInt64)
+        let hex = String(rng.next() as UInt64, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }

@@ -15,8 +15,8 @@ struct RecommendQuery: Equatable {
         var values: [String: String] = [:]
         for pair in (query ?? "").split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = String(parts[0]).removingPercentEncoding ?? String(parts[0])
-            let value = parts.count > 1 ? (String(parts[1]).removingPercentEncoding ?? String(parts[1])) : ""
+            let key = decoded(parts[0])
+            let value = parts.count > 1 ? decoded(parts[1]) : ""
             guard allowedParameters.contains(key) else {
                 throw APIError(
                     .badRequest, code: "unknown_parameter",
@@ -48,8 +48,13 @@ struct RecommendQuery: Equatable {
         return RecommendQuery(userID: userID, n: n, at: at)
     }
 
+    /// Percent-decoding is slow in Foundation; most parameters have no '%'.
+    static func decoded(_ part: Substring) -> String {
+        part.contains("%") ? (String(part).removingPercentEncoding ?? String(part)) : String(part)
+    }
+
     static func parseUserID(_ raw: String) throws -> Int {
-        let text = raw.removingPercentEncoding ?? raw
+        let text = decoded(Substring(raw))
         guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
             throw APIError(
                 .badRequest, code: "invalid_user_id",
