@@ -12,6 +12,48 @@ public struct FeatureBuilder: Sendable {
     private let categoryColumn: [Int32]
     private let otherColumn: Int32
     private let firstCategoryColumn: Int
+    private let col: Columns
+
+    /// Column of every named feature, resolved once from the schema.
+    struct Columns {
+        let hourSin, hourCos, weekday0: Int
+        let cfLog, cfPresent: Int
+        let itemPopularity, categoryScore, categoryScoreLog: Int
+        let views, carted, bought, recency, historyScore, lastItem, recencyRank, eventsSince: Int
+        let sameCategory, categoryShare, categoryRank, available, availabilityUnknown: Int
+        let fromCategory, fromCF, fromHistory: Int
+        let conversion, carts: Int
+
+        init(_ s: FeatureSchema) {
+            func c(_ name: String) -> Int { s.index(of: name)! }
+            hourSin = c("hour_sin")
+            hourCos = c("hour_cos")
+            weekday0 = c("weekday_mon")
+            cfLog = c("cf_score_log")
+            cfPresent = c("cf_present")
+            itemPopularity = c("item_popularity_log")
+            categoryScore = c("category_popularity_score")
+            categoryScoreLog = c("category_popularity_score_log")
+            views = c("history_views_log")
+            carted = c("history_carted")
+            bought = c("history_bought")
+            recency = c("history_recency")
+            historyScore = c("history_score_log")
+            lastItem = c("history_is_last_item")
+            recencyRank = c("history_recency_rank_inverse")
+            eventsSince = c("history_events_since_log")
+            sameCategory = c("same_category_as_recent")
+            categoryShare = c("user_category_share")
+            categoryRank = c("user_category_rank_inverse")
+            available = c("available")
+            availabilityUnknown = c("availability_unknown")
+            fromCategory = c("from_category")
+            fromCF = c("from_cf")
+            fromHistory = c("from_history")
+            conversion = c("item_conversion_log")
+            carts = c("item_carts_log")
+        }
+    }
 
     public init(schema: FeatureSchema, stats: ItemStats, config: RecsysConfig, categoryCount: Int) {
         self.schema = schema
@@ -24,6 +66,7 @@ public struct FeatureBuilder: Sendable {
             columns[Int(c)] = Int32(firstCategoryColumn + k)
         }
         categoryColumn = columns
+        col = Columns(schema)
     }
 
     /// What the user did with each item of their history.
@@ -32,6 +75,8 @@ public struct FeatureBuilder: Sendable {
         var carted = false
         var bought = false
         var last: Int64 = .min
+        /// Index of the last touch in the history (oldest = 0).
+        var lastIndex = 0
     }
 
     /// `time` sets the hour and weekday; `recencyAt` (default `time`) is what
@@ -81,7 +126,17 @@ public struct FeatureBuilder: Sendable {
                 default: t.bought = true
                 }
                 t.last = max(t.last, user.times[k])
+                t.lastIndex = k
                 touches[user.items[k]] = t
+            }
+        }
+        // Rank of each touched item by its last touch (most recent = 1).
+        var recencyRank = IntMap<Int>(capacity: useHistory ? user.count : 1)
+        if useHistory {
+            var rank = 0
+            for k in stride(from: user.count - 1, through: 0, by: -1) where recencyRank[user.items[k]] == nil {
+                rank += 1
+                recencyRank[user.items[k]] = rank
             }
         }
         let lastItem = user.items.last ?? -1
@@ -91,37 +146,38 @@ public struct FeatureBuilder: Sendable {
             let item = Int(candidates.items[c])
             let p = candidates.provenance[c]
             if parts.contains(.request) { emitRequest(at: time, on: on, into: &rows) }
-            var col = 9
             if useCF {
                 let cf = Double(candidates.cfScore[c])
-                rows.put(col, log1p(cf * 10))
-                rows.put(col + 1, cf > 0 ? 1 : 0)
+                rows.put(col.cfLog, log1p(cf * 10))
+                rows.put(col.cfPresent, cf > 0 ? 1 : 0)
             }
-            col += 2
-            if usePopularity && usePair { rows.put(col + 1, Double(candidates.categoryScore[c])) }
-            col += 2
+            if usePopularity && usePair {
+                let score = Double(candidates.categoryScore[c])
+                rows.put(col.categoryScore, score)
+                rows.put(col.categoryScoreLog, score > 0 ? log(score) + 10 : 0)
+            }
             if useHistory, candidates.historyScore[c] > 0 || p.contains(.history), let t = touches[Int32(item)] {
-                rows.put(col, log1p(Double(t.views)))
-                rows.put(col + 1, t.carted ? 1 : 0)
-                rows.put(col + 2, t.bought ? 1 : 0)
-                rows.put(col + 3, config.decay(ageMs: now - t.last))
-                rows.put(col + 4, log1p(Double(candidates.historyScore[c])))
-                rows.put(col + 5, Int32(item) == lastItem ? 1 : 0)
+                rows.put(col.views, log1p(Double(t.views)))
+                rows.put(col.carted, t.carted ? 1 : 0)
+                rows.put(col.bought, t.bought ? 1 : 0)
+                rows.put(col.recency, config.decay(ageMs: now - t.last))
+                rows.put(col.historyScore, log1p(Double(candidates.historyScore[c])))
+                rows.put(col.lastItem, Int32(item) == lastItem ? 1 : 0)
+                rows.put(col.recencyRank, 1 / Double(recencyRank[Int32(item)] ?? user.count))
+                rows.put(col.eventsSince, 1 + log1p(Double(user.count - 1 - t.lastIndex)))
             }
-            col += 6
             if useContext && usePair {
                 let category = stats.category[item]
-                rows.put(col, category >= 0 && category == recentCategory ? 1 : 0)
+                rows.put(col.sameCategory, category >= 0 && category == recentCategory ? 1 : 0)
                 if category >= 0, let rank = affinity.firstIndex(where: { $0.category == category }) {
-                    rows.put(col + 1, affinity[rank].share)
-                    rows.put(col + 2, 1 / Double(rank + 1))
+                    rows.put(col.categoryShare, affinity[rank].share)
+                    rows.put(col.categoryRank, 1 / Double(rank + 1))
                 }
             }
-            col += 5
             if useProvenance {
-                rows.put(col, p.contains(.category) ? 1 : 0)
-                rows.put(col + 1, p.contains(.itemCF) ? 1 : 0)
-                rows.put(col + 2, p.contains(.history) ? 1 : 0)
+                rows.put(col.fromCategory, p.contains(.category) ? 1 : 0)
+                rows.put(col.fromCF, p.contains(.itemCF) ? 1 : 0)
+                rows.put(col.fromHistory, p.contains(.history) ? 1 : 0)
             }
             if useItem { emitItem(item, on: on, into: &rows) }
             rows.endRow()
@@ -132,21 +188,21 @@ public struct FeatureBuilder: Sendable {
     func emitRequest<Sink: FeatureSink>(at time: Int64, on: Set<FeatureGroup>, into rows: inout Sink) {
         guard on.contains(.time) else { return }
         let hour = Double((time / 3_600_000) % 24) + Double(time % 3_600_000) / 3_600_000
-        rows.put(0, sin(hour / 24 * 2 * .pi))
-        rows.put(1, cos(hour / 24 * 2 * .pi))
-        rows.put(2 + Int((time / 86_400_000 + 3) % 7), 1)
+        rows.put(col.hourSin, sin(hour / 24 * 2 * .pi))
+        rows.put(col.hourCos, cos(hour / 24 * 2 * .pi))
+        rows.put(col.weekday0 + Int((time / 86_400_000 + 3) % 7), 1)
     }
 
     /// Features of the item alone.
     func emitItem<Sink: FeatureSink>(_ item: Int, on: Set<FeatureGroup>, into rows: inout Sink) {
-        if on.contains(.popularity) { rows.put(11, log1p(Double(stats.popularity[item]))) }
+        if on.contains(.popularity) { rows.put(col.itemPopularity, log1p(Double(stats.popularity[item]))) }
         if on.contains(.context) {
-            rows.put(22, stats.available[item] == 1 ? 1 : 0)
-            rows.put(23, stats.available[item] < 0 ? 1 : 0)
+            rows.put(col.available, stats.available[item] == 1 ? 1 : 0)
+            rows.put(col.availabilityUnknown, stats.available[item] < 0 ? 1 : 0)
         }
         if on.contains(.conversion) {
-            rows.put(27, log(stats.conversion(item)))
-            rows.put(28, log1p(Double(stats.carts[item] + stats.purchases[item])))
+            rows.put(col.conversion, log(stats.conversion(item)))
+            rows.put(col.carts, log1p(Double(stats.carts[item] + stats.purchases[item])))
         }
         if on.contains(.category) {
             let category = Int(stats.category[item])

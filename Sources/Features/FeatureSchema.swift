@@ -6,7 +6,7 @@ public enum FeatureGroup: String, Codable, Sendable, CaseIterable {
 /// The ranker's named, versioned feature layout. Stored in the model file so
 /// a server never scores with columns it was not trained on.
 public struct FeatureSchema: Codable, Sendable, Equatable {
-    public static let currentVersion = "features-v2"
+    public static let currentVersion = "features-v3"
 
     public var version: String
     public var names: [String]
@@ -37,12 +37,15 @@ public struct FeatureSchema: Codable, Sendable, Equatable {
         add("cf_present", .cf)
         add("item_popularity_log", .popularity)
         add("category_popularity_score", .popularity)
+        add("category_popularity_score_log", .popularity)
         add("history_views_log", .history)
         add("history_carted", .history)
         add("history_bought", .history)
         add("history_recency", .history)
         add("history_score_log", .history)
         add("history_is_last_item", .history)
+        add("history_recency_rank_inverse", .history)
+        add("history_events_since_log", .history)
         add("same_category_as_recent", .context)
         add("user_category_share", .context)
         add("user_category_rank_inverse", .context)
@@ -53,8 +56,6 @@ public struct FeatureSchema: Codable, Sendable, Equatable {
         add("from_history", .provenance)
         add("item_conversion_log", .conversion)
         add("item_carts_log", .conversion)
-        // emitItem writes these by fixed column; keep them in step.
-        precondition(names[11] == "item_popularity_log" && names[22] == "available" && names[27] == "item_conversion_log")
         for raw in categoryVocabularyRaw { add("category_\(raw)", .category) }
         add("category_other", .category)
         self.names = names

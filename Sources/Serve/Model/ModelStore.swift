@@ -7,13 +7,21 @@ import Synchronization
 public final class ModelStore: Sendable {
     public enum Phase: String, Sendable { case starting, ready, draining }
 
-    /// One loaded model file.
-    public struct Loaded: Sendable {
+    /// One loaded model file. A class: requests share it by reference, and
+    /// a reload swaps one pointer under the lock.
+    public final class Loaded: Sendable {
         public let pipeline: TwoStagePipeline
         public let path: String
         public let loadedAt: Date
         public let loadSeconds: Double
         public var version: String { pipeline.artifacts.metadata.modelVersion }
+
+        init(pipeline: TwoStagePipeline, path: String, loadedAt: Date, loadSeconds: Double) {
+            self.pipeline = pipeline
+            self.path = path
+            self.loadedAt = loadedAt
+            self.loadSeconds = loadSeconds
+        }
     }
 
     private let state = Mutex<(loaded: Loaded?, phase: Phase)>((nil, .starting))
