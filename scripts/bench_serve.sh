@@ -13,7 +13,7 @@ ensure_full_data
 ensure_apt wrk wrk
 ensure_venv fastapi uvicorn
 MODEL=bench-out/train/model.rrm
-if [ ! -f "$MODEL" ]; then
+if ! "$BIN/recsys-train" inspect "$MODEL" >/dev/null 2>&1; then
     mkdir -p bench-out/train
     "$BIN/recsys-train" train --data "$BENCH_DATA" --out "$MODEL" --quiet >&2
 fi

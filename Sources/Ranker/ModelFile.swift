@@ -238,6 +238,15 @@ public enum ModelFile {
         try check(h.category.allSatisfy { $0 >= -1 && Int($0) < categories }, "USER", "category out of range")
         try check(a.popular.allSatisfy { $0 >= 0 && Int($0) < items }, "RANK", "popular item out of range")
         try check(a.ranker.weights.count == a.metadata.schema.count, "RANK", "weights do not match the feature schema")
+        let schema = a.metadata.schema
+        let expected = FeatureSchema(
+            categoryVocabulary: schema.categoryVocabulary, categoryVocabularyRaw: schema.categoryVocabularyRaw)
+        guard schema.version == FeatureSchema.currentVersion, schema.names == expected.names else {
+            throw ModelFileError.incompatible(
+                "the model's feature schema \(schema.version) is not the one this build computes (\(FeatureSchema.currentVersion)); retrain the model")
+        }
+        try check(
+            schema.categoryVocabulary.allSatisfy { $0 >= 0 && Int($0) < categories }, "META", "category vocabulary out of range")
         try check(a.metadata.config.kindWeight.count == 3, "META", "kindWeight needs 3 values")
     }
 

@@ -7,6 +7,7 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable, Sendable 
     case checksumMismatch(section: String)
     case corrupt(section: String, reason: String)
     case missingSection(String)
+    case incompatible(String)
 
     public var description: String {
         switch self {
@@ -18,6 +19,7 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable, Sendable 
         case .checksumMismatch(let section): return "model file section \(section) fails its CRC-32 check (corrupt file)"
         case .corrupt(let section, let reason): return "model file section \(section) is corrupt: \(reason)"
         case .missingSection(let section): return "model file has no \(section) section"
+        case .incompatible(let reason): return "model file is incompatible: \(reason)"
         }
     }
 }

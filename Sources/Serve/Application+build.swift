@@ -47,6 +47,8 @@ func buildRouter(_ configuration: ServeConfiguration, store: ModelStore, metrics
     router.head("/ready", use: health.ready)
     router.get("/model", use: model.info)
     router.post("/admin/reload", use: model.reload)
+    let predict = PredictController(store: store, metrics: metrics, configuration: configuration)
+    router.post("/api/v1/recs/predict", use: predict.predict)
     router.get("/metrics") { _, _ in
         Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -63,4 +65,5 @@ let routeTable: [(pattern: [String], methods: [String])] = [
     (["model"], ["GET"]),
     (["metrics"], ["GET"]),
     (["admin", "reload"], ["POST"]),
+    (["api", "v1", "recs", "predict"], ["POST"]),
 ]

@@ -64,3 +64,19 @@ struct ModelFileTests {
         #expect(throws: ModelFileError.self) { try ModelFile.read(path: folder + "/missing.rrm") }
     }
 }
+
+struct ModelCompatibilityTests {
+    @Test func olderFeatureSchemaIsRefusedWithAClearMessage() throws {
+        var a = TinyWorld.artifacts
+        a.metadata.schema.version = "features-v0"
+        #expect(throws: ModelFileError.self) { try ModelFile.decode(try ModelFile.encode(a)) }
+        var b = TinyWorld.artifacts
+        b.metadata.schema.names[3] = "something_else"
+        do {
+            _ = try ModelFile.decode(try ModelFile.encode(b))
+            Issue.record("a renamed feature must be refused")
+        } catch let error as ModelFileError {
+            #expect(error.description.contains("retrain"))
+        }
+    }
+}

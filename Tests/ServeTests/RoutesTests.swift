@@ -174,3 +174,29 @@ struct RoutesTests {
         }
     }
 }
+
+struct PredictTests {
+    @Test func predictAnswersLikeRecommend() async throws {
+        var c = ServeConfiguration(modelPath: try TestModel.file())
+        c.logLevel = .error
+        let app = try buildApplication(c)
+        let user = TestModel.knownUser
+        let at = TestModel.artifacts.metadata.referenceTime
+        try await app.test(.router) { client in
+            var viaGet = ""
+            try await client.execute(uri: "/recommend/\(user)?n=4&at=\(at)", method: .get) { viaGet = String(buffer: $0.body) }
+            try await client.execute(
+                uri: "/api/v1/recs/predict", method: .post,
+                body: ByteBuffer(string: "{\"user_id\": \(user), \"k\": 4, \"time\": \(at)}")
+            ) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body) == viaGet)
+            }
+            for bad in ["{", "{\"user_id\": -1}", "{\"user_id\": 1, \"k\": 0}", "{\"user_id\": \"x\"}", ""] {
+                try await client.execute(uri: "/api/v1/recs/predict", method: .post, body: ByteBuffer(string: bad)) {
+                    #expect($0.status == .badRequest, "body \(bad)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import Hummingbird
+
+/// `POST /api/v1/recs/predict` with `{"user_id": 257597, "k": 5, "time": 1442534400000}`:
+/// the seeds' JSON API, answered exactly like `GET /recommend/<user_id>?n=k&at=time`.
+struct PredictController {
+    let store: ModelStore
+    let metrics: ServeMetrics
+    let configuration: ServeConfiguration
+
+    struct Body: Decodable {
+        var user_id: Int?
+        var k: Int?
+        var time: Int64?
+    }
+
+    func predict(_ request: Request, context: some RequestContext) async throws -> Response {
+        let buffer = try await request.body.collect(upTo: 64 * 1024)
+        let body: Body
+        do {
+            body = try JSONDecoder().decode(Body.self, from: Data(buffer: buffer))
+        } catch {
+            throw APIError(
+                .badRequest, code: "invalid_body",
+                "the body must be JSON like {\"user_id\": 257597, \"k\": 5, \"time\": 1442534400000}")
+        }
+        guard let user = body.user_id, user >= 0 else {
+            throw APIError(.badRequest, code: "invalid_user_id", "user_id must be a non-negative integer")
+        }
+        let k = body.k ?? configuration.defaultN
+        guard (1...configuration.maxN).contains(k) else {
+            throw APIError(.badRequest, code: "invalid_k", "k must be an integer in 1...\(configuration.maxN), got \(k)")
+        }
+        if let t = body.time, !(0...9_999_999_999_999).contains(t) {
+            throw APIError(.badRequest, code: "invalid_time", "time must be a unix time in milliseconds, got \(t)")
+        }
+        guard let loaded = store.current else {
+            throw APIError(.serviceUnavailable, code: "not_ready", "the model is not loaded yet")
+        }
+        let at = body.time ?? Int64(Date().timeIntervalSince1970 * 1000)
+        let answer = RecommendController.answer(loaded.pipeline, user: user, at: at, n: k)
+        metrics.recordRecommendation(candidates: answer.candidates, fallback: answer.body.strategy != "two-stage")
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: answer.body.json())))
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Ranker
+
+struct BackfillCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backfill",
+        abstract: "Write the top-k items of every known visitor as JSON lines (for batch exports and caches)."
+    )
+
+    @Option(name: .long, help: "The model file.")
+    var model: String = "models/model.rrm"
+
+    @Option(name: .long, help: "Output file (JSON lines; written to a temp file, then renamed).")
+    var out: String
+
+    @Option(name: .long, help: "Items per visitor, 1...100.")
+    var k: Int = 20
+
+    @Option(name: .long, help: "Request time in unix ms (default: the model's reference time).")
+    var at: Int64?
+
+    @Flag(name: .long, help: "No progress on stderr.")
+    var quiet = false
+
+    func validate() throws {
+        guard (1...100).contains(k) else { throw ValidationError("--k must be in 1...100, got \(k)") }
+    }
+
+    func run() throws {
+        let started = Date()
+        let artifacts: ModelArtifacts
+        do {
+            artifacts = try ModelFile.read(path: model)
+        } catch {
+            throw ValidationError("cannot load \(model): \(error)")
+        }
+        let pipeline = TwoStagePipeline(artifacts: artifacts)
+        let time = at ?? artifacts.metadata.referenceTime
+        let users = artifacts.userRaw.count
+        let temp = out + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        guard FileManager.default.createFile(atPath: temp, contents: nil),
+            let handle = FileHandle(forWritingAtPath: temp)
+        else { throw ValidationError("cannot create \(temp)") }
+        // Blocks of users are scored on both cores and written in order.
+        let block = 20_000
+        var written = 0
+        for lo in stride(from: 0, to: users, by: block * 2) {
+            let parts = BackfillParts()
+            DispatchQueue.concurrentPerform(iterations: 2) { half in
+                let start = lo + half * block
+                let end = min(users, start + block)
+                var text = ""
+                if start < end {
+                    for u in start..<end {
+                        let r = pipeline.recommend(user: pipeline.state(ofUser: u), at: time, n: k)
+                        text += RecommendationLine.json(r, user: artifacts.userRaw[u], artifacts: artifacts)
+                        text += "\n"
+                    }
+                }
+                parts.set(half, text)
+            }
+            for text in parts.values { handle.write(Data(text.utf8)) }
+            written = min(users, lo + 2 * block)
+            if !quiet && (written / (block * 2)) % 10 == 0 {
+                Progress.line("backfill: \(written) of \(users) visitors")
+            }
+        }
+        try handle.synchronize()
+        try handle.close()
+        guard rename(temp, out) == 0 else { throw ValidationError("cannot rename \(temp) to \(out)") }
+        let seconds = Date().timeIntervalSince(started)
+        print(
+            "wrote \(users) visitors × top \(k) to \(out) in \(String(format: "%.1f", seconds)) s (\(String(format: "%.0f", Double(users) / seconds)) visitors/s, model load included)"
+        )
+    }
+}
+
+/// One JSON line per visitor: the same fields as the HTTP answer.
+enum RecommendationLine {
+    static func json(_ r: Recommendation, user: Int, artifacts a: ModelArtifacts) -> String {
+        var s = "{\"user_id\":\(user),\"strategy\":\"\(r.strategy)\",\"items\":["
+        for (i, item) in r.items.enumerated() {
+            if i > 0 { s += "," }
+            let c = Int(a.stats.category[Int(item.item)])
+            s += "{\"item_id\":\(a.itemRaw[Int(item.item)]),\"score\":\((item.score * 1e6).rounded() / 1e6),\"category_id\":\(c >= 0 ? String(a.categoryRaw[c]) : "null")}"
+        }
+        return s + "]}"
+    }
+}
+
+private final class BackfillParts: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var values = ["", ""]
+    func set(_ i: Int, _ v: String) { lock.withLock { values[i] = v } }
+}
