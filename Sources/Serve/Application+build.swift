@@ -49,6 +49,10 @@ func buildRouter(_ configuration: ServeConfiguration, store: ModelStore, metrics
     router.post("/admin/reload", use: model.reload)
     let predict = PredictController(store: store, metrics: metrics, configuration: configuration)
     router.post("/api/v1/recs/predict", use: predict.predict)
+    let tasks = RetrainTasks(folder: configuration.resolvedStateFolder, command: configuration.resolvedTrainCommand)
+    let train = TrainController(store: store, metrics: metrics, configuration: configuration, tasks: tasks)
+    router.post("/api/v1/recs/train", use: train.train)
+    router.get("/api/v1/recs/status/:task_id", use: train.status)
     router.get("/metrics") { _, _ in
         Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -66,4 +70,6 @@ let routeTable: [(pattern: [String], methods: [String])] = [
     (["metrics"], ["GET"]),
     (["admin", "reload"], ["POST"]),
     (["api", "v1", "recs", "predict"], ["POST"]),
+    (["api", "v1", "recs", "train"], ["POST"]),
+    (["api", "v1", "recs", "status", ":task_id"], ["GET"]),
 ]

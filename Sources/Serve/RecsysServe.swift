@@ -12,7 +12,8 @@ struct RecsysServe: AsyncParsableCommand {
         abstract: "Serve recommendations over HTTP from a model file.",
         discussion: """
             Environment variables (used when the flag is absent): RECSYS_MODEL, RECSYS_HOST, RECSYS_PORT,
-            RECSYS_LOG_LEVEL, RECSYS_DRAIN_SECONDS, and RECSYS_ADMIN_TOKEN (enables POST /admin/reload).
+            RECSYS_LOG_LEVEL, RECSYS_DRAIN_SECONDS, RECSYS_WATCH_SECONDS, RECSYS_STATE_DIR, RECSYS_TRAIN_DATA,
+            and RECSYS_ADMIN_TOKEN (enables POST /admin/reload and the retrain API).
             SIGHUP reloads the model file; SIGTERM and SIGINT drain and stop gracefully.
             """
     )
@@ -31,6 +32,15 @@ struct RecsysServe: AsyncParsableCommand {
 
     @Option(name: .long, help: "Seconds /ready answers 503 before the listener closes on SIGTERM (env RECSYS_DRAIN_SECONDS; default 0).")
     var drainSeconds: Double?
+
+    @Option(name: .long, help: "Seconds between checks of the model file for changes; 0 disables (env RECSYS_WATCH_SECONDS; default 2).")
+    var watchSeconds: Double?
+
+    @Option(name: .long, help: "Folder shared by replicas for retrain tasks and the trainer lock (env RECSYS_STATE_DIR; default next to the model).")
+    var stateDir: String?
+
+    @Option(name: .long, help: "Data folder POST /api/v1/recs/train trains on (env RECSYS_TRAIN_DATA; default data/sample).")
+    var trainData: String?
 
     func resolved() throws -> ServeConfiguration {
         let env = ProcessInfo.processInfo.environment
@@ -52,6 +62,12 @@ struct RecsysServe: AsyncParsableCommand {
             c.drainSeconds = d
         }
         c.adminToken = env["RECSYS_ADMIN_TOKEN"]
+        if let w = watchSeconds ?? env["RECSYS_WATCH_SECONDS"].flatMap({ Double($0) }) {
+            guard w >= 0 && w <= 3600 else { throw ValidationError("watch seconds must be in 0...3600") }
+            c.watchSeconds = w
+        }
+        c.stateFolder = stateDir ?? env["RECSYS_STATE_DIR"]
+        if let d = trainData ?? env["RECSYS_TRAIN_DATA"] { c.trainData = d }
         return c
     }
 
@@ -83,6 +99,10 @@ struct RecsysServe: AsyncParsableCommand {
                     .init(
                         service: ReloadOnHangupService(
                             store: store, metrics: metrics, path: configuration.modelPath, logger: logger)),
+                    .init(
+                        service: ModelFileWatcher(
+                            store: store, metrics: metrics, path: configuration.modelPath,
+                            intervalSeconds: configuration.watchSeconds, logger: logger)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))

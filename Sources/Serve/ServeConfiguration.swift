@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// Everything `recsys-serve` can be told, from flags or the environment.
@@ -13,6 +14,25 @@ public struct ServeConfiguration: Sendable {
     public var drainSeconds: Double
     public var defaultN: Int
     public var maxN: Int
+    /// Shared by all replicas: retrain task records and the trainer lock.
+    public var stateFolder: String?
+    /// What `POST /api/v1/recs/train` runs; nil: `recsys-train train` next to this binary.
+    public var trainCommand: [String]?
+    /// Data folder for the default retrain command.
+    public var trainData: String = "data/sample"
+    /// How often the model file is checked for changes (0: never).
+    public var watchSeconds: Double = 2
+
+    /// The state folder, by default next to the model file.
+    public var resolvedStateFolder: String {
+        stateFolder ?? (URL(fileURLWithPath: modelPath).deletingLastPathComponent().path + "/recsys-state")
+    }
+
+    public var resolvedTrainCommand: [String] {
+        if let trainCommand { return trainCommand }
+        let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        return [here.appendingPathComponent("recsys-train").path, "train", "--data", trainData, "--out", modelPath, "--quiet"]
+    }
 
     public init(
         modelPath: String = "models/model.rrm", host: String = "127.0.0.1", port: Int = 8080,

@@ -48,6 +48,7 @@ extension OpenAPITests {
         try await app.test(.router) { client in
             for (path, methods) in documented {
                 let uri = path.replacingOccurrences(of: "{user_id}", with: "1")
+                    .replacingOccurrences(of: "{task_id}", with: "00000000-0000-0000-0000-000000000000")
                 for method in ["GET", "POST", "HEAD", "PUT", "DELETE"] {
                     try await client.execute(uri: uri, method: .init(method)!, body: ByteBuffer(string: "{\"user_id\":1}")) {
                         response in

@@ -1,0 +1,170 @@
+import Foundation
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Retraining as tasks that every replica can see: task records and an
+/// exclusive lock live in a folder all replicas share (next to the model).
+///
+/// - `lock.json` is created with O_EXCL (one trainer at a time across
+///   replicas) and holds the owner's task id, pid, host and a heartbeat the
+///   owner refreshes every `heartbeatSeconds`. A lock whose heartbeat is older
+///   than `staleSeconds` (a crashed trainer) is broken by the next request.
+/// - `tasks/<id>.json` records status, timings, metrics and the error, written
+///   atomically; they survive restarts.
+public final class RetrainTasks: Sendable {
+    public struct Record: Codable, Sendable, Equatable {
+        public var task_id: String
+        public var status: String
+        public var created_at: Int64
+        public var started_at: Int64?
+        public var finished_at: Int64?
+        public var duration_seconds: Double?
+        public var replica: String
+        public var command: [String]
+        public var model_version: String?
+        public var validation_auc: Double?
+        public var training_pairs: Int?
+        public var error: String?
+    }
+
+    struct Lock: Codable {
+        var task_id: String
+        var pid: Int32
+        var host: String
+        var heartbeat: Int64
+    }
+
+    public let folder: String
+    let command: [String]
+    let heartbeatSeconds: Double
+    let staleSeconds: Double
+    let replica: String
+
+    public init(folder: String, command: [String], heartbeatSeconds: Double = 2, staleSeconds: Double = 15) {
+        self.folder = folder
+        self.command = command
+        self.heartbeatSeconds = heartbeatSeconds
+        self.staleSeconds = staleSeconds
+        replica = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
+    }
+
+    var lockPath: String { folder + "/lock.json" }
+    func recordPath(_ id: String) -> String { folder + "/tasks/\(id).json" }
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    public enum StartError: Error { case busy(taskID: String) }
+
+    /// Takes the lock and records a queued task, or reports the running one.
+    public func start() throws -> Record {
+        try FileManager.default.createDirectory(atPath: folder + "/tasks", withIntermediateDirectories: true)
+        let id = UUID().uuidString.lowercased()
+        let lock = Lock(task_id: id, pid: ProcessInfo.processInfo.processIdentifier, host: ProcessInfo.processInfo.hostName, heartbeat: Self.now())
+        if !createExclusively(lock) {
+            if let held = readLock(), Double(Self.now() - held.heartbeat) / 1000 < staleSeconds {
+                throw StartError.busy(taskID: held.task_id)
+            }
+            // Stale: move it aside (only one replica wins the rename), then try once more.
+            _ = rename(lockPath, lockPath + ".stale-\(id)")
+            unlink(lockPath + ".stale-\(id)")
+            guard createExclusively(lock) else { throw StartError.busy(taskID: readLock()?.task_id ?? "unknown") }
+        }
+        let record = Record(
+            task_id: id, status: "queued", created_at: Self.now(), replica: replica, command: command)
+        try write(record)
+        return record
+    }
+
+    /// Runs the command; updates the record; releases the lock. Blocking: call off the event loop.
+    public func run(_ record: Record, onSuccess: (inout Record) throws -> Void) -> Record {
+        var r = record
+        r.status = "running"
+        r.started_at = Self.now()
+        try? write(r)
+        let heartbeat = Heartbeat()
+        let taskID = r.task_id
+        let beat = Thread { [self] in
+            while !heartbeat.stopped {
+                Thread.sleep(forTimeInterval: heartbeatSeconds)
+                if heartbeat.stopped { break }
+                if var lock = readLock(), lock.task_id == taskID {
+                    lock.heartbeat = Self.now()
+                    writeLock(lock)
+                }
+            }
+        }
+        beat.start()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        do {
+            try process.run()
+            let errorText = stderr.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            if process.terminationStatus == 0 {
+                try onSuccess(&r)
+                r.status = "succeeded"
+            } else {
+                r.status = "failed"
+                let tail = String(decoding: errorText.suffix(2000), as: UTF8.self)
+                r.error = "exit status \(process.terminationStatus): \(tail)"
+            }
+        } catch {
+            r.status = "failed"
+            r.error = "\(error)"
+        }
+        heartbeat.stop()
+        r.finished_at = Self.now()
+        r.duration_seconds = Double(r.finished_at! - (r.started_at ?? r.finished_at!)) / 1000
+        try? write(r)
+        if readLock()?.task_id == r.task_id { unlink(lockPath) }
+        return r
+    }
+
+    public func record(_ id: String) -> Record? {
+        guard let data = FileManager.default.contents(atPath: recordPath(id)) else { return nil }
+        return try? JSONDecoder().decode(Record.self, from: data)
+    }
+
+    func write(_ record: Record) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let path = recordPath(record.task_id)
+        let temp = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        try encoder.encode(record).write(to: URL(fileURLWithPath: temp))
+        guard rename(temp, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+    }
+
+    private func createExclusively(_ lock: Lock) -> Bool {
+        let fd = open(lockPath, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else { return false }
+        let data = (try? JSONEncoder().encode(lock)) ?? Data()
+        _ = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        return true
+    }
+
+    func readLock() -> Lock? {
+        guard let data = FileManager.default.contents(atPath: lockPath) else { return nil }
+        return try? JSONDecoder().decode(Lock.self, from: data)
+    }
+
+    private func writeLock(_ lock: Lock) {
+        let temp = lockPath + ".beat-\(ProcessInfo.processInfo.processIdentifier)"
+        guard (try? JSONEncoder().encode(lock).write(to: URL(fileURLWithPath: temp))) != nil else { return }
+        _ = rename(temp, lockPath)
+    }
+}
+
+private final class Heartbeat: Sendable {
+    private let flag = Mutex(false)
+    var stopped: Bool { flag.withLock { $0 } }
+    func stop() { flag.withLock { $0 = true } }
+}

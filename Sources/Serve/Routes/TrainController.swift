@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// `POST /api/v1/recs/train` starts a retrain (202 + task id, 409 while one
+/// runs on any replica); `GET /api/v1/recs/status/<id>` reads any task from
+/// the shared state folder. Both need the admin token.
+struct TrainController {
+    let store: ModelStore
+    let metrics: ServeMetrics
+    let configuration: ServeConfiguration
+    let tasks: RetrainTasks
+
+    struct Accepted: Encodable {
+        var task_id: String
+        var status: String
+        var status_url: String
+    }
+
+    func train(_ request: Request, context: some RequestContext) async throws -> Response {
+        try authorize(request)
+        let record: RetrainTasks.Record
+        do {
+            record = try tasks.start()
+        } catch RetrainTasks.StartError.busy(let id) {
+            throw APIError(.conflict, code: "training_in_progress", "a retrain is already running (task \(id))")
+        } catch {
+            throw APIError(.serviceUnavailable, code: "state_unavailable", "cannot use the task folder: \(error)")
+        }
+        let (tasks, store, metrics, path, logger) = (self.tasks, self.store, self.metrics, configuration.modelPath, context.logger)
+        Task.detached {
+            let final = tasks.run(record) { r in
+                let loaded = try store.load(path: path)
+                metrics.recordModel(version: loaded.version, loadSeconds: loaded.loadSeconds, loadedAt: loaded.loadedAt)
+                let training = loaded.pipeline.artifacts.metadata.training
+                r.model_version = loaded.version
+                r.validation_auc = training?.validationAUC
+                r.training_pairs = training?.pairs
+            }
+            logger.info(
+                "retrain finished",
+                metadata: ["task_id": .string(final.task_id), "status": .string(final.status), "error": .string(final.error ?? "")])
+        }
+        return try jsonResponse(
+            Accepted(task_id: record.task_id, status: record.status, status_url: "/api/v1/recs/status/\(record.task_id)"),
+            status: .accepted)
+    }
+
+    func status(_ request: Request, context: some RequestContext) throws -> Response {
+        try authorize(request)
+        let id = context.parameters.get("task_id") ?? ""
+        guard id.count <= 64, !id.isEmpty, id.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
+            throw APIError(.badRequest, code: "invalid_task_id", "task ids are UUIDs, got \"\(truncated(id, 40))\"")
+        }
+        guard let record = tasks.record(id) else {
+            throw APIError(.notFound, code: "unknown_task", "no task \(id)")
+        }
+        return try jsonResponse(record)
+    }
+
+    func authorize(_ request: Request) throws {
+        guard let token = configuration.adminToken, !token.isEmpty else {
+            throw APIError(.forbidden, code: "admin_disabled", "admin endpoints are disabled: set RECSYS_ADMIN_TOKEN")
+        }
+        guard request.headers[.authorization] == "Bearer \(token)" else {
+            throw APIError(.unauthorized, code: "unauthorized", "missing or wrong bearer token", headers: [.wwwAuthenticate: "Bearer"])
+        }
+    }
+}
