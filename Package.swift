@@ -61,7 +61,9 @@ let package = Package(
         .testTarget(name: "DatasetTests", dependencies: ["Dataset"]),
         .testTarget(name: "CandidatesTests", dependencies: ["Candidates", "Dataset"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Dataset", "Candidates"]),
-        .testTarget(name: "RankerTests", dependencies: ["Ranker", "Dataset", "Candidates", "Features"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "RankerTests", dependencies: ["Ranker", "Dataset", "Candidates", "Features"],
+            resources: [.copy("Fixtures")]),
         .testTarget(
             name: "ServeTests",
             dependencies: [

@@ -130,7 +130,9 @@ public struct Baskets: Sendable {
                 if last != .min && log.time[e] - last > gap { flush() }
                 last = log.time[e]
                 let it = log.item[e]
-                if weights[it] == nil { order.append(it) } else if let k = order.firstIndex(of: it) {
+                if weights[it] == nil {
+                    order.append(it)
+                } else if let k = order.firstIndex(of: it) {
                     // Keep the most recent position so the cap keeps recent items.
                     order.remove(at: k)
                     order.append(it)

@@ -31,7 +31,6 @@ struct CSVCursor {
     var recordLine: Int = 0
     let file: String
 
-
     init(region: UnsafeBufferPointer<UInt8>, firstLine: Int, file: String) {
         // An empty region still needs a valid pointer.
         base = region.baseAddress ?? UnsafePointer(bitPattern: 1)!
@@ -45,7 +44,7 @@ struct CSVCursor {
     mutating func beginRecord() { recordLine = line }
 
     /// True when the record at `pos` is an empty line; consumes it.
-    
+
     mutating func skipBlankLine() -> Bool {
         if base[pos] == 0x0A {
             pos += 1
@@ -61,7 +60,7 @@ struct CSVCursor {
     }
 
     /// The next field of the current record.
-    
+
     mutating func field(named name: String) throws -> FieldSpan {
         if pos < count && base[pos] == 0x22 { return try quotedField(named: name) }
         let start = pos
@@ -82,7 +81,6 @@ struct CSVCursor {
         let end = (pos > start && base[pos - 1] == 0x0D) ? pos - 1 : pos
         return FieldSpan(start: start, end: end, ending: .record)
     }
-
 
     mutating func quotedField(named name: String) throws -> FieldSpan {
         let openLine = line
@@ -125,12 +123,10 @@ struct CSVCursor {
             message: "unterminated quoted field (the closing '\"' is missing)")
     }
 
-    /// Fast path for the common case: an unquoted run of digits ended by a
-    /// comma. Returns the value and moves past the comma; returns nil without
-    /// moving otherwise, and the caller takes the general path (which also
-    /// produces the precise error).
+    /// Up to 18 decimal digits from `pos`: where they end, and their value
+    /// (18 digits cannot overflow; a longer run takes the checked path).
     @inline(__always)
-    mutating func digitsThenComma() -> Int? {
+    func digits() -> (end: Int, value: Int) {
         var i = pos
         var value = 0
         let limit = min(count, pos + 18)
@@ -140,6 +136,16 @@ struct CSVCursor {
             value = value &* 10 &+ d
             i += 1
         }
+        return (i, value)
+    }
+
+    /// Fast path for the common case: an unquoted run of digits ended by a
+    /// comma. Returns the value and moves past the comma; returns nil without
+    /// moving otherwise, and the caller takes the general path (which also
+    /// produces the precise error).
+    @inline(__always)
+    mutating func digitsThenComma() -> Int? {
+        let (i, value) = digits()
         guard i > pos && i < count && base[i] == 0x2C else { return nil }
         pos = i + 1
         return value
@@ -174,15 +180,7 @@ struct CSVCursor {
     /// when empty) and moves past the line end; nil without moving otherwise.
     @inline(__always)
     mutating func optionalDigitsThenRecordEnd() -> Int? {
-        var i = pos
-        var value = 0
-        let limit = min(count, pos + 18)
-        while i < limit {
-            let d = Int(base[i]) &- 48
-            if d < 0 || d > 9 { break }
-            value = value &* 10 &+ d
-            i += 1
-        }
+        let (i, value) = digits()
         let result = i > pos ? value : -1
         if i == count {
             pos = i
@@ -203,7 +201,7 @@ struct CSVCursor {
 
     /// Moves to the start of the next record after an error or a skip.
     /// Unquoted data only: quoted fields were already walked by `field`.
-    
+
     mutating func skipRecord() {
         guard pos < count else { return }
         if let nl = memchrIndex(base, from: pos, to: count, byte: 0x0A) {
@@ -228,7 +226,6 @@ struct CSVCursor {
         return String(decoding: UnsafeBufferPointer(start: base + start, count: end - start), as: UTF8.self)
     }
 
-    
     func equals(_ span: FieldSpan, _ literal: StaticString) -> Bool {
         let n = literal.utf8CodeUnitCount
         guard span.end - span.start == n else { return false }
@@ -238,12 +235,13 @@ struct CSVCursor {
     }
 
     /// Parses a non-negative decimal integer; throws a precise error otherwise.
-    
+
     func integer(_ span: FieldSpan, named name: String) throws -> Int {
         var i = span.start
         guard i < span.end else {
             throw DatasetError.badRow(
-                file: file, line: lineOf(span), field: name, message: "expected a non-negative integer, found an empty field")
+                file: file, line: lineOf(span), field: name,
+                message: "expected a non-negative integer, found an empty field")
         }
         var value = 0
         while i < span.end {
@@ -265,10 +263,8 @@ struct CSVCursor {
         return value
     }
 
-    
     func lineOf(_ span: FieldSpan) -> Int { recordLine }
 }
-
 
 func memchrIndex(_ base: UnsafePointer<UInt8>, from: Int, to: Int, byte: UInt8) -> Int? {
     guard from < to else { return nil }

@@ -37,7 +37,9 @@ public enum DatasetLoader {
                     let name = fileName(path)
                     let report: ((Int) -> Void)? = progress.map { p in { p(name, $0 + (range?.lowerBound ?? 0)) } }
                     results.set(
-                        i, .properties(try PropertiesReader.read(path: path, policy: policy, progress: report, range: range)))
+                        i,
+                        .properties(
+                            try PropertiesReader.read(path: path, policy: policy, progress: report, range: range)))
                 }
             } catch {
                 results.set(i, .failure(error))
@@ -86,7 +88,10 @@ public enum DatasetLoader {
         let merged = Date()
         let d = try assemble(events: events, properties: props, tree: tree.pairs, reports: reports)
         if ProcessInfo.processInfo.environment["RECSYS_TIMING"] != nil {
-            FileHandle.standardError.write(Data("read \(readDone.timeIntervalSince(started)) merge \(merged.timeIntervalSince(readDone)) assemble \(Date().timeIntervalSince(merged))\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "read \(readDone.timeIntervalSince(started)) merge \(merged.timeIntervalSince(readDone)) assemble \(Date().timeIntervalSince(merged))\n"
+                        .utf8))
         }
         return d
     }

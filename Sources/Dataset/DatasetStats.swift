@@ -93,7 +93,8 @@ public struct DatasetStats: Codable, Sendable {
         categoriesInTreeFile = d.tree.inTreeFile
         itemsChangingCategory = (0..<d.itemCount).filter { d.itemCategory.changes(of: $0) > 0 }.count
         userItemPairs = pairs
-        sparsity = visitors > 0 && itemsInEvents > 0 ? 1 - Double(pairs) / (Double(visitors) * Double(itemsInEvents)) : 0
+        sparsity =
+            visitors > 0 && itemsInEvents > 0 ? 1 - Double(pairs) / (Double(visitors) * Double(itemsInEvents)) : 0
         cartPerView = views > 0 ? Double(addToCarts) / Double(views) : 0
         purchasePerCart = addToCarts > 0 ? Double(transactions) / Double(addToCarts) : 0
         purchasePerView = views > 0 ? Double(transactions) / Double(views) : 0

@@ -29,11 +29,9 @@ public struct IdMap: Sendable {
 
     public var count: Int { raw.count }
 
-    
     public func dense(_ rawId: Int) -> Int32? {
         denseLookup(rawId)
     }
-
 
     func denseLookup(_ rawId: Int) -> Int32? {
         if rawId >= 0 && rawId < table.count {

@@ -62,28 +62,11 @@ public enum PropertiesReader {
                     lastItem = item
                 }
                 // Hashed property names are digits: skip their values undecoded.
-                if cursor.digitsThenComma() != nil {
-                    if cursor.pos < cursor.count && cursor.base[cursor.pos] == 0x22 {
-                        let value = try cursor.field(named: "value")
-                        try expectRecordEnd(value, &cursor, expectedFields: 4)
-                    } else {
-                        cursor.skipRecord()
-                    }
-                    return
-                }
+                if cursor.digitsThenComma() != nil { return try skipValue(&cursor) }
                 let prop = try cursor.field(named: "property")
                 try expectMore(prop, &cursor, index: 2, expectedFields: 4)
                 let isCategory = cursor.equals(prop, "categoryid")
-                guard isCategory || cursor.equals(prop, "available") else {
-                    // The value of any other property is never decoded.
-                    if cursor.pos < cursor.count && cursor.base[cursor.pos] == 0x22 {
-                        let value = try cursor.field(named: "value")
-                        try expectRecordEnd(value, &cursor, expectedFields: 4)
-                    } else {
-                        cursor.skipRecord()
-                    }
-                    return
-                }
+                guard isCategory || cursor.equals(prop, "available") else { return try skipValue(&cursor) }
                 let value = try cursor.field(named: "value")
                 try expectRecordEnd(value, &cursor, expectedFields: 4)
                 if isCategory {
@@ -110,6 +93,17 @@ public enum PropertiesReader {
     }
 }
 
+/// Moves past the value of a property that is not read: a quoted value is
+/// walked (it may hold commas and newlines), an unquoted one skipped to the line end.
+private func skipValue(_ cursor: inout CSVCursor) throws {
+    if cursor.pos < cursor.count && cursor.base[cursor.pos] == 0x22 {
+        let value = try cursor.field(named: "value")
+        try expectRecordEnd(value, &cursor, expectedFields: 4)
+    } else {
+        cursor.skipRecord()
+    }
+}
+
 /// A set of raw (non-negative) ids: a bitmap for ids below 2^26, a hash set above.
 public struct RawIdSet: Sendable {
     private var bits: [UInt64] = []
@@ -122,7 +116,9 @@ public struct RawIdSet: Sendable {
     public mutating func insert(_ id: Int) {
         if id < Self.bitmapLimit {
             let word = id >> 6
-            if word >= bits.count { bits.append(contentsOf: repeatElement(0, count: max(word + 1 - bits.count, bits.count))) }
+            if word >= bits.count {
+                bits.append(contentsOf: repeatElement(0, count: max(word + 1 - bits.count, bits.count)))
+            }
             let mask: UInt64 = 1 << UInt64(id & 63)
             if bits[word] & mask == 0 {
                 bits[word] |= mask

@@ -19,7 +19,9 @@ public struct FeatureSchema: Codable, Sendable, Equatable {
 
     public var count: Int { names.count }
 
-    public init(categoryVocabulary: [Int32], categoryVocabularyRaw: [Int], enabled: [FeatureGroup] = FeatureGroup.allCases) {
+    public init(
+        categoryVocabulary: [Int32], categoryVocabularyRaw: [Int], enabled: [FeatureGroup] = FeatureGroup.allCases
+    ) {
         version = Self.currentVersion
         self.categoryVocabulary = categoryVocabulary
         self.categoryVocabularyRaw = categoryVocabularyRaw

@@ -33,7 +33,9 @@ struct BinaryReader {
         guard offset + n <= bytes.count else { throw ModelFileError.corrupt(section: section, reason: "ends early") }
         var v: T = 0
         withUnsafeMutableBytes(of: &v) { dst in
-            bytes.withUnsafeBytes { src in dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[offset..<offset + n])) }
+            bytes.withUnsafeBytes { src in
+                dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[offset..<offset + n]))
+            }
         }
         offset += n
         return T(littleEndian: v)

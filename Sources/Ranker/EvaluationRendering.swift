@@ -18,26 +18,32 @@ extension EvaluationReport {
 
     public func markdown() -> String {
         var out = "# Offline evaluation\n\n"
-        out += "Cutoff \(isoDate(cutoff)) (last \(testDays) days are the test window); \(testUsers) test users, \(relevantItems) relevant items.\n\n"
-        out += "## Candidate recall (share of relevant items that reach the candidates)\n\n| generator | recall |\n|---|---|\n"
+        out +=
+            "Cutoff \(isoDate(cutoff)) (last \(testDays) days are the test window); \(testUsers) test users, \(relevantItems) relevant items.\n\n"
+        out +=
+            "## Candidate recall (share of relevant items that reach the candidates)\n\n| generator | recall |\n|---|---|\n"
         for (name, value) in candidateRecall.sorted(by: { $0.key < $1.key }) {
             out += "| \(name) | \(String(format: "%.4f", value)) |\n"
         }
         out += "\nMean candidates per user: \(String(format: "%.1f", meanCandidates)).\n\n"
         for k in ks {
-            out += "## K = \(k)\n\n| method | precision | recall | NDCG | hit rate | MAP | coverage | ms/user |\n|---|---|---|---|---|---|---|---|\n"
+            out +=
+                "## K = \(k)\n\n| method | precision | recall | NDCG | hit rate | MAP | coverage | ms/user |\n|---|---|---|---|---|---|---|---|\n"
             for m in methods {
                 guard let r = m.at(k) else { continue }
                 out += String(
-                    format: "| %@ | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f | %.3f |\n", m.name as NSString, r.precision,
+                    format: "| %@ | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f | %.3f |\n", m.name as NSString,
+                    r.precision,
                     r.recall, r.ndcg, r.hitRate, r.map, r.coverage, m.millisecondsPerUser)
             }
             out += "\n"
         }
         out += "## Ranker training\n\n"
-        out += "\(training.pairs) pairs (\(training.positives) positive), validation AUC \(String(format: "%.4f", training.validationAUC)), log loss \(String(format: "%.4f", training.validationLogLoss)); Newton iterations \(training.fit.iterations), converged: \(training.fit.converged).\n\n"
+        out +=
+            "\(training.pairs) pairs (\(training.positives) positive), validation AUC \(String(format: "%.4f", training.validationAUC)), log loss \(String(format: "%.4f", training.validationLogLoss)); Newton iterations \(training.fit.iterations), converged: \(training.fit.converged).\n\n"
         for w in training.windows {
-            out += "- window from \(isoDate(w.cutoff)): \(w.users) users, \(w.pairs) pairs, \(w.positives) positives, candidate recall \(String(format: "%.4f", w.candidateRecall))\n"
+            out +=
+                "- window from \(isoDate(w.cutoff)): \(w.users) users, \(w.pairs) pairs, \(w.positives) positives, candidate recall \(String(format: "%.4f", w.candidateRecall))\n"
         }
         return out
     }
@@ -60,10 +66,13 @@ extension EvaluationReport {
             let y = 30 + Double(i) * rowHeight
             let name = r.0.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             s += "<text x=\"\(left - 6)\" y=\"\(y + 12)\" text-anchor=\"end\">\(name)</text>\n"
-            s += "<rect x=\"\(left)\" y=\"\(y)\" width=\"\(r.1 / top * width)\" height=\"\(barHeight)\" fill=\"#3b73b9\"/>\n"
+            s +=
+                "<rect x=\"\(left)\" y=\"\(y)\" width=\"\(r.1 / top * width)\" height=\"\(barHeight)\" fill=\"#3b73b9\"/>\n"
             s += "<text x=\"\(left + r.1 / top * width + 4)\" y=\"\(y + 8)\">\(String(format: "%.4f", r.1))</text>\n"
-            s += "<rect x=\"\(left)\" y=\"\(y + barHeight + 1)\" width=\"\(r.2 / top * width)\" height=\"\(barHeight)\" fill=\"#e8873a\"/>\n"
-            s += "<text x=\"\(left + r.2 / top * width + 4)\" y=\"\(y + 2 * barHeight)\">\(String(format: "%.4f", r.2))</text>\n"
+            s +=
+                "<rect x=\"\(left)\" y=\"\(y + barHeight + 1)\" width=\"\(r.2 / top * width)\" height=\"\(barHeight)\" fill=\"#e8873a\"/>\n"
+            s +=
+                "<text x=\"\(left + r.2 / top * width + 4)\" y=\"\(y + 2 * barHeight)\">\(String(format: "%.4f", r.2))</text>\n"
         }
         return s + "</svg>\n"
     }

@@ -71,10 +71,12 @@ public struct ModelArtifacts: Sendable {
             categoryVocabulary: vocabulary, categoryVocabularyRaw: vocabulary.map { dataset.tree.ids.raw[Int($0)] })
         let metadata = ModelMetadata(
             modelVersion: "", createdAt: Date(), fingerprint: fingerprint(log: log, config: config),
-            referenceTime: reference, config: config, schema: schema, generators: GeneratorKind.allCases.map(\.rawValue),
+            referenceTime: reference, config: config, schema: schema,
+            generators: GeneratorKind.allCases.map(\.rawValue),
             training: nil,
             counts: .init(
-                users: dataset.userCount, items: dataset.itemCount, categories: dataset.categoryCount, events: log.count,
+                users: dataset.userCount, items: dataset.itemCount, categories: dataset.categoryCount,
+                events: log.count,
                 neighbourPairs: neighbours.neighbour.count))
         return ModelArtifacts(
             metadata: metadata, userRaw: dataset.visitors.raw, itemRaw: dataset.items.raw,

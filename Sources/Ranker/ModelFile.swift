@@ -150,7 +150,8 @@ public enum ModelFile {
             let checksum = try r.scalar(UInt32.self)
             offset += 24
             guard packedLength <= UInt64(bytes.count - offset) else {
-                throw ModelFileError.truncated("section \(tag) needs \(packedLength) bytes, \(bytes.count - offset) remain")
+                throw ModelFileError.truncated(
+                    "section \(tag) needs \(packedLength) bytes, \(bytes.count - offset) remain")
             }
             guard rawLength < 1 << 36 else { throw ModelFileError.corrupt(section: tag, reason: "impossible size") }
             let payload = bytes[offset..<offset + Int(packedLength)]
@@ -189,7 +190,8 @@ public enum ModelFile {
             start: try cpop.array(), items: try cpop.array(), scores: try cpop.array(), parent: try cpop.array(),
             minItems: Int(try cpop.scalar(Int64.self)))
         var nbrs = try section("NBRS")
-        let neighbours = ItemNeighbours(start: try nbrs.array(), neighbour: try nbrs.array(), similarity: try nbrs.array())
+        let neighbours = ItemNeighbours(
+            start: try nbrs.array(), neighbour: try nbrs.array(), similarity: try nbrs.array())
         var user = try section("USER")
         let histories = UserHistories(
             start: try user.array(), item: try user.array(), time: try user.array(), kind: try user.array(),
@@ -217,7 +219,8 @@ public enum ModelFile {
         }
         try check(zip(a.userRaw, a.userRaw.dropFirst()).allSatisfy { $0 < $1 }, "IDMP", "user ids not ascending")
         try check(zip(a.itemRaw, a.itemRaw.dropFirst()).allSatisfy { $0 < $1 }, "IDMP", "item ids not ascending")
-        try check(zip(a.categoryRaw, a.categoryRaw.dropFirst()).allSatisfy { $0 < $1 }, "IDMP", "category ids not ascending")
+        try check(
+            zip(a.categoryRaw, a.categoryRaw.dropFirst()).allSatisfy { $0 < $1 }, "IDMP", "category ids not ascending")
         let s = a.stats
         try check(
             [s.available.count, s.popularity.count, s.views.count, s.carts.count, s.purchases.count, s.category.count]
@@ -243,10 +246,12 @@ public enum ModelFile {
             categoryVocabulary: schema.categoryVocabulary, categoryVocabularyRaw: schema.categoryVocabularyRaw)
         guard schema.version == FeatureSchema.currentVersion, schema.names == expected.names else {
             throw ModelFileError.incompatible(
-                "the model's feature schema \(schema.version) is not the one this build computes (\(FeatureSchema.currentVersion)); retrain the model")
+                "the model's feature schema \(schema.version) is not the one this build computes (\(FeatureSchema.currentVersion)); retrain the model"
+            )
         }
         try check(
-            schema.categoryVocabulary.allSatisfy { $0 >= 0 && Int($0) < categories }, "META", "category vocabulary out of range")
+            schema.categoryVocabulary.allSatisfy { $0 >= 0 && Int($0) < categories }, "META",
+            "category vocabulary out of range")
         try check(a.metadata.config.kindWeight.count == 3, "META", "kindWeight needs 3 values")
     }
 
@@ -271,7 +276,9 @@ public enum ModelFile {
         let status = out.withUnsafeMutableBufferPointer { o in
             raw.withUnsafeBufferPointer { i in compress2(o.baseAddress, &length, i.baseAddress, UInt(i.count), 6) }
         }
-        guard status == Z_OK else { throw ModelFileError.corrupt(section: "write", reason: "zlib compress failed (\(status))") }
+        guard status == Z_OK else {
+            throw ModelFileError.corrupt(section: "write", reason: "zlib compress failed (\(status))")
+        }
         return Array(out.prefix(Int(length)))
     }
 

@@ -16,7 +16,8 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable, Sendable 
         case .unsupportedVersion(let found, let supported):
             return "unsupported model format version \(found) (this build reads version \(supported))"
         case .truncated(let what): return "model file is truncated: \(what)"
-        case .checksumMismatch(let section): return "model file section \(section) fails its CRC-32 check (corrupt file)"
+        case .checksumMismatch(let section):
+            return "model file section \(section) fails its CRC-32 check (corrupt file)"
         case .corrupt(let section, let reason): return "model file section \(section) is corrupt: \(reason)"
         case .missingSection(let section): return "model file has no \(section) section"
         case .incompatible(let reason): return "model file is incompatible: \(reason)"

@@ -66,7 +66,8 @@ public enum OfflineEvaluation {
         let artifacts = ModelArtifacts.build(dataset: dataset, log: trainLog, reference: cutoff, config: config)
         lap("build candidates")
         progress?("candidate structures built from \(trainLog.count) events before \(isoDate(cutoff))")
-        let examples = RankerTrainer.collect(dataset: dataset, log: trainLog, end: cutoff, config: config, progress: progress)
+        let examples = RankerTrainer.collect(
+            dataset: dataset, log: trainLog, end: cutoff, config: config, progress: progress)
         lap("training pairs")
         let schema = artifacts.metadata.schema
         let (ranker, training) = RankerTrainer.fit(
@@ -97,7 +98,9 @@ public enum OfflineEvaluation {
             (0..<set.count).sorted { score[$0] != score[$1] ? score[$0] > score[$1] : set.items[$0] < set.items[$1] }
                 .prefix(maxK).map { set.items[$0] }
         }
-        let single: [(GeneratorKind, String)] = [(.category, "category popularity"), (.itemcf, "item-CF"), (.history, "user history")]
+        let single: [(GeneratorKind, String)] = [
+            (.category, "category popularity"), (.itemcf, "item-CF"), (.history, "user history"),
+        ]
         var methods: [MethodResult] = []
         methods.append(measure("global popularity", "single") { _ in Array(trained.popular.prefix(maxK)) })
         for (g, name) in single {
@@ -123,7 +126,9 @@ public enum OfflineEvaluation {
         var candidateTotal = 0
         for (g, _) in single {
             let only = TwoStagePipeline(artifacts: trained, generators: [g])
-            recall[g.rawValue] = candidateRecall(tests) { only.candidates(for: only.state(ofUser: $0.user), at: $0.time) }
+            recall[g.rawValue] = candidateRecall(tests) {
+                only.candidates(for: only.state(ofUser: $0.user), at: $0.time)
+            }
         }
         recall["union"] = candidateRecall(tests) {
             let set = pipeline.candidates(for: pipeline.state(ofUser: $0.user), at: $0.time)
@@ -133,7 +138,8 @@ public enum OfflineEvaluation {
 
         if ablations {
             for g in GeneratorKind.allCases {
-                let without = TwoStagePipeline(artifacts: trained, generators: GeneratorKind.allCases.filter { $0 != g })
+                let without = TwoStagePipeline(
+                    artifacts: trained, generators: GeneratorKind.allCases.filter { $0 != g })
                 methods.append(
                     measure("two-stage without \(g.rawValue)", "ablation") { t in
                         without.recommend(user: without.state(ofUser: t.user), at: t.time, n: maxK).items.map(\.item)

@@ -150,7 +150,8 @@ public enum RankerTrainer {
             windows: set.windows, pairs: allLabels.count, positives: positives, negatives: allLabels.count - positives,
             trainPairs: trainLabels.count, validationPairs: validLabels.count, validationAUC: auc,
             validationLogLoss: logLoss, fit: report, holdoutFit: holdoutReport,
-            negativeSampling: "none: every candidate of every training user is a pair; class weights balance the labels")
+            negativeSampling: "none: every candidate of every training user is a pair; class weights balance the labels"
+        )
         return (model, summary)
     }
 }

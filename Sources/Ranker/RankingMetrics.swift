@@ -1,3 +1,5 @@
+import Foundation
+
 /// Area under the ROC curve (ties count half) and mean log loss.
 public enum BinaryMetrics {
     public static func auc(scores: [Double], labels: [UInt8]) -> Double {
@@ -30,5 +32,3 @@ public enum BinaryMetrics {
         return s / Double(labels.count)
     }
 }
-
-import Foundation

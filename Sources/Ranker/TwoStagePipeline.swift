@@ -135,7 +135,9 @@ public struct TwoStagePipeline: Sendable {
         let top = artifacts.popular.prefix(n)
         let best = top.first.map { Double(artifacts.stats.popularity[Int($0)]) } ?? 1
         return Recommendation(
-            items: top.map { ScoredItem(item: $0, score: Double(artifacts.stats.popularity[Int($0)]) / max(best, 1e-12)) },
+            items: top.map {
+                ScoredItem(item: $0, score: Double(artifacts.stats.popularity[Int($0)]) / max(best, 1e-12))
+            },
             strategy: "popular", candidates: 0)
     }
 }

@@ -27,13 +27,16 @@ public func buildApplication(
     let router = buildRouter(configuration, store: store, metrics: metrics)
     return Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "recsys-serve"),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "recsys-serve"),
         services: services,
         logger: logger)
 }
 
 /// The routes, in one place; `routeTable` lists them for 405 answers and the docs.
-func buildRouter(_ configuration: ServeConfiguration, store: ModelStore, metrics: ServeMetrics) -> Router<RecsysRequestContext> {
+func buildRouter(_ configuration: ServeConfiguration, store: ModelStore, metrics: ServeMetrics) -> Router<
+    RecsysRequestContext
+> {
     let router = Router(context: RecsysRequestContext.self)
     router.add(middleware: RequestLogMiddleware(metrics: metrics))
     router.add(middleware: JSONErrorMiddleware(routes: routeTable))

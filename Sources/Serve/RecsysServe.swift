@@ -27,19 +27,31 @@ struct RecsysServe: AsyncParsableCommand {
     @Option(name: .long, help: "Port (env RECSYS_PORT; default 8080).")
     var port: Int?
 
-    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (env RECSYS_LOG_LEVEL; default info).")
+    @Option(
+        name: .long,
+        help: "trace, debug, info, notice, warning, error or critical (env RECSYS_LOG_LEVEL; default info).")
     var logLevel: String?
 
-    @Option(name: .long, help: "Seconds /ready answers 503 before the listener closes on SIGTERM (env RECSYS_DRAIN_SECONDS; default 0).")
+    @Option(
+        name: .long,
+        help: "Seconds /ready answers 503 before the listener closes on SIGTERM (env RECSYS_DRAIN_SECONDS; default 0).")
     var drainSeconds: Double?
 
-    @Option(name: .long, help: "Seconds between checks of the model file for changes; 0 disables (env RECSYS_WATCH_SECONDS; default 2).")
+    @Option(
+        name: .long,
+        help: "Seconds between checks of the model file for changes; 0 disables (env RECSYS_WATCH_SECONDS; default 2).")
     var watchSeconds: Double?
 
-    @Option(name: .long, help: "Folder shared by replicas for retrain tasks and the trainer lock (env RECSYS_STATE_DIR; default next to the model).")
+    @Option(
+        name: .long,
+        help:
+            "Folder shared by replicas for retrain tasks and the trainer lock (env RECSYS_STATE_DIR; default next to the model)."
+    )
     var stateDir: String?
 
-    @Option(name: .long, help: "Data folder POST /api/v1/recs/train trains on (env RECSYS_TRAIN_DATA; default data/sample).")
+    @Option(
+        name: .long, help: "Data folder POST /api/v1/recs/train trains on (env RECSYS_TRAIN_DATA; default data/sample)."
+    )
     var trainData: String?
 
     func resolved() throws -> ServeConfiguration {
@@ -54,7 +66,9 @@ struct RecsysServe: AsyncParsableCommand {
         guard (0...65535).contains(c.port) else { throw ValidationError("port must be in 0...65535, got \(c.port)") }
         let level = logLevel ?? env["RECSYS_LOG_LEVEL"] ?? "info"
         guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
-            throw ValidationError("log level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(level)\"")
+            throw ValidationError(
+                "log level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(level)\""
+            )
         }
         c.logLevel = parsed
         if let d = drainSeconds ?? env["RECSYS_DRAIN_SECONDS"].flatMap({ Double($0) }) {
@@ -87,7 +101,8 @@ struct RecsysServe: AsyncParsableCommand {
             app = try buildApplication(configuration, store: store, metrics: metrics, logger: logger)
         } catch {
             logger.critical("cannot start: \(error)", metadata: ["path": .string(configuration.modelPath)])
-            FileHandle.standardError.write(Data("recsys-serve: cannot load model \(configuration.modelPath): \(error)\n".utf8))
+            FileHandle.standardError.write(
+                Data("recsys-serve: cannot load model \(configuration.modelPath): \(error)\n".utf8))
             throw ExitCode(2)
         }
         // Reverse order on shutdown: SIGHUP listener, then drain (503), then the server.
@@ -95,7 +110,8 @@ struct RecsysServe: AsyncParsableCommand {
             configuration: .init(
                 services: [
                     .init(service: app),
-                    .init(service: DrainService(store: store, drainSeconds: configuration.drainSeconds, logger: logger)),
+                    .init(
+                        service: DrainService(store: store, drainSeconds: configuration.drainSeconds, logger: logger)),
                     .init(
                         service: ReloadOnHangupService(
                             store: store, metrics: metrics, path: configuration.modelPath, logger: logger)),

@@ -31,7 +31,10 @@ public struct ServeConfiguration: Sendable {
     public var resolvedTrainCommand: [String] {
         if let trainCommand { return trainCommand }
         let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        return [here.appendingPathComponent("recsys-train").path, "train", "--data", trainData, "--out", modelPath, "--quiet"]
+        return [
+            here.appendingPathComponent("recsys-train").path, "train", "--data", trainData, "--out", modelPath,
+            "--quiet",
+        ]
     }
 
     public init(

@@ -84,7 +84,8 @@ enum RecommendationLine {
         for (i, item) in r.items.enumerated() {
             if i > 0 { s += "," }
             let c = Int(a.stats.category[Int(item.item)])
-            s += "{\"item_id\":\(a.itemRaw[Int(item.item)]),\"score\":\((item.score * 1e6).rounded() / 1e6),\"category_id\":\(c >= 0 ? String(a.categoryRaw[c]) : "null")}"
+            s +=
+                "{\"item_id\":\(a.itemRaw[Int(item.item)]),\"score\":\((item.score * 1e6).rounded() / 1e6),\"category_id\":\(c >= 0 ? String(a.categoryRaw[c]) : "null")}"
         }
         return s + "]}"
     }

@@ -4,10 +4,14 @@ import Foundation
 
 /// Where the RetailRocket files are and how to treat bad rows.
 struct DataOptions: ParsableArguments {
-    @Option(name: .long, help: "Folder with events.csv, item_properties_part*.csv and category_tree.csv (each may be .csv.gz).")
+    @Option(
+        name: .long,
+        help: "Folder with events.csv, item_properties_part*.csv and category_tree.csv (each may be .csv.gz).")
     var data: String = "data/sample"
 
-    @Option(name: .customLong("on-bad-row"), help: "fail: stop at the first bad row; skip: skip, count and report bad rows.")
+    @Option(
+        name: .customLong("on-bad-row"), help: "fail: stop at the first bad row; skip: skip, count and report bad rows."
+    )
     var onBadRow: BadRowPolicy = .fail
 
     @Flag(name: .long, help: "No progress on stderr.")
@@ -23,7 +27,8 @@ struct DataOptions: ParsableArguments {
                 "read \(dataset.log.count) events, \(dataset.itemCount) items in \(String(format: "%.2f", Date().timeIntervalSince(started))) s"
             )
             for report in dataset.reports where report.badRows > 0 {
-                Progress.line("\(report.file): skipped \(report.badRows) bad rows; first: \(report.badRowExamples.first ?? "")")
+                Progress.line(
+                    "\(report.file): skipped \(report.badRows) bad rows; first: \(report.badRowExamples.first ?? "")")
             }
         }
         return dataset

@@ -40,7 +40,11 @@ struct EvaluateCommand: ParsableCommand {
             dataset: dataset, config: tuning.config, ks: ks, testDays: testDays, ablations: !noAblations,
             progress: dataOptions.quiet ? nil : { Progress.line($0) })
         print(result.table())
-        print("candidate recall: " + result.candidateRecall.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.4f", $0.value))" }.joined(separator: ", "))
+        print(
+            "candidate recall: "
+                + result.candidateRecall.sorted { $0.key < $1.key }.map {
+                    "\($0.key) \(String(format: "%.4f", $0.value))"
+                }.joined(separator: ", "))
         if let folder = report {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let encoder = JSONEncoder()

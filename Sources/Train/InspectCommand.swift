@@ -51,7 +51,8 @@ struct InspectCommand: ParsableCommand {
         }
         if let t = m.training {
             out += "== training\n"
-            out += "  pairs \(t.pairs) (\(t.positives) positive), validation AUC \(String(format: "%.4f", t.validationAUC)), log loss \(String(format: "%.4f", t.validationLogLoss)), Newton iterations \(t.fit.iterations), converged \(t.fit.converged)\n"
+            out +=
+                "  pairs \(t.pairs) (\(t.positives) positive), validation AUC \(String(format: "%.4f", t.validationAUC)), log loss \(String(format: "%.4f", t.validationLogLoss)), Newton iterations \(t.fit.iterations), converged \(t.fit.converged)\n"
             out += "  negative sampling: \(t.negativeSampling)\n"
         }
         print(out, terminator: "")

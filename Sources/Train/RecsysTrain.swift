@@ -6,7 +6,8 @@ struct RecsysTrain: ParsableCommand {
         commandName: "recsys-train",
         abstract: "Generate, explore, train and evaluate the two-stage recommender.",
         subcommands: [
-            GenerateCommand.self, StatsCommand.self, TrainCommand.self, EvaluateCommand.self, InspectCommand.self, BackfillCommand.self,
+            GenerateCommand.self, StatsCommand.self, TrainCommand.self, EvaluateCommand.self, InspectCommand.self,
+            BackfillCommand.self,
         ]
     )
 }

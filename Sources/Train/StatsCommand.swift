@@ -56,7 +56,8 @@ enum StatsReport {
             == events by UTC hour
 
             """
-        out += TextChart.bars(s.eventsByHour.enumerated().map { (String(format: "%02d", $0.offset), Double($0.element)) })
+        out += TextChart.bars(
+            s.eventsByHour.enumerated().map { (String(format: "%02d", $0.offset), Double($0.element)) })
         out += "\n== events by weekday\n"
         let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
         out += TextChart.bars(s.eventsByWeekday.enumerated().map { (days[$0.offset], Double($0.element)) })

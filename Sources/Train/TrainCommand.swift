@@ -24,8 +24,12 @@ struct TuningOptions: ParsableArguments {
             if let v, v < 1 || v > 10_000 { throw ValidationError("--\(name) must be in 1...10000, got \(v)") }
         }
         if let l2, !(l2 >= 0 && l2.isFinite) { throw ValidationError("--l2 must be a non-negative number") }
-        if let d = labelWindowDays, !(d > 0 && d <= 60) { throw ValidationError("--label-window-days must be in (0, 60]") }
-        if let h = decayHalfLifeHours, !(h > 0 && h.isFinite) { throw ValidationError("--decay-half-life-hours must be > 0") }
+        if let d = labelWindowDays, !(d > 0 && d <= 60) {
+            throw ValidationError("--label-window-days must be in (0, 60]")
+        }
+        if let h = decayHalfLifeHours, !(h > 0 && h.isFinite) {
+            throw ValidationError("--decay-half-life-hours must be > 0")
+        }
     }
 
     var config: RecsysConfig {
@@ -57,7 +61,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Version label stored in the model (default: the creation time).")
     var modelVersion: String?
 
-    @Option(name: .long, help: "Also write the training pairs and the CF matrix as raw arrays here (for scripts/bench_train.sh).")
+    @Option(
+        name: .long,
+        help: "Also write the training pairs and the CF matrix as raw arrays here (for scripts/bench_train.sh).")
     var exportBenchmark: String?
 
     func run() throws {
@@ -77,7 +83,8 @@ struct TrainCommand: ParsableCommand {
         var artifacts = ModelArtifacts.build(dataset: dataset, log: dataset.log, reference: end, config: config)
         lap("candidates")
         say("collecting training pairs from \(config.trainingWindows) windows of \(config.labelWindowDays) days")
-        let examples = RankerTrainer.collect(dataset: dataset, log: dataset.log, end: end, config: config, progress: say)
+        let examples = RankerTrainer.collect(
+            dataset: dataset, log: dataset.log, end: end, config: config, progress: say)
         lap("training pairs")
         let (ranker, summary) = RankerTrainer.fit(
             examples, schema: artifacts.metadata.schema, config: config, categoryCount: dataset.categoryCount)

@@ -99,7 +99,8 @@ struct GeneratorTests {
 
     @Test func categoryAffinityPutsTheMostRecentFirst() {
         let config = RecsysConfig()
-        let user = UserState(items: [1, 2, 3, 4], times: [0, 1, 2, 3], kinds: [1, 1, 1, 0], categories: [5, 5, 5, 9])
+        let user = UserState(
+            items: [1, 2, 3, 4], times: [0, 1, 2, 3], kinds: [1, 1, 1, 0], categories: [5, 5, 5, 9])
         let affinity = user.categoryAffinity(at: 3, config: config)
         #expect(affinity.map(\.category) == [9, 5])
         #expect(abs(affinity.map(\.share).reduce(0, +) - 1) < 1e-12)

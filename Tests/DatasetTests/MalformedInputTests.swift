@@ -69,7 +69,8 @@ struct MalformedInputTests {
         #expect(
             error
                 == .badRow(
-                    file: "events.csv", line: 2, field: "itemid", message: "expected a non-negative integer, found \"-5\""))
+                    file: "events.csv", line: 2, field: "itemid",
+                    message: "expected a non-negative integer, found \"-5\""))
     }
 
     @Test func overflowingId() throws {
@@ -102,8 +103,11 @@ struct MalformedInputTests {
     @Test func badAvailabilityValue() throws {
         let folder = try TempFolder()
         let path = try folder.write("item_properties_part1.csv", "timestamp,itemid,property,value\n1,2,available,7\n")
-        #expect(throws: DatasetError.badRow(
-            file: "item_properties_part1.csv", line: 2, field: "value", message: "'available' must be 0 or 1, found \"7\"")) {
+        #expect(
+            throws: DatasetError.badRow(
+                file: "item_properties_part1.csv", line: 2, field: "value",
+                message: "'available' must be 0 or 1, found \"7\"")
+        ) {
             _ = try PropertiesReader.read(path: path)
         }
     }
@@ -114,8 +118,10 @@ struct MalformedInputTests {
         for i in 0..<5000 { text += "\(1_433_221_332_117 + i),\(i % 97),view,\(i % 1013),\n" }
         let full = try Gzip.compress(Array(text.utf8))
         let path = try folder.write("events.csv.gz", bytes: Array(full.prefix(full.count / 2)))
-        #expect(throws: DatasetError.io(
-            file: "events.csv.gz", message: "truncated gzip stream: the data ends before the gzip trailer")) {
+        #expect(
+            throws: DatasetError.io(
+                file: "events.csv.gz", message: "truncated gzip stream: the data ends before the gzip trailer")
+        ) {
             _ = try EventsReader.read(path: path)
         }
     }
@@ -138,7 +144,9 @@ struct MalformedInputTests {
         #expect(events.transaction == [-1, 77])
         #expect(events.report.badRows == 3)
         #expect(events.report.rows == 2)
-        #expect(events.report.badRowExamples.first == "events.csv:3: field 'timestamp': expected a non-negative integer, found \"x\"")
+        #expect(
+            events.report.badRowExamples.first
+                == "events.csv:3: field 'timestamp': expected a non-negative integer, found \"x\"")
         #expect(events.report.badRowExamples.last == "events.csv:5: expected 5 fields, found 3")
     }
 

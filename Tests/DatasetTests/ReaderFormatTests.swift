@@ -8,7 +8,8 @@ struct ReaderFormatTests {
         let folder = try TempFolder()
         let path = try folder.write(
             "events.csv",
-            "timestamp,visitorid,event,itemid,transactionid\r\n1,10,view,5,\r\n\"2\",11,\"addtocart\",6,\r\n3,12,transaction,\"7\",99")
+            "timestamp,visitorid,event,itemid,transactionid\r\n1,10,view,5,\r\n\"2\",11,\"addtocart\",6,\r\n3,12,transaction,\"7\",99"
+        )
         let events = try EventsReader.read(path: path)
         #expect(events.time == [1, 2, 3])
         #expect(events.visitor == [10, 11, 12])
@@ -111,7 +112,9 @@ struct SplitReadTests {
 
     @Test func halvesGiveTheSameDatasetAsOneRead() throws {
         var text = "timestamp,itemid,property,value\n"
-        for i in 0..<20_000 { text += "\(1_431_226_800_000 + i),\(i % 700),\(i % 4 == 0 ? "categoryid" : "790"),\(i % 9)\n" }
+        for i in 0..<20_000 {
+            text += "\(1_431_226_800_000 + i),\(i % 700),\(i % 4 == 0 ? "categoryid" : "790"),\(i % 9)\n"
+        }
         let folder = try dataset(text)
         let whole = try DatasetLoader.load(DatasetFiles(directory: folder.path))
         let split = try DatasetLoader.load(DatasetFiles(directory: folder.path), splitFilesAbove: 1024)
@@ -137,9 +140,11 @@ struct SplitReadTests {
         for i in 0..<3000 { text += "\(i),\(i),790,\(i)\n" }
         text += "oops,1,790,1\n"
         let folder = try dataset(text)
-        #expect(throws: DatasetError.badRow(
-            file: "item_properties_part1.csv", line: 3002, field: "timestamp",
-            message: "expected a non-negative integer, found \"oops\"")) {
+        #expect(
+            throws: DatasetError.badRow(
+                file: "item_properties_part1.csv", line: 3002, field: "timestamp",
+                message: "expected a non-negative integer, found \"oops\"")
+        ) {
             _ = try DatasetLoader.load(DatasetFiles(directory: folder.path), splitFilesAbove: 1024)
         }
     }

@@ -14,7 +14,8 @@ struct LogisticRegressionTests {
     }
 
     func fixture() throws -> Fixture {
-        let url = try #require(Bundle.module.url(forResource: "sklearn_balanced_lr", withExtension: "json", subdirectory: "Fixtures"))
+        let url = try #require(
+            Bundle.module.url(forResource: "sklearn_balanced_lr", withExtension: "json", subdirectory: "Fixtures"))
         return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
     }
 

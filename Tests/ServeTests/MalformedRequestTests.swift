@@ -56,7 +56,8 @@ struct MalformedRequestTests {
             try await client.execute(uri: c.uri, method: c.method) { response in
                 #expect(response.status == c.status)
                 #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
-                let body = try #require(JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+                let body = try #require(
+                    JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
                 let error = try #require(body["error"] as? [String: Any])
                 #expect(error["code"] as? String == c.code)
                 #expect(error["status"] as? Int == c.status.code)
@@ -66,7 +67,11 @@ struct MalformedRequestTests {
     }
 
     @Test func queryParsingUnit() throws {
-        #expect(try RecommendQuery.parse(userID: "42", query: nil, defaultN: 5, maxN: 100) == .init(userID: 42, n: 5, at: nil))
-        #expect(try RecommendQuery.parse(userID: "007", query: "n=100&at=5", defaultN: 5, maxN: 100) == .init(userID: 7, n: 100, at: 5))
+        #expect(
+            try RecommendQuery.parse(userID: "42", query: nil, defaultN: 5, maxN: 100)
+                == .init(userID: 42, n: 5, at: nil))
+        #expect(
+            try RecommendQuery.parse(userID: "007", query: "n=100&at=5", defaultN: 5, maxN: 100)
+                == .init(userID: 7, n: 100, at: 5))
     }
 }

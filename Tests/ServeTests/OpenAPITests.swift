@@ -9,13 +9,17 @@ import Testing
 struct OpenAPITests {
     /// Paths and methods from the document (two-space path keys, four-space methods).
     func documented() throws -> [String: Set<String>] {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/openapi.yaml")
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "../../docs/openapi.yaml")
         let text = try String(contentsOf: url, encoding: .utf8)
         var out: [String: Set<String>] = [:]
         var inPaths = false
         var current: String?
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line == "paths:" { inPaths = true; continue }
+            if line == "paths:" {
+                inPaths = true
+                continue
+            }
             if inPaths && !line.hasPrefix(" ") && !line.isEmpty { break }
             guard inPaths else { continue }
             if line.hasPrefix("  /") && line.hasSuffix(":") {
@@ -50,10 +54,14 @@ extension OpenAPITests {
                 let uri = path.replacingOccurrences(of: "{user_id}", with: "1")
                     .replacingOccurrences(of: "{task_id}", with: "00000000-0000-0000-0000-000000000000")
                 for method in ["GET", "POST", "HEAD", "PUT", "DELETE"] {
-                    try await client.execute(uri: uri, method: .init(method)!, body: ByteBuffer(string: "{\"user_id\":1}")) {
+                    try await client.execute(
+                        uri: uri, method: .init(method)!, body: ByteBuffer(string: "{\"user_id\":1}")
+                    ) {
                         response in
                         if methods.contains(method) {
-                            #expect(response.status != .notFound && response.status != .methodNotAllowed, "\(method) \(path)")
+                            #expect(
+                                response.status != .notFound && response.status != .methodNotAllowed,
+                                "\(method) \(path)")
                         } else {
                             #expect(response.status == .methodNotAllowed, "\(method) \(path) should be 405")
                         }

@@ -45,7 +45,8 @@ struct RetrainTests {
                     #expect(response.status == .conflict)
                 }
                 // And the task, from the shared folder.
-                try await clientB.execute(uri: "/api/v1/recs/status/\(taskID)", method: .get, headers: auth) { response in
+                try await clientB.execute(uri: "/api/v1/recs/status/\(taskID)", method: .get, headers: auth) {
+                    response in
                     #expect(response.status == .ok)
                     let status = try self.json(response.body)["status"] as? String
                     #expect(status == "queued" || status == "running")
@@ -53,13 +54,15 @@ struct RetrainTests {
                 let final = Box()
                 for _ in 0..<100 {
                     try await Task.sleep(for: .milliseconds(100))
-                    try await clientB.execute(uri: "/api/v1/recs/status/\(taskID)", method: .get, headers: auth) { response in
+                    try await clientB.execute(uri: "/api/v1/recs/status/\(taskID)", method: .get, headers: auth) {
+                        response in
                         final.value = try self.json(response.body)["status"] as? String ?? ""
                     }
                     if final.value == "succeeded" || final.value == "failed" { break }
                 }
                 #expect(final.value == "succeeded")
-                try await clientA.execute(uri: "/api/v1/recs/status/\(taskID)", method: .get, headers: auth) { response in
+                try await clientA.execute(uri: "/api/v1/recs/status/\(taskID)", method: .get, headers: auth) {
+                    response in
                     let body = try self.json(response.body)
                     #expect(body["model_version"] as? String == "v2")
                     #expect(body["duration_seconds"] as? Double != nil)
@@ -73,10 +76,13 @@ struct RetrainTests {
                 try await clientB.execute(uri: "/api/v1/recs/status/not-a-task!", method: .get, headers: auth) {
                     #expect($0.status == .badRequest)
                 }
-                try await clientB.execute(uri: "/api/v1/recs/status/\(UUID().uuidString)", method: .get, headers: auth) {
+                try await clientB.execute(uri: "/api/v1/recs/status/\(UUID().uuidString)", method: .get, headers: auth)
+                {
                     #expect($0.status == .notFound)
                 }
-                try await clientB.execute(uri: "/api/v1/recs/train", method: .post) { #expect($0.status == .unauthorized) }
+                try await clientB.execute(uri: "/api/v1/recs/train", method: .post) {
+                    #expect($0.status == .unauthorized)
+                }
             }
         }
         // Task history survives: a new replica on the same folder still reads it.

@@ -9,7 +9,8 @@ import Testing
 @testable import Serve
 
 struct RoutesTests {
-    func app(_ path: String? = nil, token: String? = nil, store: ModelStore = ModelStore()) throws -> RecsysApplication {
+    func app(_ path: String? = nil, token: String? = nil, store: ModelStore = ModelStore()) throws -> RecsysApplication
+    {
         var c = ServeConfiguration(modelPath: try path ?? TestModel.file())
         c.adminToken = token
         c.logLevel = .error
@@ -92,7 +93,9 @@ struct RoutesTests {
 
     @Test func requestIDIsEchoed() async throws {
         try await app().test(.router) { client in
-            try await client.execute(uri: "/health", method: .get, headers: [HTTPField.Name("X-Request-ID")!: "abc-123"]) {
+            try await client.execute(
+                uri: "/health", method: .get, headers: [HTTPField.Name("X-Request-ID")!: "abc-123"]
+            ) {
                 #expect($0.headers[HTTPField.Name("X-Request-ID")!] == "abc-123")
             }
         }
@@ -184,7 +187,9 @@ struct PredictTests {
         let at = TestModel.artifacts.metadata.referenceTime
         try await app.test(.router) { client in
             var viaGet = ""
-            try await client.execute(uri: "/recommend/\(user)?n=4&at=\(at)", method: .get) { viaGet = String(buffer: $0.body) }
+            try await client.execute(uri: "/recommend/\(user)?n=4&at=\(at)", method: .get) {
+                viaGet = String(buffer: $0.body)
+            }
             try await client.execute(
                 uri: "/api/v1/recs/predict", method: .post,
                 body: ByteBuffer(string: "{\"user_id\": \(user), \"k\": 4, \"time\": \(at)}")

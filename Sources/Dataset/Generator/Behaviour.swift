@@ -164,7 +164,8 @@ struct Simulation {
 
     private func pickLeaf(_ rng: inout SplitMix64) -> Int {
         while true {
-            let leaf = catalog.leaves[catalog.leafCDF.withUnsafeBufferPointer { rng.pick(cdf: $0, lo: 0, hi: $0.count) }]
+            let leaf = catalog.leaves[
+                catalog.leafCDF.withUnsafeBufferPointer { rng.pick(cdf: $0, lo: 0, hi: $0.count) }]
             if catalog.categoryItemStart[leaf + 1] > catalog.categoryItemStart[leaf] { return leaf }
         }
     }

@@ -138,7 +138,10 @@ enum PropertyWriter {
                 let change = Int(catalog.itemChangeWeek[item])
                 if w == 0 || w == change || rng.chance(0.05) {
                     let c = w >= change && change >= 0 ? catalog.itemNewCategory[item] : catalog.itemCategory[item]
-                    row(out, t, raw) { $0.text("categoryid,"); $0.int(catalog.categoryRaw[Int(c)]) }
+                    row(out, t, raw) {
+                        $0.text("categoryid,")
+                        $0.int(catalog.categoryRaw[Int(c)])
+                    }
                     rows += 1
                 }
                 if w == 0 || availableNow != availableBefore || rng.chance(0.1) {

@@ -31,6 +31,7 @@ struct ReloadOnHangupService: Service {
             for await _ in signals.cancelOnGracefulShutdown() {
                 _ = try? await ModelController.reload(store: store, metrics: metrics, path: path, logger: logger)
             }
-        } onGracefulShutdown: {}
+        } onGracefulShutdown: {
+        }
     }
 }

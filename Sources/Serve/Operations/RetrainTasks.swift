@@ -63,7 +63,9 @@ public final class RetrainTasks: Sendable {
     public func start() throws -> Record {
         try FileManager.default.createDirectory(atPath: folder + "/tasks", withIntermediateDirectories: true)
         let id = UUID().uuidString.lowercased()
-        let lock = Lock(task_id: id, pid: ProcessInfo.processInfo.processIdentifier, host: ProcessInfo.processInfo.hostName, heartbeat: Self.now())
+        let lock = Lock(
+            task_id: id, pid: ProcessInfo.processInfo.processIdentifier, host: ProcessInfo.processInfo.hostName,
+            heartbeat: Self.now())
         if !createExclusively(lock) {
             if let held = readLock(), Double(Self.now() - held.heartbeat) / 1000 < staleSeconds {
                 throw StartError.busy(taskID: held.task_id)

@@ -1,9 +1,10 @@
 import CoreMetrics
 import Foundation
 import Metrics
+import Synchronization
+
 import class Prometheus.PrometheusCollectorRegistry
 import struct Prometheus.PrometheusMetricsFactory
-import Synchronization
 
 /// The server's metrics through swift-metrics, exported by swift-prometheus.
 /// The registry belongs to the application (no global bootstrap), so tests
@@ -32,7 +33,8 @@ public final class ServeMetrics: Sendable {
         candidates = Recorder(label: "recsys_candidates_per_request", dimensions: [], aggregate: true, factory: factory)
         fallbacks = CoreMetrics.Counter(label: "recsys_fallbacks_total", dimensions: [], factory: factory)
         modelLoadSeconds = CoreMetrics.Gauge(label: "recsys_model_load_seconds", dimensions: [], factory: factory)
-        modelLoadedAt = CoreMetrics.Gauge(label: "recsys_model_loaded_timestamp_seconds", dimensions: [], factory: factory)
+        modelLoadedAt = CoreMetrics.Gauge(
+            label: "recsys_model_loaded_timestamp_seconds", dimensions: [], factory: factory)
     }
 
     func recordRequest(route: String, status: Int, duration: Duration) {
@@ -48,11 +50,13 @@ public final class ServeMetrics: Sendable {
         counter.increment()
         let timer = timers.withLock { map in
             if let t = map[route] { return t }
-            let t = Metrics.Timer(label: "recsys_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
+            let t = Metrics.Timer(
+                label: "recsys_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
             map[route] = t
             return t
         }
-        timer.recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        timer.recordNanoseconds(
+            Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
     func recordRecommendation(candidates count: Int, fallback: Bool) {

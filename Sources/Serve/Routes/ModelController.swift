@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import Ranker
 
 /// `GET /model`: what is loaded; `POST /admin/reload`: load the file again.
@@ -44,16 +45,10 @@ struct ModelController {
     }
 
     func reload(_ request: Request, context: some RequestContext) async throws -> Response {
-        guard let token = configuration.adminToken, !token.isEmpty else {
-            throw APIError(.forbidden, code: "admin_disabled", "admin endpoints are disabled: set RECSYS_ADMIN_TOKEN")
-        }
-        guard request.headers[.authorization] == "Bearer \(token)" else {
-            throw APIError(
-                .unauthorized, code: "unauthorized", "missing or wrong bearer token",
-                headers: [.wwwAuthenticate: "Bearer"])
-        }
+        try AdminToken.check(request, configuration)
         let previous = store.current?.version
-        let loaded = try await Self.reload(store: store, metrics: metrics, path: configuration.modelPath, logger: context.logger)
+        let loaded = try await Self.reload(
+            store: store, metrics: metrics, path: configuration.modelPath, logger: context.logger)
         return try jsonResponse(
             Reloaded(
                 status: "reloaded", model_version: loaded.version, previous_version: previous,
@@ -79,5 +74,3 @@ struct ModelController {
         }
     }
 }
-
-import Logging

@@ -29,7 +29,8 @@ struct PredictController {
         }
         let k = body.k ?? configuration.defaultN
         guard (1...configuration.maxN).contains(k) else {
-            throw APIError(.badRequest, code: "invalid_k", "k must be an integer in 1...\(configuration.maxN), got \(k)")
+            throw APIError(
+                .badRequest, code: "invalid_k", "k must be an integer in 1...\(configuration.maxN), got \(k)")
         }
         if let t = body.time, !(0...9_999_999_999_999).contains(t) {
             throw APIError(.badRequest, code: "invalid_time", "time must be a unix time in milliseconds, got \(t)")

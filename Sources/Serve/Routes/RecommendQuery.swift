@@ -20,10 +20,12 @@ struct RecommendQuery: Equatable {
             guard allowedParameters.contains(key) else {
                 throw APIError(
                     .badRequest, code: "unknown_parameter",
-                    "unknown query parameter '\(truncated(key, 40))'; allowed: \(allowedParameters.joined(separator: ", "))")
+                    "unknown query parameter '\(truncated(key, 40))'; allowed: \(allowedParameters.joined(separator: ", "))"
+                )
             }
             guard values[key] == nil else {
-                throw APIError(.badRequest, code: "repeated_parameter", "query parameter '\(key)' is given more than once")
+                throw APIError(
+                    .badRequest, code: "repeated_parameter", "query parameter '\(key)' is given more than once")
             }
             values[key] = value
         }
@@ -31,7 +33,8 @@ struct RecommendQuery: Equatable {
         if let text = values["n"] {
             guard let v = Int(text), v >= 1, v <= maxN, text.allSatisfy(\.isASCII) else {
                 throw APIError(
-                    .badRequest, code: "invalid_n", "n must be an integer in 1...\(maxN), got \"\(truncated(text, 40))\"")
+                    .badRequest, code: "invalid_n",
+                    "n must be an integer in 1...\(maxN), got \"\(truncated(text, 40))\"")
             }
             n = v
         }
@@ -62,7 +65,8 @@ struct RecommendQuery: Equatable {
         }
         guard text.utf8.count <= 18, let id = Int(text) else {
             throw APIError(
-                .badRequest, code: "invalid_user_id", "user_id is out of range (at most 18 digits), got \"\(truncated(text, 40))\"")
+                .badRequest, code: "invalid_user_id",
+                "user_id is out of range (at most 18 digits), got \"\(truncated(text, 40))\"")
         }
         return id
     }

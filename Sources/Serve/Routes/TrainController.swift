@@ -27,7 +27,9 @@ struct TrainController {
         } catch {
             throw APIError(.serviceUnavailable, code: "state_unavailable", "cannot use the task folder: \(error)")
         }
-        let (tasks, store, metrics, path, logger) = (self.tasks, self.store, self.metrics, configuration.modelPath, context.logger)
+        let (tasks, store, metrics, path, logger) = (
+            self.tasks, self.store, self.metrics, configuration.modelPath, context.logger
+        )
         Task.detached {
             let final = tasks.run(record) { r in
                 let loaded = try store.load(path: path)
@@ -39,10 +41,14 @@ struct TrainController {
             }
             logger.info(
                 "retrain finished",
-                metadata: ["task_id": .string(final.task_id), "status": .string(final.status), "error": .string(final.error ?? "")])
+                metadata: [
+                    "task_id": .string(final.task_id), "status": .string(final.status),
+                    "error": .string(final.error ?? ""),
+                ])
         }
         return try jsonResponse(
-            Accepted(task_id: record.task_id, status: record.status, status_url: "/api/v1/recs/status/\(record.task_id)"),
+            Accepted(
+                task_id: record.task_id, status: record.status, status_url: "/api/v1/recs/status/\(record.task_id)"),
             status: .accepted)
     }
 
@@ -58,12 +64,5 @@ struct TrainController {
         return try jsonResponse(record)
     }
 
-    func authorize(_ request: Request) throws {
-        guard let token = configuration.adminToken, !token.isEmpty else {
-            throw APIError(.forbidden, code: "admin_disabled", "admin endpoints are disabled: set RECSYS_ADMIN_TOKEN")
-        }
-        guard request.headers[.authorization] == "Bearer \(token)" else {
-            throw APIError(.unauthorized, code: "unauthorized", "missing or wrong bearer token", headers: [.wwwAuthenticate: "Bearer"])
-        }
-    }
+    func authorize(_ request: Request) throws { try AdminToken.check(request, configuration) }
 }
