@@ -31,8 +31,11 @@ public enum DatasetLoader {
                     let name = fileName(path)
                     let report: ((Int) -> Void)? = progress.map { p in { p(name, $0) } }
                     // Ordering the events overlaps with reading the property files.
+                    let t0 = Date()
                     let raw = try EventsReader.read(path: path, policy: policy, progress: report)
+                    let t1 = Date()
                     results.set(i, .events(OrderedEvents(raw)))
+                    trace("events read \(t1.timeIntervalSince(t0)) order \(Date().timeIntervalSince(t1)) end \(Date().timeIntervalSince(started))")
                 case .properties(let path, let range):
                     let name = fileName(path)
                     let report: ((Int) -> Void)? = progress.map { p in { p(name, $0 + (range?.lowerBound ?? 0)) } }
@@ -87,12 +90,9 @@ public enum DatasetLoader {
         guard let events, let props else { throw DatasetError.invalid("internal error: missing reader output") }
         let merged = Date()
         let d = try assemble(events: events, properties: props, tree: tree.pairs, reports: reports)
-        if ProcessInfo.processInfo.environment["RECSYS_TIMING"] != nil {
-            FileHandle.standardError.write(
-                Data(
-                    "read \(readDone.timeIntervalSince(started)) merge \(merged.timeIntervalSince(readDone)) assemble \(Date().timeIntervalSince(merged))\n"
-                        .utf8))
-        }
+        trace(
+            "read \(readDone.timeIntervalSince(started)) merge \(merged.timeIntervalSince(readDone)) assemble \(Date().timeIntervalSince(merged))"
+        )
         return d
     }
 
@@ -156,53 +156,135 @@ struct OrderedEvents: Sendable {
     var duplicates: Int
     var report: FileReport
 
+    /// One event during ordering: 32 contiguous bytes, so the per-user sorts
+    /// touch one cache line per event instead of five scattered columns.
+    struct Event {
+        var time: Int64
+        var item: Int
+        var transaction: Int
+        var user: Int32
+        var kind: UInt8
+
+        @inline(__always)
+        static func before(_ a: Event, _ b: Event) -> Bool {
+            if a.time != b.time { return a.time < b.time }
+            if a.kind != b.kind { return a.kind < b.kind }
+            if a.item != b.item { return a.item < b.item }
+            return a.transaction < b.transaction
+        }
+
+        @inline(__always)
+        static func same(_ a: Event, _ b: Event) -> Bool {
+            a.user == b.user && a.time == b.time && a.item == b.item && a.kind == b.kind
+                && a.transaction == b.transaction
+        }
+    }
+
     init(_ events: RawEvents) {
         report = events.report
         visitors = IdMap(collecting: events.visitor)
         let n = events.count
-        var user = [Int32](repeating: 0, count: n)
-        for i in 0..<n { user[i] = visitors.dense(events.visitor[i])! }
-        let perm = InteractionLog.order(
-            user: user, time: events.time, kind: events.kind, item: events.item, userCount: visitors.count)
-        // Gather each column in its own tight loop: the random reads overlap
-        // far better than in one loop that does everything.
-        let time = perm.map { events.time[Int($0)] }
-        let sortedUser = perm.map { user[Int($0)] }
-        let item = perm.map { events.item[Int($0)] }
-        let kind = perm.map { events.kind[Int($0)] }
-        let transaction = perm.map { events.transaction[Int($0)] }
-        var keep = [Bool](repeating: true, count: n)
-        var duplicates = 0
-        for k in 1..<max(n, 1)
-        where sortedUser[k] == sortedUser[k - 1] && time[k] == time[k - 1] && item[k] == item[k - 1]
-            && kind[k] == kind[k - 1] && transaction[k] == transaction[k - 1]
-        {
-            keep[k] = false
-            duplicates += 1
-        }
+        let userCount = visitors.count
+        let ordered = Self.orderByUserThenTime(events, visitors: visitors)
         var log = InteractionLog(time: [], user: [], item: [], kind: [], userStart: [])
         var itemRaw: [Int] = []
-        if duplicates == 0 {
-            log.time = time
-            log.user = sortedUser
-            log.kind = kind
-            itemRaw = item
-        } else {
-            for k in 0..<n where keep[k] {
-                log.time.append(time[k])
-                log.user.append(sortedUser[k])
-                log.kind.append(kind[k])
-                itemRaw.append(item[k])
+        log.time.reserveCapacity(n)
+        log.user.reserveCapacity(n)
+        log.kind.reserveCapacity(n)
+        itemRaw.reserveCapacity(n)
+        var duplicates = 0
+        for k in 0..<n {
+            let e = ordered[k]
+            if k > 0 && Event.same(e, ordered[k - 1]) {
+                duplicates += 1
+                continue
             }
+            log.time.append(e.time)
+            log.user.append(e.user)
+            log.kind.append(e.kind)
+            itemRaw.append(e.item)
         }
-        var userStart = [Int32](repeating: 0, count: visitors.count + 1)
+        var userStart = [Int32](repeating: 0, count: userCount + 1)
         for u in log.user { userStart[Int(u) + 1] += 1 }
-        for u in 0..<visitors.count { userStart[u + 1] += userStart[u] }
+        for u in 0..<userCount { userStart[u + 1] += userStart[u] }
         log.userStart = userStart
         self.log = log
         self.itemRaw = itemRaw
         self.duplicates = duplicates
     }
+}
+
+extension OrderedEvents {
+    /// Cache-conscious ordering: a first pass partitions the events into 256
+    /// buckets by the high bits of the visitor id (256 sequential write
+    /// streams), then each bucket, whose users span a few thousand dense ids,
+    /// is counting-sorted by user and each user's events by time. A single
+    /// counting sort over 1.4 M users spends most of its time in cache misses.
+    static func orderByUserThenTime(_ events: RawEvents, visitors: IdMap) -> [Event] {
+        let n = events.count
+        let maxRaw = visitors.raw.last ?? 0
+        var shift = 0
+        while (maxRaw >> shift) >= 256 { shift += 1 }
+        var bucketStart = [Int](repeating: 0, count: 257)
+        for v in events.visitor { bucketStart[(v >> shift) + 1] += 1 }
+        for b in 0..<256 { bucketStart[b + 1] += bucketStart[b] }
+        let blank = Event(time: 0, item: 0, transaction: 0, user: 0, kind: 0)
+        var staged = [Event](repeating: blank, count: n)
+        var raw = [Int](repeating: 0, count: n)
+        var fill = bucketStart
+        staged.withUnsafeMutableBufferPointer { out in
+            raw.withUnsafeMutableBufferPointer { rawOut in
+                for i in 0..<n {
+                    let v = events.visitor[i]
+                    let b = v >> shift
+                    let slot = fill[b]
+                    fill[b] = slot + 1
+                    out[slot] = Event(
+                        time: events.time[i], item: events.item[i], transaction: events.transaction[i], user: 0,
+                        kind: events.kind[i])
+                    rawOut[slot] = v
+                }
+            }
+        }
+        var ordered = [Event](repeating: blank, count: n)
+        var count: [Int] = []
+        ordered.withUnsafeMutableBufferPointer { out in
+            for b in 0..<256 {
+                let lo = bucketStart[b]
+                let hi = bucketStart[b + 1]
+                guard hi > lo else { continue }
+                // Dense ids keep the raw order, so this bucket's users are one contiguous range.
+                let firstUser = Int(visitors.dense(raw[lo..<hi].min()!)!)
+                let lastUser = Int(visitors.dense(raw[lo..<hi].max()!)!)
+                count.removeAll(keepingCapacity: true)
+                count.append(contentsOf: repeatElement(0, count: lastUser - firstUser + 2))
+                for k in lo..<hi {
+                    let u = Int(visitors.dense(raw[k])!)
+                    staged[k].user = Int32(u)
+                    count[u - firstUser + 1] += 1
+                }
+                for j in 0..<(lastUser - firstUser + 1) { count[j + 1] += count[j] }
+                var next = count
+                for k in lo..<hi {
+                    let j = Int(staged[k].user) - firstUser
+                    out[lo + next[j]] = staged[k]
+                    next[j] += 1
+                }
+                for j in 0..<(lastUser - firstUser + 1) {
+                    let s = lo + count[j]
+                    let e = lo + count[j + 1]
+                    if e - s > 1 { out[s..<e].sort(by: Event.before) }
+                }
+            }
+        }
+        return ordered
+    }
+}
+
+/// Phase timings on stderr when RECSYS_TIMING is set (for tuning the ingest).
+func trace(_ message: @autoclosure () -> String) {
+    guard ProcessInfo.processInfo.environment["RECSYS_TIMING"] != nil else { return }
+    FileHandle.standardError.write(Data("[timing] \(message())\n".utf8))
 }
 
 private enum ReadJob {

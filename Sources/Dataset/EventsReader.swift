@@ -23,7 +23,7 @@ public enum EventsReader {
         defer { source.close() }
         var parser = RegionParser(file: name, header: header, policy: policy)
         var events = RawEvents(report: FileReport(file: name))
-        let expected = (source as? FileByteSource)?.size.map { $0 / 36 } ?? 0
+        let expected = (source as? FileByteSource)?.size.map { $0 / 28 } ?? 0
         events.time.reserveCapacity(expected)
         events.visitor.reserveCapacity(expected)
         events.item.reserveCapacity(expected)
