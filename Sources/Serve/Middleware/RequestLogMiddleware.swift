@@ -1,6 +1,8 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
+import Synchronization
 
 /// Takes or makes the request id, echoes it, records metrics and writes one
 /// structured log line per request (method, path, status, latency, id).
@@ -20,7 +22,7 @@ struct RequestLogMiddleware: RouterMiddleware {
         } catch {
             response = APIError(.internalServerError, code: "internal", "internal error").response()
         }
-        response.headers[.init("X-Request-ID")!] = context.requestID
+        response.headers[Self.requestIDHeader] = context.requestID
         let elapsed = ContinuousClock.now - started
         let route = context.endpointPath ?? "unmatched"
         metrics.recordRequest(route: route, status: Int(response.status.code), duration: elapsed)
@@ -38,15 +40,25 @@ struct RequestLogMiddleware: RouterMiddleware {
         return response
     }
 
-    /// A client's id is kept when it is short and printable; otherwise a new one is made.
+    static let requestIDHeader = HTTPField.Name("X-Request-ID")!
+
+    /// A client's id is kept when it is short and printable; otherwise a new
+    /// one is made: a random per-process prefix and a counter (no syscall per request).
     static func requestID(from request: Request) -> String {
-        if let given = request.headers[.init("X-Request-ID")!], !given.isEmpty, given.count <= 128,
+        if let given = request.headers[requestIDHeader], !given.isEmpty, given.count <= 128,
             given.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
         {
             return given
         }
-        var rng = SystemRandomNumberGenerator()
-        let hex = String(rng.next() as UInt64, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        let n = counter.add(1, ordering: .relaxed).newValue
+        return processPrefix + String(n, radix: 16)
     }
+
+    private static let counter = Atomic<UInt64>(0)
+    private static let processPrefix: String = {
+        var rng = SystemRandomNumberGenerator()
+        let value: UInt64 = rng.next() & 0xFFFF_FFFF
+        let hex = String(value, radix: 16)
+        return String(repeating: "0", count: 8 - hex.count) + hex + "-"
+    }()
 }
