@@ -211,6 +211,16 @@ public struct FeatureBuilder: Sendable {
         }
     }
 
+    /// w·x of the pair features of every candidate (the serving hot path;
+    /// concrete here so the compiler specialises `emit` for it).
+    public func pairScores(
+        user: UserState, candidates: CandidateSet, at time: Int64, recencyAt: Int64, weights: [Double]
+    ) -> [Double] {
+        var sink = RowScoreSink(weights: weights, capacity: candidates.count)
+        emit(user: user, candidates: candidates, at: time, recencyAt: recencyAt, parts: .pair, into: &sink)
+        return sink.scores
+    }
+
     /// w·x of the request features alone.
     public func requestScore(at time: Int64, weights: [Double]) -> Double {
         var sink = LinearSink(weights: weights)

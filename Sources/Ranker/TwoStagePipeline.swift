@@ -119,10 +119,9 @@ public struct TwoStagePipeline: Sendable {
         -> [Double]
     {
         let weights = artifacts.ranker.weights
-        var sink = RowScoreSink(weights: weights, capacity: set.count)
-        builder.emit(user: user, candidates: set, at: time, recencyAt: recencyAt, parts: .pair, into: &sink)
+        let pair = builder.pairScores(user: user, candidates: set, at: time, recencyAt: recencyAt, weights: weights)
         let base = artifacts.ranker.intercept + builder.requestScore(at: time, weights: weights)
-        return (0..<set.count).map { sigmoid(base + itemScore[Int(set.items[$0])] + sink.scores[$0]) }
+        return (0..<set.count).map { sigmoid(base + itemScore[Int(set.items[$0])] + pair[$0]) }
     }
 
     /// For a raw visitor id: their history when known, else the popular fallback.
