@@ -35,7 +35,9 @@ public enum DatasetLoader {
                     let raw = try EventsReader.read(path: path, policy: policy, progress: report)
                     let t1 = Date()
                     results.set(i, .events(OrderedEvents(raw)))
-                    trace("events read \(t1.timeIntervalSince(t0)) order \(Date().timeIntervalSince(t1)) end \(Date().timeIntervalSince(started))")
+                    trace(
+                        "events read \(t1.timeIntervalSince(t0)) order \(Date().timeIntervalSince(t1)) end \(Date().timeIntervalSince(started))"
+                    )
                 case .properties(let path, let range):
                     let name = fileName(path)
                     let report: ((Int) -> Void)? = progress.map { p in { p(name, $0 + (range?.lowerBound ?? 0)) } }

@@ -51,40 +51,4 @@ public struct InteractionLog: Sendable {
 
     public var minTime: Int64 { time.min() ?? 0 }
     public var maxTime: Int64 { time.max() ?? 0 }
-
-    /// Sorts raw columns by (user, time, kind, item) with a counting sort on
-    /// users; returns the permutation.
-    static func order(user: [Int32], time: [Int64], kind: [UInt8], item: [Int], userCount: Int) -> [Int32] {
-        var start = [Int32](repeating: 0, count: userCount + 1)
-        for u in user { start[Int(u) + 1] += 1 }
-        for u in 0..<userCount { start[u + 1] += start[u] }
-        var next = start
-        var perm = [Int32](repeating: 0, count: user.count)
-        for (i, u) in user.enumerated() {
-            perm[Int(next[Int(u)])] = Int32(i)
-            next[Int(u)] += 1
-        }
-        perm.withUnsafeMutableBufferPointer { p in
-            for u in 0..<userCount {
-                let lo = Int(start[u])
-                let hi = Int(start[u + 1])
-                if hi - lo < 2 { continue }
-                if hi - lo == 2 {
-                    let a = Int(p[lo])
-                    let b = Int(p[lo + 1])
-                    if (time[b], kind[b], item[b], b) < (time[a], kind[a], item[a], a) { p.swapAt(lo, lo + 1) }
-                    continue
-                }
-                p[lo..<hi].sort { a, b in
-                    let ia = Int(a)
-                    let ib = Int(b)
-                    if time[ia] != time[ib] { return time[ia] < time[ib] }
-                    if kind[ia] != kind[ib] { return kind[ia] < kind[ib] }
-                    if item[ia] != item[ib] { return item[ia] < item[ib] }
-                    return ia < ib
-                }
-            }
-        }
-        return perm
-    }
 }

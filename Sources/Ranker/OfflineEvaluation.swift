@@ -115,6 +115,11 @@ public enum OfflineEvaluation {
                     }
                 })
         }
+        let userKNN = UserKNN(histories: trained.histories, itemCount: trained.itemRaw.count, config: config)
+        methods.append(
+            measure("user-kNN", "single") { t in
+                userKNN.recommend(for: trained.histories.state(of: t.user), excluding: t.user, n: maxK)
+            })
         methods.append(
             measure("two-stage", "two-stage") { t in
                 pipeline.recommend(user: pipeline.state(ofUser: t.user), at: t.time, n: maxK).items.map(\.item)

@@ -1,0 +1,110 @@
+/// User-based kNN: cosine between users' weighted interaction vectors
+/// (log1p of kind-weighted counts over their recent history), neighbours
+/// found per request through an item → users inverted index (no user×user
+/// matrix); items scored by Σ similarity × the neighbour's weight.
+///
+/// Cost per request: Σ over the user's items of that item's user list
+/// (capped at `maxUsersPerItem` users: those with the highest ids, an
+/// arbitrary but deterministic sample), plus the neighbours' items.
+public struct UserKNN: Sendable {
+    /// User → (item, weight), CSR; weights as above, rows L2-normalised.
+    public let userStart: [Int32]
+    public let userItem: [Int32]
+    public let userWeight: [Float]
+    /// Item → (user, weight) over the same vectors.
+    public let itemStart: [Int32]
+    public let itemUser: [Int32]
+    public let itemWeight: [Float]
+    public let neighbours: Int
+    public let maxUsersPerItem: Int
+    let config: RecsysConfig
+
+    public init(
+        histories: UserHistories, itemCount: Int, config: RecsysConfig, neighbours: Int = 50,
+        maxUsersPerItem: Int = 2000
+    ) {
+        self.config = config
+        self.neighbours = neighbours
+        self.maxUsersPerItem = maxUsersPerItem
+        var start: [Int32] = [0]
+        var items: [Int32] = []
+        var weights: [Float] = []
+        for u in 0..<histories.userCount {
+            let vector = Self.vector(histories.state(of: u), config: config)
+            for (i, w) in vector {
+                items.append(i)
+                weights.append(w)
+            }
+            start.append(Int32(items.count))
+        }
+        userStart = start
+        userItem = items
+        userWeight = weights
+        var itemStart = [Int32](repeating: 0, count: itemCount + 1)
+        for i in items { itemStart[Int(i) + 1] += 1 }
+        for i in 0..<itemCount { itemStart[i + 1] += itemStart[i] }
+        var next = itemStart
+        var itemUser = [Int32](repeating: 0, count: items.count)
+        var itemWeight = [Float](repeating: 0, count: items.count)
+        // Users in increasing id order: the suffix of each list holds the highest ids.
+        for u in 0..<histories.userCount {
+            for e in Int(start[u])..<Int(start[u + 1]) {
+                let i = Int(items[e])
+                itemUser[Int(next[i])] = Int32(u)
+                itemWeight[Int(next[i])] = weights[e]
+                next[i] += 1
+            }
+        }
+        self.itemStart = itemStart
+        self.itemUser = itemUser
+        self.itemWeight = itemWeight
+    }
+
+    /// The unit-length interaction vector of a history.
+    public static func vector(_ state: UserState, config: RecsysConfig) -> [(Int32, Float)] {
+        var acc: [(Int32, Double)] = []
+        for k in 0..<state.count {
+            let w = config.kindWeight[Int(state.kinds[k])]
+            if let j = acc.firstIndex(where: { $0.0 == state.items[k] }) {
+                acc[j].1 += w
+            } else {
+                acc.append((state.items[k], w))
+            }
+        }
+        let values = acc.map { ($0.0, log1p($0.1)) }
+        let norm = values.reduce(0) { $0 + $1.1 * $1.1 }.squareRoot()
+        return values.map { ($0.0, Float(norm > 0 ? $0.1 / norm : 0)) }.sorted { $0.0 < $1.0 }
+    }
+
+    /// The `neighbours` most similar other users (cosine), best first, ties by id.
+    public func similarUsers(to state: UserState, excluding user: Int? = nil) -> [(user: Int32, similarity: Float)] {
+        var acc = IntMap<Float>(capacity: 1024)
+        for (i, w) in Self.vector(state, config: config) {
+            let lo = Int(itemStart[Int(i)])
+            let hi = Int(itemStart[Int(i) + 1])
+            for e in max(lo, hi - maxUsersPerItem)..<hi where Int(itemUser[e]) != user {
+                acc[itemUser[e]] = (acc[itemUser[e]] ?? 0) + w * itemWeight[e]
+            }
+        }
+        return acc.entries.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            .prefix(neighbours).map { ($0.key, $0.value) }
+    }
+
+    /// Items by Σ similarity × weight over the neighbours, best first.
+    public func recommend(for state: UserState, excluding user: Int? = nil, n: Int) -> [Int32] {
+        var scores = IntMap<Float>(capacity: 512)
+        for (v, s) in similarUsers(to: state, excluding: user) {
+            for e in Int(userStart[Int(v)])..<Int(userStart[Int(v) + 1]) {
+                scores[userItem[e]] = (scores[userItem[e]] ?? 0) + s * userWeight[e]
+            }
+        }
+        return scores.entries.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            .prefix(n).map(\.key)
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
