@@ -29,6 +29,8 @@ struct CSVCursor {
     var line: Int
     /// The line where the current record started; errors name it.
     var recordLine: Int = 0
+    /// Records a row handler consumed beyond the one it was called for.
+    var extraRows = 0
     let file: String
 
     init(region: UnsafeBufferPointer<UInt8>, firstLine: Int, file: String) {

@@ -62,7 +62,29 @@ public enum PropertiesReader {
                     lastItem = item
                 }
                 // Hashed property names are digits: skip their values undecoded.
-                if cursor.digitsThenComma() != nil { return try skipValue(&cursor) }
+                if cursor.digitsThenComma() != nil {
+                    try skipValue(&cursor)
+                    // Most rows are like this one: take the next ones here while they
+                    // are plain (digits, digits, digits, unquoted value), without the
+                    // per-row bookkeeping; any other row goes back to the general path.
+                    while cursor.hasMore {
+                        let mark = cursor.pos
+                        guard cursor.digitsThenComma() != nil, let next = cursor.digitsThenComma(),
+                            cursor.digitsThenComma() != nil, cursor.pos < cursor.count,
+                            cursor.base[cursor.pos] != 0x22
+                        else {
+                            cursor.pos = mark
+                            return
+                        }
+                        if next != lastItem {
+                            props.describedItems.insert(next)
+                            lastItem = next
+                        }
+                        cursor.skipRecord()
+                        cursor.extraRows += 1
+                    }
+                    return
+                }
                 let prop = try cursor.field(named: "property")
                 try expectMore(prop, &cursor, index: 2, expectedFields: 4)
                 let isCategory = cursor.equals(prop, "categoryid")

@@ -93,8 +93,9 @@ struct RegionParser {
             cursor.beginRecord()
             let startLine = cursor.line
             do {
+                cursor.extraRows = 0
                 try row(&cursor)
-                report.rows += 1
+                report.rows += 1 + cursor.extraRows
             } catch let error as DatasetError {
                 guard policy == .skip else { throw error }
                 report.recordBadRow(error)
