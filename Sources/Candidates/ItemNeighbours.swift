@@ -147,21 +147,8 @@ public struct Baskets: Sendable {
 
     /// Item → (basket, value), the inverted index.
     func transposed(itemCount: Int) -> (start: [Int32], basket: [Int32], value: [Float]) {
-        var s = [Int32](repeating: 0, count: itemCount + 1)
-        for i in item { s[Int(i) + 1] += 1 }
-        for i in 0..<itemCount { s[i + 1] += s[i] }
-        var next = s
-        var basket = [Int32](repeating: 0, count: item.count)
-        var v = [Float](repeating: 0, count: item.count)
-        for b in 0..<count {
-            for e in Int(start[b])..<Int(start[b + 1]) {
-                let i = Int(item[e])
-                basket[Int(next[i])] = Int32(b)
-                v[Int(next[i])] = value[e]
-                next[i] += 1
-            }
-        }
-        return (s, basket, v)
+        let t = transposeCSR(start: start, column: item, value: value, columns: itemCount)
+        return (t.start, t.row, t.value)
     }
 }
 

@@ -40,24 +40,11 @@ public struct UserKNN: Sendable {
         userStart = start
         userItem = items
         userWeight = weights
-        var itemStart = [Int32](repeating: 0, count: itemCount + 1)
-        for i in items { itemStart[Int(i) + 1] += 1 }
-        for i in 0..<itemCount { itemStart[i + 1] += itemStart[i] }
-        var next = itemStart
-        var itemUser = [Int32](repeating: 0, count: items.count)
-        var itemWeight = [Float](repeating: 0, count: items.count)
         // Users in increasing id order: the suffix of each list holds the highest ids.
-        for u in 0..<histories.userCount {
-            for e in Int(start[u])..<Int(start[u + 1]) {
-                let i = Int(items[e])
-                itemUser[Int(next[i])] = Int32(u)
-                itemWeight[Int(next[i])] = weights[e]
-                next[i] += 1
-            }
-        }
-        self.itemStart = itemStart
-        self.itemUser = itemUser
-        self.itemWeight = itemWeight
+        let t = transposeCSR(start: start, column: items, value: weights, columns: itemCount)
+        itemStart = t.start
+        itemUser = t.row
+        itemWeight = t.value
     }
 
     /// The unit-length interaction vector of a history.

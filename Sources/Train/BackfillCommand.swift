@@ -77,17 +77,10 @@ struct BackfillCommand: ParsableCommand {
     }
 }
 
-/// One JSON line per visitor: the same fields as the HTTP answer.
+/// One JSON line per visitor: the same item objects as the HTTP answer.
 enum RecommendationLine {
     static func json(_ r: Recommendation, user: Int, artifacts a: ModelArtifacts) -> String {
-        var s = "{\"user_id\":\(user),\"strategy\":\"\(r.strategy)\",\"items\":["
-        for (i, item) in r.items.enumerated() {
-            if i > 0 { s += "," }
-            let c = Int(a.stats.category[Int(item.item)])
-            s +=
-                "{\"item_id\":\(a.itemRaw[Int(item.item)]),\"score\":\((item.score * 1e6).rounded() / 1e6),\"category_id\":\(c >= 0 ? String(a.categoryRaw[c]) : "null")}"
-        }
-        return s + "]}"
+        "{\"user_id\":\(user),\"strategy\":\(jsonString(r.strategy)),\"items\":\(ServedItem.jsonArray(a.served(r)))}"
     }
 }
 

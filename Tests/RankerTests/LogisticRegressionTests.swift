@@ -6,11 +6,19 @@ import Testing
 
 struct LogisticRegressionTests {
     struct Fixture: Decodable {
-        var X: [[Double]]
+        var x: [[Double]]
         var y: [Int]
-        var C: Double
+        var c: Double
         var coef: [Double]
         var intercept: Double
+
+        enum CodingKeys: String, CodingKey {
+            case x = "X"
+            case y
+            case c = "C"
+            case coef
+            case intercept
+        }
     }
 
     func fixture() throws -> Fixture {
@@ -21,12 +29,12 @@ struct LogisticRegressionTests {
 
     @Test func matchesScikitLearnBalancedOptimum() throws {
         let f = try fixture()
-        var rows = SparseRows(columns: f.X[0].count)
-        for x in f.X {
+        var rows = SparseRows(columns: f.x[0].count)
+        for x in f.x {
             for (j, v) in x.enumerated() { rows.put(j, v) }
             rows.endRow()
         }
-        let (model, report) = LogisticRegression.fit(rows: rows, labels: f.y.map(UInt8.init), l2: 1 / f.C)
+        let (model, report) = LogisticRegression.fit(rows: rows, labels: f.y.map(UInt8.init), l2: 1 / f.c)
         #expect(report.converged)
         for (ours, theirs) in zip(model.weights, f.coef) {
             #expect(abs(ours - theirs) < 1e-3, "coefficient \(ours) vs scikit-learn \(theirs)")
@@ -38,8 +46,8 @@ struct LogisticRegressionTests {
 
     @Test func deterministicAcrossBlockCounts() throws {
         let f = try fixture()
-        var rows = SparseRows(columns: f.X[0].count)
-        for x in f.X {
+        var rows = SparseRows(columns: f.x[0].count)
+        for x in f.x {
             for (j, v) in x.enumerated() { rows.put(j, v) }
             rows.endRow()
         }

@@ -104,7 +104,7 @@ struct RetrainTests {
         let tasks = RetrainTasks(folder: folder, command: ["/bin/true"], staleSeconds: 15)
         let record = try tasks.start()
         #expect(record.status == "queued")
-        #expect(tasks.readLock()?.task_id == record.task_id)
+        #expect(tasks.readLock()?.taskID == record.taskID)
         // A fresh lock is respected.
         #expect(throws: RetrainTasks.StartError.self) { _ = try tasks.start() }
         let done = tasks.run(record) { _ in }
@@ -119,7 +119,7 @@ struct RetrainTests {
         #expect(done.status == "failed")
         #expect(done.error?.contains("exit status 3") == true)
         #expect(done.error?.contains("no data here") == true)
-        #expect(tasks.record(done.task_id) == done)
+        #expect(tasks.record(done.taskID) == done)
     }
 }
 

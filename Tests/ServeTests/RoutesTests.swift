@@ -46,7 +46,7 @@ struct RoutesTests {
         let at = TestModel.artifacts.metadata.referenceTime
         let expected = RecommendController.answer(
             .init(artifacts: TestModel.artifacts), user: user, at: at, n: 5
-        ).body.items.map(\.item_id)
+        ).body.items.map(\.itemID)
         try await app().test(.router) { client in
             try await client.execute(uri: "/recommend/\(user)?at=\(at)", method: .get) { response in
                 let items = try #require(try json(response.body)["items"] as? [[String: Any]])

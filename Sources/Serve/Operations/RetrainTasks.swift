@@ -17,25 +17,47 @@ import Synchronization
 ///   atomically; they survive restarts.
 public final class RetrainTasks: Sendable {
     public struct Record: Codable, Sendable, Equatable {
-        public var task_id: String
+        public var taskID: String
         public var status: String
-        public var created_at: Int64
-        public var started_at: Int64?
-        public var finished_at: Int64?
-        public var duration_seconds: Double?
+        public var createdAt: Int64
+        public var startedAt: Int64?
+        public var finishedAt: Int64?
+        public var durationSeconds: Double?
         public var replica: String
         public var command: [String]
-        public var model_version: String?
-        public var validation_auc: Double?
-        public var training_pairs: Int?
+        public var modelVersion: String?
+        public var validationAUC: Double?
+        public var trainingPairs: Int?
         public var error: String?
+
+        enum CodingKeys: String, CodingKey {
+            case taskID = "task_id"
+            case status
+            case createdAt = "created_at"
+            case startedAt = "started_at"
+            case finishedAt = "finished_at"
+            case durationSeconds = "duration_seconds"
+            case replica
+            case command
+            case modelVersion = "model_version"
+            case validationAUC = "validation_auc"
+            case trainingPairs = "training_pairs"
+            case error
+        }
     }
 
     struct Lock: Codable {
-        var task_id: String
+        var taskID: String
         var pid: Int32
         var host: String
         var heartbeat: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case taskID = "task_id"
+            case pid
+            case host
+            case heartbeat
+        }
     }
 
     public let folder: String
@@ -64,19 +86,19 @@ public final class RetrainTasks: Sendable {
         try FileManager.default.createDirectory(atPath: folder + "/tasks", withIntermediateDirectories: true)
         let id = UUID().uuidString.lowercased()
         let lock = Lock(
-            task_id: id, pid: ProcessInfo.processInfo.processIdentifier, host: ProcessInfo.processInfo.hostName,
+            taskID: id, pid: ProcessInfo.processInfo.processIdentifier, host: ProcessInfo.processInfo.hostName,
             heartbeat: Self.now())
         if !createExclusively(lock) {
             if let held = readLock(), Double(Self.now() - held.heartbeat) / 1000 < staleSeconds {
-                throw StartError.busy(taskID: held.task_id)
+                throw StartError.busy(taskID: held.taskID)
             }
             // Stale: move it aside (only one replica wins the rename), then try once more.
             _ = rename(lockPath, lockPath + ".stale-\(id)")
             unlink(lockPath + ".stale-\(id)")
-            guard createExclusively(lock) else { throw StartError.busy(taskID: readLock()?.task_id ?? "unknown") }
+            guard createExclusively(lock) else { throw StartError.busy(taskID: readLock()?.taskID ?? "unknown") }
         }
         let record = Record(
-            task_id: id, status: "queued", created_at: Self.now(), replica: replica, command: command)
+            taskID: id, status: "queued", createdAt: Self.now(), replica: replica, command: command)
         try write(record)
         return record
     }
@@ -85,15 +107,15 @@ public final class RetrainTasks: Sendable {
     public func run(_ record: Record, onSuccess: (inout Record) throws -> Void) -> Record {
         var r = record
         r.status = "running"
-        r.started_at = Self.now()
+        r.startedAt = Self.now()
         try? write(r)
         let heartbeat = Heartbeat()
-        let taskID = r.task_id
+        let taskID = r.taskID
         let beat = Thread { [self] in
             while !heartbeat.stopped {
                 Thread.sleep(forTimeInterval: heartbeatSeconds)
                 if heartbeat.stopped { break }
-                if var lock = readLock(), lock.task_id == taskID {
+                if var lock = readLock(), lock.taskID == taskID {
                     lock.heartbeat = Self.now()
                     writeLock(lock)
                 }
@@ -123,10 +145,10 @@ public final class RetrainTasks: Sendable {
             r.error = "\(error)"
         }
         heartbeat.stop()
-        r.finished_at = Self.now()
-        r.duration_seconds = Double(r.finished_at! - (r.started_at ?? r.finished_at!)) / 1000
+        r.finishedAt = Self.now()
+        r.durationSeconds = Double(r.finishedAt! - (r.startedAt ?? r.finishedAt!)) / 1000
         try? write(r)
-        if readLock()?.task_id == r.task_id { unlink(lockPath) }
+        if readLock()?.taskID == r.taskID { unlink(lockPath) }
         return r
     }
 
@@ -138,7 +160,7 @@ public final class RetrainTasks: Sendable {
     func write(_ record: Record) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let path = recordPath(record.task_id)
+        let path = recordPath(record.taskID)
         let temp = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
         try encoder.encode(record).write(to: URL(fileURLWithPath: temp))
         guard rename(temp, path) == 0 else { throw CocoaError(.fileWriteUnknown) }

@@ -7,7 +7,12 @@ struct HealthController {
 
     struct Status: Encodable {
         var status: String
-        var model_version: String?
+        var modelVersion: String?
+
+        enum CodingKeys: String, CodingKey {
+            case status
+            case modelVersion = "model_version"
+        }
     }
 
     func health(_ request: Request, context: some RequestContext) throws -> Response {
@@ -18,8 +23,8 @@ struct HealthController {
         let phase = store.phase
         let version = store.current?.version
         if phase == .ready && version != nil {
-            return try jsonResponse(Status(status: "ready", model_version: version))
+            return try jsonResponse(Status(status: "ready", modelVersion: version))
         }
-        return try jsonResponse(Status(status: phase.rawValue, model_version: version), status: .serviceUnavailable)
+        return try jsonResponse(Status(status: phase.rawValue, modelVersion: version), status: .serviceUnavailable)
     }
 }

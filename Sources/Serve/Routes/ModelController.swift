@@ -10,17 +10,31 @@ struct ModelController {
     let configuration: ServeConfiguration
 
     struct Info: Encodable {
-        var model_version: String
-        var created_at: String
+        var modelVersion: String
+        var createdAt: String
         var fingerprint: String
-        var reference_time: Int64
+        var referenceTime: Int64
         var path: String
-        var loaded_at: String
-        var load_seconds: Double
+        var loadedAt: String
+        var loadSeconds: Double
         var counts: ModelMetadata.Counts
         var generators: [String]
         var features: [String]
         var training: TrainingSummary?
+
+        enum CodingKeys: String, CodingKey {
+            case modelVersion = "model_version"
+            case createdAt = "created_at"
+            case fingerprint
+            case referenceTime = "reference_time"
+            case path
+            case loadedAt = "loaded_at"
+            case loadSeconds = "load_seconds"
+            case counts
+            case generators
+            case features
+            case training
+        }
     }
 
     func info(_ request: Request, context: some RequestContext) throws -> Response {
@@ -31,17 +45,24 @@ struct ModelController {
         let iso = ISO8601DateFormatter()
         return try jsonResponse(
             Info(
-                model_version: m.modelVersion, created_at: iso.string(from: m.createdAt), fingerprint: m.fingerprint,
-                reference_time: m.referenceTime, path: loaded.path, loaded_at: iso.string(from: loaded.loadedAt),
-                load_seconds: loaded.loadSeconds, counts: m.counts, generators: m.generators, features: m.schema.names,
+                modelVersion: m.modelVersion, createdAt: iso.string(from: m.createdAt), fingerprint: m.fingerprint,
+                referenceTime: m.referenceTime, path: loaded.path, loadedAt: iso.string(from: loaded.loadedAt),
+                loadSeconds: loaded.loadSeconds, counts: m.counts, generators: m.generators, features: m.schema.names,
                 training: m.training))
     }
 
     struct Reloaded: Encodable {
         var status: String
-        var model_version: String
-        var previous_version: String?
-        var load_seconds: Double
+        var modelVersion: String
+        var previousVersion: String?
+        var loadSeconds: Double
+
+        enum CodingKeys: String, CodingKey {
+            case status
+            case modelVersion = "model_version"
+            case previousVersion = "previous_version"
+            case loadSeconds = "load_seconds"
+        }
     }
 
     func reload(_ request: Request, context: some RequestContext) async throws -> Response {
@@ -51,8 +72,8 @@ struct ModelController {
             store: store, metrics: metrics, path: configuration.modelPath, logger: context.logger)
         return try jsonResponse(
             Reloaded(
-                status: "reloaded", model_version: loaded.version, previous_version: previous,
-                load_seconds: loaded.loadSeconds))
+                status: "reloaded", modelVersion: loaded.version, previousVersion: previous,
+                loadSeconds: loaded.loadSeconds))
     }
 
     /// Loads off the event loop; a bad file is rejected and the old model keeps serving.

@@ -9,9 +9,15 @@ struct PredictController {
     let configuration: ServeConfiguration
 
     struct Body: Decodable {
-        var user_id: Int?
+        var userID: Int?
         var k: Int?
         var time: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case userID = "user_id"
+            case k
+            case time
+        }
     }
 
     func predict(_ request: Request, context: some RequestContext) async throws -> Response {
@@ -24,7 +30,7 @@ struct PredictController {
                 .badRequest, code: "invalid_body",
                 "the body must be JSON like {\"user_id\": 257597, \"k\": 5, \"time\": 1442534400000}")
         }
-        guard let user = body.user_id, user >= 0 else {
+        guard let user = body.userID, user >= 0 else {
             throw APIError(.badRequest, code: "invalid_user_id", "user_id must be a non-negative integer")
         }
         let k = body.k ?? configuration.defaultN
@@ -38,11 +44,6 @@ struct PredictController {
         guard let loaded = store.current else {
             throw APIError(.serviceUnavailable, code: "not_ready", "the model is not loaded yet")
         }
-        let at = body.time ?? Int64(Date().timeIntervalSince1970 * 1000)
-        let answer = RecommendController.answer(loaded.pipeline, user: user, at: at, n: k)
-        metrics.recordRecommendation(candidates: answer.candidates, fallback: answer.body.strategy != "two-stage")
-        return Response(
-            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: answer.body.json())))
+        return RecommendController.respond(loaded.pipeline, user: user, at: body.time, n: k, metrics: metrics)
     }
 }

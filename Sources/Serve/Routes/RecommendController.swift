@@ -9,33 +9,17 @@ struct RecommendController {
     let metrics: ServeMetrics
     let configuration: ServeConfiguration
 
-    struct Item: Encodable {
-        var item_id: Int
-        var score: Double
-        var category_id: Int?
-    }
-
-    struct Answer: Encodable {
-        var user_id: Int
-        var items: [Item]
+    struct Answer {
+        var userID: Int
+        var items: [ServedItem]
         var strategy: String
-        var model_version: String
-        var request_time: Int64
+        var modelVersion: String
+        var requestTime: Int64
 
-        /// The hot path's JSON, written by hand (Foundation's encoder costs
-        /// more than the recommendation itself); keys sorted like `jsonResponse`.
+        /// Keys sorted like `jsonResponse`.
         func json() -> String {
-            var out = "{\"items\":["
-            out.reserveCapacity(64 + items.count * 64)
-            for (k, item) in items.enumerated() {
-                if k > 0 { out += "," }
-                out += "{\"category_id\":"
-                out += item.category_id.map(String.init) ?? "null"
-                out += ",\"item_id\":\(item.item_id),\"score\":\(item.score)}"
-            }
-            out += "],\"model_version\":\(jsonString(model_version)),\"request_time\":\(request_time)"
-            out += ",\"strategy\":\(jsonString(strategy)),\"user_id\":\(user_id)}"
-            return out
+            "{\"items\":\(ServedItem.jsonArray(items)),\"model_version\":\(jsonString(modelVersion))"
+                + ",\"request_time\":\(requestTime),\"strategy\":\(jsonString(strategy)),\"user_id\":\(userID)}"
         }
     }
 
@@ -46,8 +30,13 @@ struct RecommendController {
         guard let loaded = store.current else {
             throw APIError(.serviceUnavailable, code: "not_ready", "the model is not loaded yet")
         }
-        let at = query.at ?? Int64(Date().timeIntervalSince1970 * 1000)
-        let answer = Self.answer(loaded.pipeline, user: query.userID, at: at, n: query.n)
+        return Self.respond(loaded.pipeline, user: query.userID, at: query.at, n: query.n, metrics: metrics)
+    }
+
+    /// The 200 answer of every route that recommends; `at` nil means now.
+    static func respond(_ pipeline: TwoStagePipeline, user: Int, at: Int64?, n: Int, metrics: ServeMetrics) -> Response
+    {
+        let answer = Self.answer(pipeline, user: user, at: at ?? Int64(Date().timeIntervalSince1970 * 1000), n: n)
         metrics.recordRecommendation(candidates: answer.candidates, fallback: answer.body.strategy != "two-stage")
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
@@ -58,16 +47,11 @@ struct RecommendController {
     static func answer(_ pipeline: TwoStagePipeline, user: Int, at: Int64, n: Int) -> (body: Answer, candidates: Int) {
         let r = pipeline.recommend(rawUser: user, at: at, n: n)
         let a = pipeline.artifacts
-        let items = r.items.map { s in
-            let c = Int(a.stats.category[Int(s.item)])
-            return Item(
-                item_id: a.itemRaw[Int(s.item)], score: (s.score * 1e6).rounded() / 1e6,
-                category_id: c >= 0 ? a.categoryRaw[c] : nil)
-        }
+        let items = a.served(r)
         return (
             Answer(
-                user_id: user, items: items, strategy: r.strategy, model_version: a.metadata.modelVersion,
-                request_time: at), r.candidates
+                userID: user, items: items, strategy: r.strategy, modelVersion: a.metadata.modelVersion,
+                requestTime: at), r.candidates
         )
     }
 }
@@ -79,21 +63,4 @@ func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok) th
     return Response(
         status: status, headers: [.contentType: "application/json; charset=utf-8"],
         body: .init(byteBuffer: ByteBuffer(bytes: data)))
-}
-
-/// A JSON string literal with the escapes RFC 8259 requires.
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
 }

@@ -12,9 +12,15 @@ struct TrainController {
     let tasks: RetrainTasks
 
     struct Accepted: Encodable {
-        var task_id: String
+        var taskID: String
         var status: String
-        var status_url: String
+        var statusURL: String
+
+        enum CodingKeys: String, CodingKey {
+            case taskID = "task_id"
+            case status
+            case statusURL = "status_url"
+        }
     }
 
     func train(_ request: Request, context: some RequestContext) async throws -> Response {
@@ -35,20 +41,20 @@ struct TrainController {
                 let loaded = try store.load(path: path)
                 metrics.recordModel(version: loaded.version, loadSeconds: loaded.loadSeconds, loadedAt: loaded.loadedAt)
                 let training = loaded.pipeline.artifacts.metadata.training
-                r.model_version = loaded.version
-                r.validation_auc = training?.validationAUC
-                r.training_pairs = training?.pairs
+                r.modelVersion = loaded.version
+                r.validationAUC = training?.validationAUC
+                r.trainingPairs = training?.pairs
             }
             logger.info(
                 "retrain finished",
                 metadata: [
-                    "task_id": .string(final.task_id), "status": .string(final.status),
+                    "task_id": .string(final.taskID), "status": .string(final.status),
                     "error": .string(final.error ?? ""),
                 ])
         }
         return try jsonResponse(
             Accepted(
-                task_id: record.task_id, status: record.status, status_url: "/api/v1/recs/status/\(record.task_id)"),
+                taskID: record.taskID, status: record.status, statusURL: "/api/v1/recs/status/\(record.taskID)"),
             status: .accepted)
     }
 
