@@ -3,12 +3,18 @@ import Dataset
 /// What the recommender knows about one user at request time: recent
 /// interactions, oldest first, each with the item's category as of then.
 public struct UserState: Sendable {
+    /// Dense id of the user in the model (-1 for a state built from outside
+    /// data): the factor models and user-kNN look the user up by it.
+    public var id: Int32
     public var items: [Int32]
     public var times: [Int64]
     public var kinds: [UInt8]
     public var categories: [Int32]
 
-    public init(items: [Int32] = [], times: [Int64] = [], kinds: [UInt8] = [], categories: [Int32] = []) {
+    public init(
+        id: Int32 = -1, items: [Int32] = [], times: [Int64] = [], kinds: [UInt8] = [], categories: [Int32] = []
+    ) {
+        self.id = id
         self.items = items
         self.times = times
         self.kinds = kinds
@@ -85,6 +91,6 @@ public struct UserHistories: Sendable {
         guard user >= 0 && user < userCount else { return UserState() }
         let r = Int(start[user])..<Int(start[user + 1])
         return UserState(
-            items: Array(item[r]), times: Array(time[r]), kinds: Array(kind[r]), categories: Array(category[r]))
+            id: Int32(user), items: Array(item[r]), times: Array(time[r]), kinds: Array(kind[r]), categories: Array(category[r]))
     }
 }

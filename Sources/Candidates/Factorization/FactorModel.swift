@@ -1,0 +1,130 @@
+/// Learned user and item vectors (row-major, `factors` floats per row) and
+/// an optional item bias: score(u, i) = x_u · y_i + b_i.
+public struct FactorModel: Sendable {
+    public let factors: Int
+    public var userFactors: [Float]
+    public var itemFactors: [Float]
+    /// Empty for ALS; BPR learns one bias per item.
+    public var itemBias: [Float]
+
+    public init(factors: Int, userFactors: [Float], itemFactors: [Float], itemBias: [Float] = []) {
+        self.factors = factors
+        self.userFactors = userFactors
+        self.itemFactors = itemFactors
+        self.itemBias = itemBias
+    }
+
+    public var userCount: Int { factors > 0 ? userFactors.count / factors : 0 }
+    public var itemCount: Int { factors > 0 ? itemFactors.count / factors : 0 }
+
+    /// Whether the arrays agree with the factor count (and the bias, when present, with the items).
+    public var isConsistent: Bool {
+        factors > 0 && userFactors.count % factors == 0 && itemFactors.count % factors == 0
+            && (itemBias.isEmpty || itemBias.count == itemCount)
+            && !userFactors.contains { !$0.isFinite } && !itemFactors.contains { !$0.isFinite }
+    }
+
+    public func score(user: Int, item: Int) -> Float {
+        userFactors.withUnsafeBufferPointer { x in
+            itemFactors.withUnsafeBufferPointer { y in
+                VectorOps.dot(x.baseAddress! + user * factors, y.baseAddress! + item * factors, factors)
+            }
+        } + (itemBias.isEmpty ? 0 : itemBias[item])
+    }
+
+    /// Scores of `items` for `user`.
+    public func scores(user: Int, items: [Int32]) -> [Float] {
+        items.map { score(user: user, item: Int($0)) }
+    }
+}
+
+/// A factor model as a candidate source: each request scores a fixed pool
+/// of the most popular items (copied contiguously), so the cost is
+/// pool × factors multiply-adds, not the whole catalogue.
+public struct FactorCandidates: Sendable {
+    public let model: FactorModel
+    public let provenance: Provenance
+    public let pool: [Int32]
+    private let poolFactors: [Float]
+    private let poolBias: [Float]
+
+    public init(model: FactorModel, provenance: Provenance, pool: [Int32]) {
+        self.model = model
+        self.provenance = provenance
+        self.pool = pool
+        let k = model.factors
+        var packed = [Float](repeating: 0, count: pool.count * k)
+        for (p, item) in pool.enumerated() {
+            for f in 0..<k { packed[p * k + f] = model.itemFactors[Int(item) * k + f] }
+        }
+        poolFactors = packed
+        poolBias = model.itemBias.isEmpty ? [] : pool.map { model.itemBias[Int($0)] }
+    }
+
+    /// The `limit` best pool items for a known user, best first (ties by id).
+    public func top(user: Int, limit: Int) -> [(item: Int32, score: Float)] {
+        guard user >= 0 && user < model.userCount, limit > 0 else { return [] }
+        let k = model.factors
+        var scores = [Float](repeating: 0, count: pool.count)
+        model.userFactors.withUnsafeBufferPointer { x in
+            poolFactors.withUnsafeBufferPointer { y in
+                let xu = x.baseAddress! + user * k
+                for p in 0..<pool.count { scores[p] = VectorOps.dot(xu, y.baseAddress! + p * k, k) }
+            }
+        }
+        if !poolBias.isEmpty { for p in 0..<pool.count { scores[p] += poolBias[p] } }
+        return TopK.select(count: pool.count, limit: limit, score: { scores[$0] }, id: { pool[$0] })
+            .map { (pool[$0], scores[$0]) }
+    }
+
+    public func generate(for user: UserState, limit: Int, into set: inout CandidateSet) {
+        for (item, _) in top(user: Int(user.id), limit: limit) { set.add(item, from: provenance) }
+    }
+
+    public func score(user: UserState, item: Int32) -> Float {
+        guard user.id >= 0 && Int(user.id) < model.userCount else { return 0 }
+        return model.score(user: Int(user.id), item: Int(item))
+    }
+}
+
+/// Indices of the `limit` best entries, best first, ties by smaller id:
+/// a bounded binary heap, O(count · log limit).
+enum TopK {
+    static func select(count: Int, limit: Int, score: (Int) -> Float, id: (Int) -> Int32) -> [Int] {
+        // "a worse than b": lower score, or equal score and larger id.
+        func worse(_ a: Int, _ b: Int) -> Bool {
+            let sa = score(a)
+            let sb = score(b)
+            return sa != sb ? sa < sb : id(a) > id(b)
+        }
+        var heap: [Int] = []  // min-heap by `worse`: the root is the worst kept
+        heap.reserveCapacity(limit)
+        func siftDown(_ start: Int) {
+            var i = start
+            while true {
+                let l = 2 * i + 1
+                let r = l + 1
+                var m = i
+                if l < heap.count && worse(heap[l], heap[m]) { m = l }
+                if r < heap.count && worse(heap[r], heap[m]) { m = r }
+                if m == i { return }
+                heap.swapAt(i, m)
+                i = m
+            }
+        }
+        for c in 0..<count {
+            if heap.count < limit {
+                heap.append(c)
+                var i = heap.count - 1
+                while i > 0 && worse(heap[i], heap[(i - 1) / 2]) {
+                    heap.swapAt(i, (i - 1) / 2)
+                    i = (i - 1) / 2
+                }
+            } else if let root = heap.first, worse(root, c) {
+                heap[0] = c
+                siftDown(0)
+            }
+        }
+        return heap.sorted { worse($1, $0) }
+    }
+}

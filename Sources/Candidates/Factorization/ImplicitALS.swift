@@ -1,0 +1,246 @@
+import Dataset
+import Dispatch
+
+/// Hyper-parameters of implicit ALS; stored in the model's configuration.
+public struct ALSOptions: Codable, Sendable, Equatable {
+    public var factors = 64
+    public var iterations = 15
+    /// Confidence of an observed pair: 1 + alpha · w.
+    public var alpha = 2.0
+    /// L2 on every user and item vector (λ of the paper, not scaled by counts).
+    public var regularization = 0.01
+    /// Conjugate-gradient steps per row update.
+    public var cgSteps = 3
+    public var seed: UInt64 = 42
+
+    public init() {}
+}
+
+/// Implicit-feedback ALS (Hu, Koren & Volinsky 2008), minimising
+/// Σ_{u,i} c_ui (p_ui − x_u·y_i)² + λ(Σ‖x_u‖² + Σ‖y_i‖²) with p = 1 on
+/// observed pairs, 0 elsewhere, and c = 1 + α·w. Each half-step updates
+/// every row by a few conjugate-gradient steps started from its current
+/// value (Takács, Pilászy & Tikk 2011), so a row costs
+/// O(steps · (k² + nnz_row · k)) and the dense YᵀY is shared by all rows.
+/// Rows are split across threads; each row depends only on the other
+/// side's vectors, so the result is the same for any thread count.
+public enum ImplicitALS {
+    public static func fit(
+        _ matrix: InteractionMatrix, options: ALSOptions, threads: Int = 2,
+        onIteration: ((Int, FactorModel) -> Void)? = nil
+    ) -> FactorModel {
+        let k = options.factors
+        let byUser = matrix
+        let byItem = matrix.transposed()
+        let alpha = Float(options.alpha)
+        let userConfidence = byUser.value.map { 1 + alpha * $0 }
+        let itemConfidence = byItem.value.map { 1 + alpha * $0 }
+        var rng = SplitMix64(seed: options.seed)
+        var x = (0..<matrix.rows * k).map { _ in Float(rng.unit() * 0.01) }
+        var y = (0..<matrix.columns * k).map { _ in Float(rng.unit() * 0.01) }
+        for iteration in 0..<options.iterations {
+            halfStep(
+                solving: &x, fixed: y, rows: byUser, confidence: userConfidence, k: k, options: options,
+                threads: threads)
+            halfStep(
+                solving: &y, fixed: x, rows: byItem, confidence: itemConfidence, k: k, options: options,
+                threads: threads)
+            onIteration?(iteration, FactorModel(factors: k, userFactors: x, itemFactors: y))
+        }
+        return FactorModel(factors: k, userFactors: x, itemFactors: y)
+    }
+
+    /// YᵀY + λI of the fixed side, k×k row-major, summed in per-thread parts.
+    static func gram(_ y: [Float], k: Int, regularization: Double, threads: Int) -> [Float] {
+        let rows = y.count / max(k, 1)
+        let parts = max(1, threads)
+        var partial = [Float](repeating: 0, count: parts * k * k)
+        partial.withUnsafeMutableBufferPointer { out in
+            y.withUnsafeBufferPointer { yp in
+                let sums = DisjointRows(out.baseAddress!)
+                let source = DisjointRows(UnsafeMutablePointer(mutating: yp.baseAddress!))
+                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    let g = sums.base + part * k * k
+                    for r in (rows * part / parts)..<(rows * (part + 1) / parts) {
+                        let v = source.base + r * k
+                        for a in 0..<k where v[a] != 0 { VectorOps.axpy(v[a], v, g + a * k, k) }
+                    }
+                }
+            }
+        }
+        var g = Array(partial[0..<k * k])
+        for p in 1..<parts { for i in 0..<g.count { g[i] += partial[p * k * k + i] } }
+        for a in 0..<k { g[a * k + a] += Float(regularization) }
+        return g
+    }
+
+    /// Updates every row of `solving` against the fixed side.
+    static func halfStep(
+        solving: inout [Float], fixed: [Float], rows: InteractionMatrix, confidence: [Float], k: Int,
+        options: ALSOptions, threads: Int
+    ) {
+        let g = gram(fixed, k: k, regularization: options.regularization, threads: threads)
+        let inverse = invert(g, k: k)
+        let chunks = max(1, threads * 16)
+        let rowCount = rows.rows
+        solving.withUnsafeMutableBufferPointer { xp in
+            let out = DisjointRows(xp.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                var scratch = CGScratch(k: k)
+                for r in (rowCount * chunk / chunks)..<(rowCount * (chunk + 1) / chunks) {
+                    solveRow(
+                        out.base + r * k, entries: rows.row(r), columns: rows.column, confidence: confidence,
+                        fixed: fixed, gram: g, inverse: inverse, k: k, steps: options.cgSteps, scratch: &scratch)
+                }
+            }
+        }
+    }
+
+    struct CGScratch {
+        var r: [Float]
+        var p: [Float]
+        var ap: [Float]
+        init(k: Int) {
+            r = [Float](repeating: 0, count: k)
+            p = r
+            ap = r
+        }
+    }
+
+    /// Solves (YᵀC_uY + λI) x = YᵀC_u p_u for one row, using
+    /// YᵀC_uY = YᵀY + Yᵀ(C_u − I)Y over the row's observed columns.
+    ///
+    /// Most rows have zero or one observed entry (at full scale, most
+    /// visitors touch one item): those are solved exactly — x = 0, or by
+    /// Sherman–Morrison with the cached (YᵀY + λI)⁻¹, x = c·z / (1 + (c−1)·yᵀz)
+    /// with z = (YᵀY + λI)⁻¹y — in one k×k product instead of `steps + 1`.
+    /// The rest take `steps` CG steps from the current x.
+    static func solveRow(
+        _ x: UnsafeMutablePointer<Float>, entries: Range<Int>, columns: [Int32], confidence: [Float], fixed: [Float],
+        gram: [Float], inverse: [Float], k: Int, steps: Int, scratch: inout CGScratch
+    ) {
+        if entries.isEmpty {
+            x.update(repeating: 0, count: k)
+            return
+        }
+        if entries.count == 1 {
+            let e = entries.lowerBound
+            let c = confidence[e]
+            fixed.withUnsafeBufferPointer { yb in
+                inverse.withUnsafeBufferPointer { ib in
+                    let yi = yb.baseAddress! + Int(columns[e]) * k
+                    VectorOps.matVec(ib.baseAddress!, yi, x, k)
+                    let scale = c / (1 + (c - 1) * VectorOps.dot(yi, x, k))
+                    for f in 0..<k { x[f] *= scale }
+                }
+            }
+            return
+        }
+        fixed.withUnsafeBufferPointer { yb in
+            gram.withUnsafeBufferPointer { gb in
+                scratch.r.withUnsafeMutableBufferPointer { rb in
+                    scratch.p.withUnsafeMutableBufferPointer { pb in
+                        scratch.ap.withUnsafeMutableBufferPointer { apb in
+                            let y = yb.baseAddress!
+                            let r = rb.baseAddress!
+                            let p = pb.baseAddress!
+                            let ap = apb.baseAddress!
+                            // r = b − A x
+                            VectorOps.matVec(gb.baseAddress!, x, r, k)
+                            for f in 0..<k { r[f] = -r[f] }
+                            for e in entries {
+                                let c = confidence[e]
+                                let yi = y + Int(columns[e]) * k
+                                VectorOps.axpy(c - (c - 1) * VectorOps.dot(yi, x, k), yi, r, k)
+                            }
+                            for f in 0..<k { p[f] = r[f] }
+                            var rsOld = VectorOps.dot(r, r, k)
+                            for _ in 0..<steps {
+                                if rsOld < 1e-20 { break }
+                                VectorOps.matVec(gb.baseAddress!, p, ap, k)
+                                for e in entries {
+                                    let c = confidence[e]
+                                    let yi = y + Int(columns[e]) * k
+                                    VectorOps.axpy((c - 1) * VectorOps.dot(yi, p, k), yi, ap, k)
+                                }
+                                let step = rsOld / VectorOps.dot(p, ap, k)
+                                VectorOps.axpy(step, p, x, k)
+                                VectorOps.axpy(-step, ap, r, k)
+                                let rsNew = VectorOps.dot(r, r, k)
+                                let beta = rsNew / rsOld
+                                for f in 0..<k { p[f] = r[f] + beta * p[f] }
+                                rsOld = rsNew
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The inverse of a symmetric positive-definite k×k matrix (Gauss–Jordan
+    /// in Double; k is small and this runs once per half-step).
+    static func invert(_ m: [Float], k: Int) -> [Float] {
+        var a = m.map(Double.init)
+        var inv = [Double](repeating: 0, count: k * k)
+        for i in 0..<k { inv[i * k + i] = 1 }
+        for col in 0..<k {
+            var pivot = col
+            for r in col..<k where abs(a[r * k + col]) > abs(a[pivot * k + col]) { pivot = r }
+            if pivot != col {
+                for c in 0..<k {
+                    a.swapAt(pivot * k + c, col * k + c)
+                    inv.swapAt(pivot * k + c, col * k + c)
+                }
+            }
+            let d = a[col * k + col]
+            guard d != 0 else { continue }
+            for c in 0..<k {
+                a[col * k + c] /= d
+                inv[col * k + c] /= d
+            }
+            for r in 0..<k where r != col {
+                let f = a[r * k + col]
+                if f == 0 { continue }
+                for c in 0..<k {
+                    a[r * k + c] -= f * a[col * k + c]
+                    inv[r * k + c] -= f * inv[col * k + c]
+                }
+            }
+        }
+        return inv.map(Float.init)
+    }
+
+    /// The full objective over every (user, item) pair, observed or not:
+    /// Σ_all (x·y)² is Σ_u x_uᵀ(YᵀY)x_u, then observed pairs are corrected.
+    public static func loss(_ matrix: InteractionMatrix, model: FactorModel, options: ALSOptions) -> Double {
+        let k = model.factors
+        let g = gram(model.itemFactors, k: k, regularization: 0, threads: 1)
+        var total = 0.0
+        var gx = [Float](repeating: 0, count: k)
+        for u in 0..<matrix.rows {
+            let xu = Array(model.userFactors[u * k..<(u + 1) * k])
+            for a in 0..<k {
+                var s = 0.0
+                for b in 0..<k { s += Double(g[a * k + b]) * Double(xu[b]) }
+                gx[a] = Float(s)
+            }
+            for a in 0..<k { total += Double(xu[a]) * Double(gx[a]) }
+            for e in matrix.row(u) {
+                let c = 1 + options.alpha * Double(matrix.value[e])
+                let s = Double(model.score(user: u, item: Int(matrix.column[e])))
+                total += c * (1 - s) * (1 - s) - s * s
+            }
+        }
+        let norms = (model.userFactors + model.itemFactors).reduce(0.0) { $0 + Double($1) * Double($1) }
+        return total + options.regularization * norms
+    }
+}
+
+/// A buffer whose rows are written by several threads, each row by exactly
+/// one of them (the caller guarantees the partition), so no two threads
+/// touch the same bytes.
+struct DisjointRows: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Float>
+    init(_ base: UnsafeMutablePointer<Float>) { self.base = base }
+}
