@@ -5,6 +5,9 @@ public struct Provenance: OptionSet, Sendable, Hashable {
     public static let category = Provenance(rawValue: 1)
     public static let itemCF = Provenance(rawValue: 2)
     public static let history = Provenance(rawValue: 4)
+    public static let userKNN = Provenance(rawValue: 8)
+    public static let als = Provenance(rawValue: 16)
+    public static let bpr = Provenance(rawValue: 32)
 }
 
 /// The union of candidates with each generator's score and the provenance.
@@ -15,6 +18,9 @@ public struct CandidateSet: Sendable {
     public var categoryScore: [Float] = []
     public var cfScore: [Float] = []
     public var historyScore: [Float] = []
+    public var userKNNScore: [Float] = []
+    public var alsScore: [Float] = []
+    public var bprScore: [Float] = []
     private var slot = IntMap<Int>(capacity: 256)
 
     public init() {}
@@ -35,10 +41,32 @@ public struct CandidateSet: Sendable {
         categoryScore.append(0)
         cfScore.append(0)
         historyScore.append(0)
+        userKNNScore.append(0)
+        alsScore.append(0)
+        bprScore.append(0)
         return s
     }
 
     public func contains(_ item: Int32) -> Bool { slot[item] != nil }
+
+    /// The candidates that at least one of `sources` proposed: what a
+    /// pipeline with only those generators would have produced (each
+    /// generator's list does not depend on the others). Item-CF and history
+    /// scores are computed for every candidate whatever its source, so they
+    /// stay; the other scores exist only when their generator runs.
+    public func restricted(to sources: Provenance) -> CandidateSet {
+        var out = CandidateSet()
+        for k in 0..<count where !provenance[k].intersection(sources).isEmpty {
+            let s = out.add(items[k], from: provenance[k].intersection(sources))
+            out.categoryScore[s] = sources.contains(.category) ? categoryScore[k] : 0
+            out.cfScore[s] = cfScore[k]
+            out.historyScore[s] = historyScore[k]
+            out.userKNNScore[s] = sources.contains(.userKNN) ? userKNNScore[k] : 0
+            out.alsScore[s] = sources.contains(.als) ? alsScore[k] : 0
+            out.bprScore[s] = sources.contains(.bpr) ? bprScore[k] : 0
+        }
+        return out
+    }
 }
 
 /// One interface for every candidate source, so the pipeline and the

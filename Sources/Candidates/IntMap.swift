@@ -59,3 +59,10 @@ public struct IntMap<Value>: Sendable where Value: Sendable {
         return out
     }
 }
+
+extension IntMap where Value: Comparable {
+    /// The `limit` entries with the highest values, ties by smaller key.
+    public func top(_ limit: Int) -> [(key: Int32, value: Value)] {
+        entries.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(limit).map { $0 }
+    }
+}

@@ -33,13 +33,8 @@ public struct ItemCF: CandidateGenerator {
         return scores
     }
 
-    /// The `limit` best-scored items, ties by item id.
-    public static func top(_ scores: IntMap<Double>, _ limit: Int) -> [(key: Int32, value: Double)] {
-        scores.entries.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(limit).map { $0 }
-    }
-
     public func generate(for user: UserState, at time: Int64, limit: Int, into set: inout CandidateSet) {
-        for (item, score) in Self.top(scores(for: user, at: time), limit) {
+        for (item, score) in scores(for: user, at: time).top(limit) {
             let s = set.add(item, from: .itemCF)
             set.cfScore[s] = Float(score)
         }

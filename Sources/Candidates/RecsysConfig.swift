@@ -11,6 +11,15 @@ public struct RecsysConfig: Codable, Sendable, Equatable {
     public var categoryCandidates = 100
     public var cfCandidates = 200
     public var historyCandidates = 50
+    public var userKNNCandidates = 100
+    /// Candidates from each factor model (ALS, BPR).
+    public var factorCandidates = 100
+    /// The most popular items each factor model scores per request (its cost is pool × factors).
+    public var factorPool = 20_000
+    /// Neighbours per request user in user-kNN.
+    public var userKNNNeighbours = 50
+    public var als = ALSOptions.pipelineDefault
+    public var bpr = BPROptions.pipelineDefault
     /// How many of the user's categories feed category popularity (the most recent first).
     public var userCategories = 3
     /// A category with fewer items than this borrows from its parent.

@@ -20,28 +20,36 @@ public struct UserKNN: Sendable {
     let config: RecsysConfig
 
     public init(
-        histories: UserHistories, itemCount: Int, config: RecsysConfig, neighbours: Int = 50,
-        maxUsersPerItem: Int = 2000
+        histories: UserHistories, itemCount: Int, config: RecsysConfig, maxUsersPerItem: Int = 2000
     ) {
-        self.config = config
-        self.neighbours = neighbours
-        self.maxUsersPerItem = maxUsersPerItem
         var start: [Int32] = [0]
         var items: [Int32] = []
         var weights: [Float] = []
         for u in 0..<histories.userCount {
-            let vector = Self.vector(histories.state(of: u), config: config)
-            for (i, w) in vector {
+            for (i, w) in Self.vector(histories.state(of: u), config: config) {
                 items.append(i)
                 weights.append(w)
             }
             start.append(Int32(items.count))
         }
-        userStart = start
-        userItem = items
-        userWeight = weights
+        self.init(
+            userStart: start, userItem: items, userWeight: weights, itemCount: itemCount, config: config,
+            maxUsersPerItem: maxUsersPerItem)
+    }
+
+    /// From the stored user vectors (the model file); the inverted index is rebuilt.
+    public init(
+        userStart: [Int32], userItem: [Int32], userWeight: [Float], itemCount: Int, config: RecsysConfig,
+        maxUsersPerItem: Int
+    ) {
+        self.config = config
+        self.neighbours = config.userKNNNeighbours
+        self.maxUsersPerItem = maxUsersPerItem
+        self.userStart = userStart
+        self.userItem = userItem
+        self.userWeight = userWeight
         // Users in increasing id order: the suffix of each list holds the highest ids.
-        let t = transposeCSR(start: start, column: items, value: weights, columns: itemCount)
+        let t = transposeCSR(start: userStart, column: userItem, value: userWeight, columns: itemCount)
         itemStart = t.start
         itemUser = t.row
         itemWeight = t.value
@@ -73,20 +81,23 @@ public struct UserKNN: Sendable {
                 acc[itemUser[e]] = (acc[itemUser[e]] ?? 0) + w * itemWeight[e]
             }
         }
-        return acc.entries.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-            .prefix(neighbours).map { ($0.key, $0.value) }
+        return acc.top(neighbours).map { ($0.key, $0.value) }
     }
 
-    /// Items by Σ similarity × weight over the neighbours, best first.
-    public func recommend(for state: UserState, excluding user: Int? = nil, n: Int) -> [Int32] {
+    /// Σ similarity × weight over the neighbours, for every item they touched.
+    public func scores(for state: UserState) -> IntMap<Float> {
         var scores = IntMap<Float>(capacity: 512)
-        for (v, s) in similarUsers(to: state, excluding: user) {
+        for (v, s) in similarUsers(to: state, excluding: state.id >= 0 ? Int(state.id) : nil) {
             for e in Int(userStart[Int(v)])..<Int(userStart[Int(v) + 1]) {
                 scores[userItem[e]] = (scores[userItem[e]] ?? 0) + s * userWeight[e]
             }
         }
-        return scores.entries.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-            .prefix(n).map(\.key)
+        return scores
+    }
+
+    /// Items by Σ similarity × weight over the neighbours, best first.
+    public func recommend(for state: UserState, n: Int) -> [Int32] {
+        scores(for: state).top(n).map(\.key)
     }
 }
 

@@ -23,6 +23,8 @@ public struct FeatureBuilder: Sendable {
         let sameCategory, categoryShare, categoryRank, available, availabilityUnknown: Int
         let fromCategory, fromCF, fromHistory: Int
         let conversion, carts: Int
+        /// Score and provenance columns of user-kNN, ALS and BPR; -1 when the model is absent.
+        let userKNN, fromUserKNN, als, fromALS, bpr, fromBPR: Int
 
         init(_ s: FeatureSchema) {
             func c(_ name: String) -> Int { s.index(of: name)! }
@@ -52,6 +54,13 @@ public struct FeatureBuilder: Sendable {
             fromHistory = c("from_history")
             conversion = c("item_conversion_log")
             carts = c("item_carts_log")
+            func optional(_ name: String) -> Int { s.index(of: name) ?? -1 }
+            userKNN = optional("userknn_score")
+            fromUserKNN = optional("from_userknn")
+            als = optional("als_score")
+            fromALS = optional("from_als")
+            bpr = optional("bpr_score")
+            fromBPR = optional("from_bpr")
         }
     }
 
@@ -114,6 +123,7 @@ public struct FeatureBuilder: Sendable {
         let useContext = on.contains(.context)
         let useProvenance = on.contains(.provenance) && parts.contains(.pair)
         let usePair = parts.contains(.pair)
+        let useModels = on.contains(.models) && usePair
         let useItem = parts.contains(.item)
         // Per-request constants first; the loop below runs for every candidate.
         var touches = IntMap<Touch>(capacity: useHistory ? user.count : 1)
@@ -178,6 +188,21 @@ public struct FeatureBuilder: Sendable {
                 rows.put(col.fromCategory, p.contains(.category) ? 1 : 0)
                 rows.put(col.fromCF, p.contains(.itemCF) ? 1 : 0)
                 rows.put(col.fromHistory, p.contains(.history) ? 1 : 0)
+            }
+            if useModels {
+                if col.userKNN >= 0 {
+                    rows.put(col.userKNN, log1p(Double(candidates.userKNNScore[c]) * 10))
+                    rows.put(col.fromUserKNN, p.contains(.userKNN) ? 1 : 0)
+                }
+                if col.als >= 0 {
+                    rows.put(col.als, Double(candidates.alsScore[c]))
+                    rows.put(col.fromALS, p.contains(.als) ? 1 : 0)
+                }
+                if col.bpr >= 0 {
+                    // BPR margins are unbounded; the logistic keeps one outlier from owning the weight.
+                    rows.put(col.bpr, 1 / (1 + exp(-Double(candidates.bprScore[c]))))
+                    rows.put(col.fromBPR, p.contains(.bpr) ? 1 : 0)
+                }
             }
             if useItem { emitItem(item, on: on, into: &rows) }
             rows.endRow()

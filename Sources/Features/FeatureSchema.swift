@@ -1,12 +1,19 @@
 /// Groups of features, switched on and off together for the ablation.
 public enum FeatureGroup: String, Codable, Sendable, CaseIterable {
     case time, category, cf, popularity, history, context, provenance, conversion
+    /// Scores and provenance of the optional generators (user-kNN, ALS, BPR).
+    case models
+}
+
+/// The optional candidate generators that add their own feature columns.
+public enum ModelFeature: String, Codable, Sendable, CaseIterable {
+    case userknn, als, bpr
 }
 
 /// The ranker's named, versioned feature layout. Stored in the model file so
 /// a server never scores with columns it was not trained on.
 public struct FeatureSchema: Codable, Sendable, Equatable {
-    public static let currentVersion = "features-v3"
+    public static let currentVersion = "features-v4"
 
     public var version: String
     public var names: [String]
@@ -16,15 +23,19 @@ public struct FeatureSchema: Codable, Sendable, Equatable {
     public var categoryVocabulary: [Int32]
     /// The raw (RetailRocket) ids of those categories, for people.
     public var categoryVocabularyRaw: [Int]
+    /// Optional generators whose score and provenance are columns.
+    public var models: [ModelFeature]
 
     public var count: Int { names.count }
 
     public init(
-        categoryVocabulary: [Int32], categoryVocabularyRaw: [Int], enabled: [FeatureGroup] = FeatureGroup.allCases
+        categoryVocabulary: [Int32], categoryVocabularyRaw: [Int], models: [ModelFeature] = [],
+        enabled: [FeatureGroup] = FeatureGroup.allCases
     ) {
         version = Self.currentVersion
         self.categoryVocabulary = categoryVocabulary
         self.categoryVocabularyRaw = categoryVocabularyRaw
+        self.models = ModelFeature.allCases.filter(models.contains)
         self.enabled = enabled
         var names: [String] = []
         var groups: [FeatureGroup] = []
@@ -58,6 +69,10 @@ public struct FeatureSchema: Codable, Sendable, Equatable {
         add("from_history", .provenance)
         add("item_conversion_log", .conversion)
         add("item_carts_log", .conversion)
+        for m in self.models {
+            add("\(m.rawValue)_score", .models)
+            add("from_\(m.rawValue)", .models)
+        }
         for raw in categoryVocabularyRaw { add("category_\(raw)", .category) }
         add("category_other", .category)
         self.names = names

@@ -40,12 +40,19 @@ public struct ModelArtifacts: Sendable {
     /// The fallback list: most popular available items.
     public var popular: [Int32]
     public var ranker: LogisticRegression
+    /// The optional generators, present when the model was built with them.
+    public var userKNN: UserKNN?
+    public var als: FactorModel?
+    public var bpr: FactorModel?
 
     public init(
         metadata: ModelMetadata, userRaw: [Int], itemRaw: [Int], categoryRaw: [Int], stats: ItemStats,
         categoryPopularity: CategoryPopularity, neighbours: ItemNeighbours, histories: UserHistories, popular: [Int32],
-        ranker: LogisticRegression
+        ranker: LogisticRegression, userKNN: UserKNN? = nil, als: FactorModel? = nil, bpr: FactorModel? = nil
     ) {
+        self.userKNN = userKNN
+        self.als = als
+        self.bpr = bpr
         self.metadata = metadata
         self.userRaw = userRaw
         self.itemRaw = itemRaw
@@ -58,9 +65,11 @@ public struct ModelArtifacts: Sendable {
         self.ranker = ranker
     }
 
-    /// Builds everything but the ranker from the events before `reference`.
+    /// Builds everything but the ranker from the events before `reference`,
+    /// with the structures of `generators` (the factor models are fitted here).
     public static func build(
-        dataset: Dataset, log: InteractionLog, reference: Int64, config: RecsysConfig, threads: Int = 2
+        dataset: Dataset, log: InteractionLog, reference: Int64, config: RecsysConfig,
+        generators: [GeneratorKind] = GeneratorKind.defaults, threads: Int = 2
     ) -> ModelArtifacts {
         let stats = ItemStats(log: log, dataset: dataset, reference: reference, config: config)
         let categoryPopularity = CategoryPopularity(stats: stats, tree: dataset.tree, config: config)
@@ -68,11 +77,20 @@ public struct ModelArtifacts: Sendable {
         let histories = UserHistories(log: log, dataset: dataset, historyLength: config.historyLength)
         let vocabulary = categoryVocabulary(log: log, stats: stats, size: config.categoryVocabulary)
         let schema = FeatureSchema(
-            categoryVocabulary: vocabulary, categoryVocabularyRaw: vocabulary.map { dataset.tree.ids.raw[Int($0)] })
+            categoryVocabulary: vocabulary, categoryVocabularyRaw: vocabulary.map { dataset.tree.ids.raw[Int($0)] },
+            models: generators.compactMap(\.modelFeature))
+        let needsMatrix = generators.contains(.als) || generators.contains(.bpr)
+        let matrix = needsMatrix
+            ? InteractionMatrix(log: log, itemCount: dataset.itemCount, kindWeight: config.kindWeight) : nil
+        let als = generators.contains(.als) ? matrix.map { ImplicitALS.fit($0, options: config.als, threads: threads) } : nil
+        let bpr = generators.contains(.bpr) ? matrix.map { BPR.fit($0, options: config.bpr) } : nil
+        let userKNN =
+            generators.contains(.userknn)
+            ? UserKNN(histories: histories, itemCount: dataset.itemCount, config: config) : nil
         let metadata = ModelMetadata(
             modelVersion: "", createdAt: Date(), fingerprint: fingerprint(log: log, config: config),
             referenceTime: reference, config: config, schema: schema,
-            generators: GeneratorKind.allCases.map(\.rawValue),
+            generators: GeneratorKind.allCases.filter(generators.contains).map(\.rawValue),
             training: nil,
             counts: .init(
                 users: dataset.userCount, items: dataset.itemCount, categories: dataset.categoryCount,
@@ -82,8 +100,12 @@ public struct ModelArtifacts: Sendable {
             metadata: metadata, userRaw: dataset.visitors.raw, itemRaw: dataset.items.raw,
             categoryRaw: dataset.tree.ids.raw, stats: stats, categoryPopularity: categoryPopularity,
             neighbours: neighbours, histories: histories, popular: stats.topItems(config.popularListLength),
-            ranker: LogisticRegression(weights: [Double](repeating: 0, count: schema.count), intercept: 0))
+            ranker: LogisticRegression(weights: [Double](repeating: 0, count: schema.count), intercept: 0),
+            userKNN: userKNN, als: als, bpr: bpr)
     }
+
+    /// The generators this model was built with, in pipeline order.
+    public var generators: [GeneratorKind] { metadata.generators.compactMap(GeneratorKind.init(rawValue:)) }
 
     /// The categories with the most events get their own one-hot column.
     static func categoryVocabulary(log: InteractionLog, stats: ItemStats, size: Int) -> [Int32] {

@@ -7,7 +7,7 @@ import Foundation
 /// each with its CRC-32. Layout in docs/model-format.md.
 public enum ModelFile {
     public static let magic: [UInt8] = Array("RRECSYS\0".utf8)
-    public static let formatVersion: UInt32 = 1
+    public static let formatVersion: UInt32 = 2
 
     // MARK: writing
 
@@ -80,6 +80,23 @@ public enum ModelFile {
         w.array(a.ranker.weights)
         w.array([a.ranker.intercept])
         sections.append(("RANK", w.bytes))
+        if let knn = a.userKNN {
+            w = BinaryWriter()
+            w.array(knn.userStart)
+            w.array(knn.userItem)
+            w.array(knn.userWeight)
+            w.scalar(Int64(knn.maxUsersPerItem))
+            sections.append(("UKNN", w.bytes))
+        }
+        for (tag, model) in [("ALSF", a.als), ("BPRF", a.bpr)] {
+            guard let model else { continue }
+            w = BinaryWriter()
+            w.scalar(Int64(model.factors))
+            w.array(model.userFactors)
+            w.array(model.itemFactors)
+            w.array(model.itemBias)
+            sections.append((tag, w.bytes))
+        }
 
         var out = BinaryWriter()
         out.raw(magic)
@@ -196,6 +213,37 @@ public enum ModelFile {
         let histories = UserHistories(
             start: try user.array(), item: try user.array(), time: try user.array(), kind: try user.array(),
             category: try user.array())
+        let generators = metadata.generators
+        func optionalSection(_ generator: GeneratorKind, _ tag: String) throws -> BinaryReader? {
+            guard generators.contains(generator.rawValue) else { return nil }
+            return try section(tag)
+        }
+        var userKNN: UserKNN?
+        if var knn = try optionalSection(.userknn, "UKNN") {
+            let start: [Int32] = try knn.array()
+            let items: [Int32] = try knn.array()
+            let weights: [Float] = try knn.array()
+            let maxUsers = Int(try knn.scalar(Int64.self))
+            try checkCSR(start, items, rows: userRaw.count, values: itemRaw.count, "UKNN")
+            guard weights.count == items.count, maxUsers > 0 else {
+                throw ModelFileError.corrupt(section: "UKNN", reason: "weights or limits do not match")
+            }
+            userKNN = UserKNN(
+                userStart: start, userItem: items, userWeight: weights, itemCount: itemRaw.count,
+                config: metadata.config, maxUsersPerItem: maxUsers)
+        }
+        func factors(_ generator: GeneratorKind, _ tag: String) throws -> FactorModel? {
+            guard var r = try optionalSection(generator, tag) else { return nil }
+            let k = Int(try r.scalar(Int64.self))
+            let model = FactorModel(factors: k, userFactors: try r.array(), itemFactors: try r.array(), itemBias: try r.array())
+            guard model.isConsistent, model.userCount == userRaw.count, model.itemCount == itemRaw.count else {
+                throw ModelFileError.corrupt(
+                    section: tag, reason: "factor arrays do not match \(userRaw.count) users × \(itemRaw.count) items")
+            }
+            return model
+        }
+        let als = try factors(.als, "ALSF")
+        let bpr = try factors(.bpr, "BPRF")
         var rank = try section("RANK")
         let popular: [Int32] = try rank.array()
         let weights: [Double] = try rank.array()
@@ -204,7 +252,8 @@ public enum ModelFile {
         let artifacts = ModelArtifacts(
             metadata: metadata, userRaw: userRaw, itemRaw: itemRaw, categoryRaw: categoryRaw, stats: stats,
             categoryPopularity: categoryPopularity, neighbours: neighbours, histories: histories, popular: popular,
-            ranker: LogisticRegression(weights: weights, intercept: intercept.first ?? 0))
+            ranker: LogisticRegression(weights: weights, intercept: intercept.first ?? 0), userKNN: userKNN, als: als,
+            bpr: bpr)
         try validate(artifacts)
         return artifacts
     }
@@ -242,8 +291,12 @@ public enum ModelFile {
         try check(a.popular.allSatisfy { $0 >= 0 && Int($0) < items }, "RANK", "popular item out of range")
         try check(a.ranker.weights.count == a.metadata.schema.count, "RANK", "weights do not match the feature schema")
         let schema = a.metadata.schema
+        try check(
+            a.metadata.generators.allSatisfy { GeneratorKind(rawValue: $0) != nil }, "META",
+            "unknown generator in \(a.metadata.generators)")
         let expected = FeatureSchema(
-            categoryVocabulary: schema.categoryVocabulary, categoryVocabularyRaw: schema.categoryVocabularyRaw)
+            categoryVocabulary: schema.categoryVocabulary, categoryVocabularyRaw: schema.categoryVocabularyRaw,
+            models: a.generators.compactMap(\.modelFeature))
         guard schema.version == FeatureSchema.currentVersion, schema.names == expected.names else {
             throw ModelFileError.incompatible(
                 "the model's feature schema \(schema.version) is not the one this build computes (\(FeatureSchema.currentVersion)); retrain the model"

@@ -14,7 +14,9 @@ public enum ModelFileError: Error, CustomStringConvertible, Equatable, Sendable 
         case .io(let path, let message): return "\(path): \(message)"
         case .wrongMagic: return "not a recsys model file (wrong magic bytes)"
         case .unsupportedVersion(let found, let supported):
-            return "unsupported model format version \(found) (this build reads version \(supported))"
+            return found < supported
+                ? "model format version \(found) is older than this build's (\(supported)); retrain it with this build's recsys-train"
+                : "unsupported model format version \(found) (this build reads version \(supported)); use a newer build"
         case .truncated(let what): return "model file is truncated: \(what)"
         case .checksumMismatch(let section):
             return "model file section \(section) fails its CRC-32 check (corrupt file)"

@@ -17,7 +17,7 @@ public struct RankingMetrics: Codable, Sendable {
 
 public struct MethodResult: Codable, Sendable {
     public var name: String
-    /// "single", "two-stage" or "ablation".
+    /// "single", "two-stage", "addition" (the default set plus a generator) or "ablation".
     public var kind: String
     public var metrics: [RankingMetrics]
     public var millisecondsPerUser: Double
@@ -50,8 +50,13 @@ public struct TestUser: Sendable {
 /// The offline protocol of docs/evaluation.md: last `testDays` are the test
 /// window; every structure and the ranker see only events before it.
 public enum OfflineEvaluation {
+    /// Evaluates every generator of `generators` alone, the two-stage
+    /// pipeline with the default generators, the default set plus each
+    /// optional generator, and (with `ablations`) the default pipeline
+    /// without each generator and each feature group.
     public static func run(
-        dataset: Dataset, config: RecsysConfig, ks: [Int], testDays: Double = 14, ablations: Bool = true,
+        dataset: Dataset, config: RecsysConfig, ks: [Int], testDays: Double = 14,
+        generators: [GeneratorKind] = GeneratorKind.allCases, ablations: Bool = true,
         progress: ((String) -> Void)? = nil
     ) -> EvaluationReport {
         var seconds: [String: Double] = [:]
@@ -60,25 +65,39 @@ public enum OfflineEvaluation {
             seconds[name] = Date().timeIntervalSince(clock)
             clock = Date()
         }
+        let evaluated = GeneratorKind.allCases.filter { generators.contains($0) || GeneratorKind.defaults.contains($0) }
         let log = dataset.log
         let cutoff = log.maxTime + 1 - Int64(testDays * 86_400_000)
         let trainLog = log.before(cutoff)
-        let artifacts = ModelArtifacts.build(dataset: dataset, log: trainLog, reference: cutoff, config: config)
+        let artifacts = ModelArtifacts.build(
+            dataset: dataset, log: trainLog, reference: cutoff, config: config, generators: evaluated)
         lap("build candidates")
-        progress?("candidate structures built from \(trainLog.count) events before \(isoDate(cutoff))")
+        progress?("candidate structures (\(evaluated.map(\.rawValue).joined(separator: ", "))) built from \(trainLog.count) events before \(isoDate(cutoff))")
         let examples = RankerTrainer.collect(
-            dataset: dataset, log: trainLog, end: cutoff, config: config, progress: progress)
+            dataset: dataset, log: trainLog, end: cutoff, config: config, generators: evaluated, progress: progress)
         lap("training pairs")
-        let schema = artifacts.metadata.schema
-        let (ranker, training) = RankerTrainer.fit(
-            examples, schema: schema, config: config, categoryCount: dataset.categoryCount)
+
+        /// The pipeline a model trained with only `subset` (and the enabled feature groups) would serve.
+        func trainedPipeline(_ subset: [GeneratorKind], groups: [FeatureGroup] = FeatureGroup.allCases)
+            -> (TwoStagePipeline, TrainingSummary)
+        {
+            var variant = artifacts
+            variant.metadata.generators = subset.map(\.rawValue)
+            variant.metadata.schema = FeatureSchema(
+                categoryVocabulary: artifacts.metadata.schema.categoryVocabulary,
+                categoryVocabularyRaw: artifacts.metadata.schema.categoryVocabularyRaw,
+                models: subset.compactMap(\.modelFeature), enabled: groups)
+            let (ranker, summary) = RankerTrainer.fit(
+                examples.restricted(to: subset), schema: variant.metadata.schema, config: config,
+                categoryCount: dataset.categoryCount)
+            variant.ranker = ranker
+            return (TwoStagePipeline(artifacts: variant), summary)
+        }
+        let (pipeline, training) = trainedPipeline(GeneratorKind.defaults)
         lap("fit ranker")
         progress?(
             "ranker: \(training.pairs) pairs, \(training.positives) positives, validation AUC \(String(format: "%.4f", training.validationAUC))"
         )
-        var trained = artifacts
-        trained.ranker = ranker
-        let pipeline = TwoStagePipeline(artifacts: trained)
         let tests = testUsers(log: log, trainLog: trainLog, cutoff: cutoff)
         let relevantCount = tests.reduce(0) { $0 + $1.relevant.count }
         progress?("\(tests.count) test users, \(relevantCount) relevant items")
@@ -98,39 +117,38 @@ public enum OfflineEvaluation {
             (0..<set.count).sorted { score[$0] != score[$1] ? score[$0] > score[$1] : set.items[$0] < set.items[$1] }
                 .prefix(maxK).map { set.items[$0] }
         }
-        let single: [(GeneratorKind, String)] = [
-            (.category, "category popularity"), (.itemcf, "item-CF"), (.history, "user history"),
-        ]
+        func ranked(_ p: TwoStagePipeline) -> (TestUser) -> [Int32] {
+            { t in p.recommend(user: p.state(ofUser: t.user), at: t.time, n: maxK).items.map(\.item) }
+        }
         var methods: [MethodResult] = []
-        methods.append(measure("global popularity", "single") { _ in Array(trained.popular.prefix(maxK)) })
-        for (g, name) in single {
-            let only = TwoStagePipeline(artifacts: trained, generators: [g])
+        methods.append(measure("global popularity", "single") { _ in Array(artifacts.popular.prefix(maxK)) })
+        for g in evaluated {
+            let only = TwoStagePipeline(artifacts: artifacts, generators: [g])
             methods.append(
-                measure(name, "single") { t in
+                measure(g.displayName, "single") { t in
                     let set = only.candidates(for: only.state(ofUser: t.user), at: t.time)
-                    switch g {
-                    case .category: return ordered(set, by: set.categoryScore)
-                    case .itemcf: return ordered(set, by: set.cfScore)
-                    case .history: return ordered(set, by: set.historyScore)
-                    }
+                    return ordered(set, by: set.score(of: g))
                 })
         }
-        let userKNN = UserKNN(histories: trained.histories, itemCount: trained.itemRaw.count, config: config)
-        methods.append(
-            measure("user-kNN", "single") { t in
-                userKNN.recommend(for: trained.histories.state(of: t.user), excluding: t.user, n: maxK)
-            })
-        methods.append(
-            measure("two-stage", "two-stage") { t in
-                pipeline.recommend(user: pipeline.state(ofUser: t.user), at: t.time, n: maxK).items.map(\.item)
-            })
+        methods.append(measure("two-stage", "two-stage", ranked(pipeline)))
+        var additions: [(GeneratorKind, TwoStagePipeline)] = []
+        for g in evaluated where !GeneratorKind.defaults.contains(g) {
+            let (p, _) = trainedPipeline(GeneratorKind.defaults + [g])
+            additions.append((g, p))
+            methods.append(measure("two-stage + \(g.rawValue)", "addition", ranked(p)))
+            progress?("two-stage + \(g.rawValue) done")
+        }
+        if additions.count > 1 {
+            let (p, _) = trainedPipeline(evaluated)
+            methods.append(measure("two-stage + \(additions.map(\.0.rawValue).joined(separator: " + "))", "addition", ranked(p)))
+        }
         lap("evaluate methods")
 
         // Candidate recall: the ceiling of everything after candidate generation.
         var recall: [String: Double] = [:]
         var candidateTotal = 0
-        for (g, _) in single {
-            let only = TwoStagePipeline(artifacts: trained, generators: [g])
+        for g in evaluated {
+            let only = TwoStagePipeline(artifacts: artifacts, generators: [g])
             recall[g.rawValue] = candidateRecall(tests) {
                 only.candidates(for: only.state(ofUser: $0.user), at: $0.time)
             }
@@ -140,29 +158,21 @@ public enum OfflineEvaluation {
             candidateTotal += set.count
             return set
         }
+        for (g, p) in additions {
+            recall["union + \(g.rawValue)"] = candidateRecall(tests) {
+                p.candidates(for: p.state(ofUser: $0.user), at: $0.time)
+            }
+        }
 
         if ablations {
-            for g in GeneratorKind.allCases {
+            for g in GeneratorKind.defaults {
                 let without = TwoStagePipeline(
-                    artifacts: trained, generators: GeneratorKind.allCases.filter { $0 != g })
-                methods.append(
-                    measure("two-stage without \(g.rawValue)", "ablation") { t in
-                        without.recommend(user: without.state(ofUser: t.user), at: t.time, n: maxK).items.map(\.item)
-                    })
+                    artifacts: pipeline.artifacts, generators: GeneratorKind.defaults.filter { $0 != g })
+                methods.append(measure("two-stage without \(g.rawValue)", "ablation", ranked(without)))
             }
-            for group in FeatureGroup.allCases {
-                var reduced = schema
-                reduced.enabled = FeatureGroup.allCases.filter { $0 != group }
-                let (model, _) = RankerTrainer.fit(
-                    examples, schema: reduced, config: config, categoryCount: dataset.categoryCount)
-                var variant = trained
-                variant.metadata.schema = reduced
-                variant.ranker = model
-                let p = TwoStagePipeline(artifacts: variant)
-                methods.append(
-                    measure("two-stage without \(group.rawValue) features", "ablation") { t in
-                        p.recommend(user: p.state(ofUser: t.user), at: t.time, n: maxK).items.map(\.item)
-                    })
+            for group in FeatureGroup.allCases where group != .models {
+                let (p, _) = trainedPipeline(GeneratorKind.defaults, groups: FeatureGroup.allCases.filter { $0 != group })
+                methods.append(measure("two-stage without \(group.rawValue) features", "ablation", ranked(p)))
                 progress?("ablation without \(group.rawValue) features done")
             }
             lap("ablations")
@@ -229,5 +239,33 @@ public enum OfflineEvaluation {
         return RankingMetrics(
             k: k, precision: p / n, recall: r / n, ndcg: ndcg / n, hitRate: hit / n, map: map / n,
             coverage: catalogue > 0 ? Double(shown.count) / Double(catalogue) : 0)
+    }
+}
+
+extension GeneratorKind {
+    /// The method's name in reports.
+    public var displayName: String {
+        switch self {
+        case .category: "category popularity"
+        case .itemcf: "item-CF"
+        case .history: "user history"
+        case .userknn: "user-kNN"
+        case .als: "ALS"
+        case .bpr: "BPR"
+        }
+    }
+}
+
+extension CandidateSet {
+    /// The score generator `g` gave each candidate.
+    public func score(of g: GeneratorKind) -> [Float] {
+        switch g {
+        case .category: categoryScore
+        case .itemcf: cfScore
+        case .history: historyScore
+        case .userknn: userKNNScore
+        case .als: alsScore
+        case .bpr: bprScore
+        }
     }
 }

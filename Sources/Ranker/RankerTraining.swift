@@ -47,12 +47,28 @@ public struct TrainingExamples: Sendable {
     public var windows: [TrainingSummary.Window]
 }
 
+extension TrainingExamples {
+    /// The examples a pipeline with only `generators` would have collected
+    /// (same users, same windows; candidates and labels filtered).
+    public func restricted(to generators: [GeneratorKind]) -> TrainingExamples {
+        let sources = generators.reduce(Provenance()) { $0.union($1.provenance) }
+        var out = self
+        out.examples = examples.map { ex in
+            var e = ex
+            e.candidates = ex.candidates.restricted(to: sources)
+            e.labels = zip(ex.candidates.provenance, ex.labels).filter { !$0.0.intersection(sources).isEmpty }.map(\.1)
+            return e
+        }
+        return out
+    }
+}
+
 /// Builds training pairs from sliding inner cutoffs before `end` and fits the
 /// class-balanced logistic regression. No event at or after `end` is read.
 public enum RankerTrainer {
     public static func collect(
         dataset: Dataset, log: InteractionLog, end: Int64, config: RecsysConfig,
-        progress: ((String) -> Void)? = nil
+        generators: [GeneratorKind] = GeneratorKind.defaults, progress: ((String) -> Void)? = nil
     ) -> TrainingExamples {
         let window = Int64(config.labelWindowDays * 86_400_000)
         var out = TrainingExamples(examples: [], stats: [], windows: [])
@@ -61,7 +77,8 @@ public enum RankerTrainer {
             let horizon = cutoff + window
             guard cutoff > log.minTime else { break }
             let before = log.before(cutoff)
-            let artifacts = ModelArtifacts.build(dataset: dataset, log: before, reference: cutoff, config: config)
+            let artifacts = ModelArtifacts.build(
+                dataset: dataset, log: before, reference: cutoff, config: config, generators: generators)
             let pipeline = TwoStagePipeline(artifacts: artifacts)
             var info = TrainingSummary.Window(cutoff: cutoff, users: 0, pairs: 0, positives: 0, candidateRecall: 0)
             var relevantTotal = 0

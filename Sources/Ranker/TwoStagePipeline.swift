@@ -5,7 +5,55 @@ import Foundation
 
 /// The candidate generators a pipeline may use.
 public enum GeneratorKind: String, Codable, Sendable, CaseIterable {
-    case category, itemcf, history
+    case category, itemcf, history, userknn, als, bpr
+
+    /// What `train` builds unless told otherwise: the set with the best
+    /// quality per millisecond of request time in docs/evaluation.
+    public static let defaults: [GeneratorKind] = [.category, .itemcf, .history]
+
+    public var provenance: Provenance {
+        switch self {
+        case .category: .category
+        case .itemcf: .itemCF
+        case .history: .history
+        case .userknn: .userKNN
+        case .als: .als
+        case .bpr: .bpr
+        }
+    }
+
+    /// The feature columns it adds, for the optional ones.
+    public var modelFeature: ModelFeature? {
+        switch self {
+        case .userknn: .userknn
+        case .als: .als
+        case .bpr: .bpr
+        default: nil
+        }
+    }
+
+    /// Parses "category,itemcf,history,als": known names, no repeats, at least one.
+    public static func parseList(_ text: String) throws -> [GeneratorKind] {
+        let names = text.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        var out: [GeneratorKind] = []
+        for name in names {
+            guard let g = GeneratorKind(rawValue: name) else {
+                throw GeneratorListError(
+                    "unknown generator \"\(name)\" in \"\(text)\"; expected a comma-separated list of \(allCases.map(\.rawValue).joined(separator: ", "))"
+                )
+            }
+            guard !out.contains(g) else { throw GeneratorListError("generator \"\(name)\" is listed twice in \"\(text)\"") }
+            out.append(g)
+        }
+        return allCases.filter(out.contains)
+    }
+}
+
+public struct GeneratorListError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ d: String) { description = d }
 }
 
 /// One scored item of an answer.
@@ -32,14 +80,27 @@ public struct TwoStagePipeline: Sendable {
     let category: CategoryPopularity
     let cf: ItemCF
     let history: RecentHistory
+    let userKNN: UserKNN?
+    let als: FactorCandidates?
+    let bpr: FactorCandidates?
     private let users: IdMap
     private let items: IdMap
     /// w·x of each item's own features, so a request only adds the pair features.
     private let itemScore: [Double]
 
-    public init(artifacts: ModelArtifacts, generators: [GeneratorKind] = GeneratorKind.allCases) {
+    /// `generators` defaults to the model's own set; a subset is for the
+    /// offline comparison. A generator whose structure the model lacks is skipped.
+    public init(artifacts: ModelArtifacts, generators: [GeneratorKind]? = nil) {
         self.artifacts = artifacts
-        self.generators = generators
+        let available = artifacts.generators
+        self.generators = (generators ?? available).filter { g in
+            switch g {
+            case .userknn: artifacts.userKNN != nil
+            case .als: artifacts.als != nil
+            case .bpr: artifacts.bpr != nil
+            default: true
+            }
+        }
         let config = artifacts.metadata.config
         builder = FeatureBuilder(
             schema: artifacts.metadata.schema, stats: artifacts.stats, config: config,
@@ -47,6 +108,10 @@ public struct TwoStagePipeline: Sendable {
         category = artifacts.categoryPopularity
         cf = ItemCF(neighbours: artifacts.neighbours, config: config)
         history = RecentHistory(config: config)
+        userKNN = artifacts.userKNN
+        let pool = artifacts.stats.topItems(config.factorPool)
+        als = artifacts.als.map { FactorCandidates(model: $0, provenance: .als, pool: pool) }
+        bpr = artifacts.bpr.map { FactorCandidates(model: $0, provenance: .bpr, pool: pool) }
         users = IdMap(sortedUniqueRaw: artifacts.userRaw)
         items = IdMap(sortedUniqueRaw: artifacts.itemRaw)
         itemScore = builder.itemScores(weights: artifacts.ranker.weights)
@@ -68,14 +133,25 @@ public struct TwoStagePipeline: Sendable {
             history.generate(for: user, at: time, limit: config.historyCandidates, into: &set)
         }
         if generators.contains(.itemcf) {
-            for (item, _) in ItemCF.top(cfScores, config.cfCandidates) { set.add(item, from: .itemCF) }
+            for (item, _) in cfScores.top(config.cfCandidates) { set.add(item, from: .itemCF) }
         }
         if generators.contains(.category) {
             category.generate(
                 for: user, at: time, limit: config.categoryCandidates, categories: config.userCategories,
                 config: config, into: &set)
         }
-        // Every candidate gets every score, whichever generator proposed it.
+        var userKNNScores = IntMap<Float>(capacity: 1)
+        if generators.contains(.userknn), let userKNN {
+            userKNNScores = userKNN.scores(for: user)
+            for (item, _) in userKNNScores.top(config.userKNNCandidates) {
+                set.add(item, from: .userKNN)
+            }
+        }
+        let factorModels = [(GeneratorKind.als, als), (.bpr, bpr)].compactMap { g, m in
+            generators.contains(g) ? m : nil
+        }
+        for m in factorModels { m.generate(for: user, limit: config.factorCandidates, into: &set) }
+        // Every candidate gets every score of the enabled generators, whichever proposed it.
         var historyScore = IntMap<Float>(capacity: user.count)
         for (item, score) in history.scores(for: user, at: time, limit: config.historyLength) {
             historyScore[item] = Float(score)
@@ -83,6 +159,13 @@ public struct TwoStagePipeline: Sendable {
         for k in 0..<set.count {
             set.cfScore[k] = Float(cfScores[set.items[k]] ?? 0)
             set.historyScore[k] = historyScore[set.items[k]] ?? 0
+            if userKNN != nil { set.userKNNScore[k] = userKNNScores[set.items[k]] ?? 0 }
+        }
+        for m in factorModels {
+            for k in 0..<set.count {
+                let score = m.score(user: user, item: set.items[k])
+                if m.provenance == .als { set.alsScore[k] = score } else { set.bprScore[k] = score }
+            }
         }
         return set
     }

@@ -14,15 +14,24 @@ struct TuningOptions: ParsableArguments {
     @Option(help: "Days in each label window.") var labelWindowDays: Double?
     @Option(help: "L2 strength of the ranker (scikit-learn's 1/C).") var l2: Double?
     @Option(help: "Half-life of popularity and recency decay, hours.") var decayHalfLifeHours: Double?
+    @Option(help: "Candidates from user-kNN (when it is a generator).") var userknnCandidates: Int?
+    @Option(help: "Candidates from each factor model, ALS and BPR (when they are generators).")
+    var factorCandidates: Int?
+    @Option(help: "Latent factors of ALS and BPR in the pipeline.") var factors: Int?
+    @Option(help: "ALS iterations in the pipeline.") var alsIterations: Int?
+    @Option(help: "BPR epochs in the pipeline.") var bprIterations: Int?
 
     func validate() throws {
         for (name, v) in [
             ("category-candidates", categoryCandidates), ("cf-candidates", cfCandidates),
             ("history-candidates", historyCandidates), ("cf-neighbours", cfNeighbours),
-            ("training-windows", trainingWindows),
+            ("training-windows", trainingWindows), ("userknn-candidates", userknnCandidates),
+            ("factor-candidates", factorCandidates), ("als-iterations", alsIterations),
+            ("bpr-iterations", bprIterations),
         ] {
             if let v, v < 1 || v > 10_000 { throw ValidationError("--\(name) must be in 1...10000, got \(v)") }
         }
+        if let f = factors, !(1...1024).contains(f) { throw ValidationError("--factors must be in 1...1024, got \(f)") }
         if let l2, !(l2 >= 0 && l2.isFinite) { throw ValidationError("--l2 must be a non-negative number") }
         if let d = labelWindowDays, !(d > 0 && d <= 60) {
             throw ValidationError("--label-window-days must be in (0, 60]")
@@ -42,6 +51,14 @@ struct TuningOptions: ParsableArguments {
         if let v = labelWindowDays { c.labelWindowDays = v }
         if let v = l2 { c.l2 = v }
         if let v = decayHalfLifeHours { c.decayHalfLifeHours = v }
+        if let v = userknnCandidates { c.userKNNCandidates = v }
+        if let v = factorCandidates { c.factorCandidates = v }
+        if let v = factors {
+            c.als.factors = v
+            c.bpr.factors = v
+        }
+        if let v = alsIterations { c.als.iterations = v }
+        if let v = bprIterations { c.bpr.iterations = v }
         return c
     }
 }
@@ -55,6 +72,13 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var tuning: TuningOptions
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Candidate generators, comma separated: \(GeneratorKind.allCases.map(\.rawValue).joined(separator: ",")).",
+            valueName: "list"))
+    var generators: String = GeneratorKind.defaults.map(\.rawValue).joined(separator: ",")
+
     @Option(name: .long, help: "Model file to write (atomically).")
     var out: String = "models/model.rrm"
 
@@ -66,7 +90,12 @@ struct TrainCommand: ParsableCommand {
         help: "Also write the training pairs and the CF matrix as raw arrays here (for scripts/bench_train.sh).")
     var exportBenchmark: String?
 
+    func validate() throws {
+        do { _ = try GeneratorKind.parseList(generators) } catch { throw ValidationError("--generators: \(error)") }
+    }
+
     func run() throws {
+        let generators = try GeneratorKind.parseList(generators)
         let quiet = dataOptions.quiet
         func say(_ s: String) { if !quiet { Progress.line(s) } }
         var clock = Date()
@@ -79,12 +108,15 @@ struct TrainCommand: ParsableCommand {
         lap("ingest")
         let config = tuning.config
         let end = dataset.log.maxTime + 1
-        say("building candidate structures from all \(dataset.log.count) events")
-        var artifacts = ModelArtifacts.build(dataset: dataset, log: dataset.log, reference: end, config: config)
+        say(
+            "building candidate structures (\(generators.map(\.rawValue).joined(separator: ", "))) from all \(dataset.log.count) events"
+        )
+        var artifacts = ModelArtifacts.build(
+            dataset: dataset, log: dataset.log, reference: end, config: config, generators: generators)
         lap("candidates")
         say("collecting training pairs from \(config.trainingWindows) windows of \(config.labelWindowDays) days")
         let examples = RankerTrainer.collect(
-            dataset: dataset, log: dataset.log, end: end, config: config, progress: say)
+            dataset: dataset, log: dataset.log, end: end, config: config, generators: generators, progress: say)
         lap("training pairs")
         let (ranker, summary) = RankerTrainer.fit(
             examples, schema: artifacts.metadata.schema, config: config, categoryCount: dataset.categoryCount)

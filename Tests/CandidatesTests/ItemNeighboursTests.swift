@@ -123,7 +123,8 @@ struct GeneratorTests {
 
 struct UserKNNTests {
     @Test func neighboursEqualBruteForceCosine() {
-        let config = RecsysConfig()
+        var config = RecsysConfig()
+        config.userKNNNeighbours = 10
         let states: [UserState] = [
             UserState(items: [0, 1, 2], times: [0, 1, 2], kinds: [0, 0, 1], categories: [0, 0, 0]),
             UserState(items: [0, 1], times: [0, 1], kinds: [0, 0], categories: [0, 0]),
@@ -142,7 +143,7 @@ struct UserKNNTests {
         }
         let histories = UserHistories(
             start: start, item: item, time: time, kind: kind, category: [Int32](repeating: 0, count: item.count))
-        let knn = UserKNN(histories: histories, itemCount: 5, config: config, neighbours: 10)
+        let knn = UserKNN(histories: histories, itemCount: 5, config: config)
         // Brute force over dense vectors.
         func dense(_ s: UserState) -> [Double] {
             var v = [Double](repeating: 0, count: 5)
@@ -167,6 +168,8 @@ struct UserKNNTests {
             for (g, e) in zip(got, expected) { #expect(abs(Double(g.similarity) - e.1) < 1e-5) }
         }
         // User 1 looks like user 0, who also has item 2.
-        #expect(knn.recommend(for: states[1], excluding: 1, n: 3).contains(2))
+        #expect(knn.recommend(for: histories.state(of: 1), n: 3).contains(2))
+        // The user's own vector never counts as a neighbour.
+        #expect(!knn.similarUsers(to: states[1], excluding: 1).contains { $0.user == 1 })
     }
 }

@@ -8,14 +8,34 @@ public struct BPROptions: Codable, Sendable, Equatable {
     public var learningRate = 0.05
     public var regularization = 0.01
     public var seed: UInt64 = 42
+    public var negatives = NegativeSampling.popularity
 
     public init() {}
+
+    /// Smaller than the benchmark's setting, for the same reason as ALS's.
+    public static let pipelineDefault: BPROptions = {
+        var o = BPROptions()
+        o.factors = 32
+        o.iterations = 15
+        return o
+    }()
+}
+
+/// How BPR draws the item a user is assumed to like less.
+public enum NegativeSampling: String, Codable, Sendable, CaseIterable {
+    /// Every item equally likely (Rendle et al.'s description).
+    case uniform
+    /// The item of a uniformly drawn observed pair, so in proportion to its
+    /// popularity (what `implicit` does). Popular items the user skipped are
+    /// the informative negatives; a uniform draw mostly hits items nobody
+    /// touched, and the model learns little beyond popularity.
+    case popularity
 }
 
 /// Bayesian personalised ranking (Rendle et al. 2009) as the embedding
 /// model: SGD on −ln σ(x_u·(y_i − y_j) + b_i − b_j) with an observed item i
-/// and a uniformly drawn item j the user has not touched, L2 on every
-/// touched parameter. Single-threaded so a seed gives the same model.
+/// and a sampled item j the user has not touched (see `NegativeSampling`),
+/// L2 on every touched parameter. Single-threaded so a seed gives the same model.
 public enum BPR {
     public static func fit(
         _ matrix: InteractionMatrix, options: BPROptions, onIteration: ((Int, FactorModel) -> Void)? = nil
@@ -33,34 +53,26 @@ public enum BPR {
         guard matrix.nonZeros > 0, matrix.columns > 1 else {
             return FactorModel(factors: k, userFactors: x, itemFactors: y, itemBias: bias)
         }
-        var gradient = [Float](repeating: 0, count: k)
         for iteration in 0..<options.iterations {
             x.withUnsafeMutableBufferPointer { xb in
                 y.withUnsafeMutableBufferPointer { yb in
-                    gradient.withUnsafeMutableBufferPointer { gb in
-                        for _ in 0..<matrix.nonZeros {
-                            let e = rng.below(matrix.nonZeros)
-                            let u = Int(rowOf[e])
-                            let i = Int(matrix.column[e])
-                            let j = rng.below(matrix.columns)
-                            if matrix.contains(row: u, column: Int32(j)) { continue }
-                            let xu = xb.baseAddress! + u * k
-                            let yi = yb.baseAddress! + i * k
-                            let yj = yb.baseAddress! + j * k
-                            let margin = VectorOps.dot(xu, yi, k) - VectorOps.dot(xu, yj, k) + bias[i] - bias[j]
-                            // d/dθ ln σ(margin) = σ(−margin) · d margin/dθ
-                            let z = 1 / (1 + expf(margin))
-                            let g = gb.baseAddress!
-                            for f in 0..<k { g[f] = yi[f] - yj[f] }
-                            for f in 0..<k {
-                                let xf = xu[f]
-                                xu[f] += lr * (z * g[f] - reg * xf)
-                                yi[f] += lr * (z * xf - reg * yi[f])
-                                yj[f] += lr * (-z * xf - reg * yj[f])
-                            }
-                            bias[i] += lr * (z - reg * bias[i])
-                            bias[j] += lr * (-z - reg * bias[j])
-                        }
+                    for _ in 0..<matrix.nonZeros {
+                        let e = rng.below(matrix.nonZeros)
+                        let u = Int(rowOf[e])
+                        let i = Int(matrix.column[e])
+                        let j =
+                            options.negatives == .uniform
+                            ? rng.below(matrix.columns) : Int(matrix.column[rng.below(matrix.nonZeros)])
+                        if matrix.contains(row: u, column: Int32(j)) { continue }
+                        let xu = xb.baseAddress! + u * k
+                        let yi = yb.baseAddress! + i * k
+                        let yj = yb.baseAddress! + j * k
+                        let margin = VectorOps.dot(xu, yi, k) - VectorOps.dot(xu, yj, k) + bias[i] - bias[j]
+                        // d/dθ ln σ(margin) = σ(−margin) · d margin/dθ
+                        let z = 1 / (1 + expf(margin))
+                        VectorOps.bprStep(xu, yi, yj, z: z, lr: lr, reg: reg, k)
+                        bias[i] += lr * (z - reg * bias[i])
+                        bias[j] += lr * (-z - reg * bias[j])
                     }
                 }
             }

@@ -14,6 +14,15 @@ public struct ALSOptions: Codable, Sendable, Equatable {
     public var seed: UInt64 = 42
 
     public init() {}
+
+    /// Smaller than the benchmark's setting: the pipeline refits it for every
+    /// training window, and the ranker gains little from more (docs/evaluation).
+    public static let pipelineDefault: ALSOptions = {
+        var o = ALSOptions()
+        o.factors = 32
+        o.iterations = 8
+        return o
+    }()
 }
 
 /// Implicit-feedback ALS (Hu, Koren & Volinsky 2008), minimising
@@ -50,10 +59,12 @@ public enum ImplicitALS {
         return FactorModel(factors: k, userFactors: x, itemFactors: y)
     }
 
-    /// YᵀY + λI of the fixed side, k×k row-major, summed in per-thread parts.
-    static func gram(_ y: [Float], k: Int, regularization: Double, threads: Int) -> [Float] {
+    /// YᵀY + λI of the fixed side, k×k row-major, summed in parts run
+    /// concurrently. The number of parts is fixed, not the thread count, so
+    /// the float sums (and the model) do not depend on the machine.
+    static func gram(_ y: [Float], k: Int, regularization: Double) -> [Float] {
         let rows = y.count / max(k, 1)
-        let parts = max(1, threads)
+        let parts = 8
         var partial = [Float](repeating: 0, count: parts * k * k)
         partial.withUnsafeMutableBufferPointer { out in
             y.withUnsafeBufferPointer { yp in
@@ -79,7 +90,7 @@ public enum ImplicitALS {
         solving: inout [Float], fixed: [Float], rows: InteractionMatrix, confidence: [Float], k: Int,
         options: ALSOptions, threads: Int
     ) {
-        let g = gram(fixed, k: k, regularization: options.regularization, threads: threads)
+        let g = gram(fixed, k: k, regularization: options.regularization)
         let inverse = invert(g, k: k)
         let chunks = max(1, threads * 16)
         let rowCount = rows.rows
@@ -215,7 +226,7 @@ public enum ImplicitALS {
     /// Σ_all (x·y)² is Σ_u x_uᵀ(YᵀY)x_u, then observed pairs are corrected.
     public static func loss(_ matrix: InteractionMatrix, model: FactorModel, options: ALSOptions) -> Double {
         let k = model.factors
-        let g = gram(model.itemFactors, k: k, regularization: 0, threads: 1)
+        let g = gram(model.itemFactors, k: k, regularization: 0)
         var total = 0.0
         var gx = [Float](repeating: 0, count: k)
         for u in 0..<matrix.rows {

@@ -15,18 +15,23 @@ enum VectorOps {
         let rb = UnsafeRawPointer(b)
         while f + 32 <= k {
             let o = f * 4
-            acc0 += ra.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            acc0 +=
+                ra.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
                 * rb.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
-            acc1 += ra.loadUnaligned(fromByteOffset: o + 32, as: SIMD8<Float>.self)
+            acc1 +=
+                ra.loadUnaligned(fromByteOffset: o + 32, as: SIMD8<Float>.self)
                 * rb.loadUnaligned(fromByteOffset: o + 32, as: SIMD8<Float>.self)
-            acc2 += ra.loadUnaligned(fromByteOffset: o + 64, as: SIMD8<Float>.self)
+            acc2 +=
+                ra.loadUnaligned(fromByteOffset: o + 64, as: SIMD8<Float>.self)
                 * rb.loadUnaligned(fromByteOffset: o + 64, as: SIMD8<Float>.self)
-            acc3 += ra.loadUnaligned(fromByteOffset: o + 96, as: SIMD8<Float>.self)
+            acc3 +=
+                ra.loadUnaligned(fromByteOffset: o + 96, as: SIMD8<Float>.self)
                 * rb.loadUnaligned(fromByteOffset: o + 96, as: SIMD8<Float>.self)
             f += 32
         }
         while f + 8 <= k {
-            acc0 += ra.loadUnaligned(fromByteOffset: f * 4, as: SIMD8<Float>.self)
+            acc0 +=
+                ra.loadUnaligned(fromByteOffset: f * 4, as: SIMD8<Float>.self)
                 * rb.loadUnaligned(fromByteOffset: f * 4, as: SIMD8<Float>.self)
             f += 8
         }
@@ -64,5 +69,40 @@ enum VectorOps {
         _ m: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ k: Int
     ) {
         for r in 0..<k { out[r] = dot(m + r * k, x, k) }
+    }
+
+    /// One BPR SGD step on x_u, y_i, y_j with z = σ(−margin); each lane
+    /// reads all three old values before writing, as the gradient asks.
+    @inline(__always) @usableFromInline
+    static func bprStep(
+        _ xu: UnsafeMutablePointer<Float>, _ yi: UnsafeMutablePointer<Float>, _ yj: UnsafeMutablePointer<Float>,
+        z: Float, lr: Float, reg: Float, _ k: Int
+    ) {
+        var f = 0
+        let vz = SIMD8<Float>(repeating: z)
+        let vlr = SIMD8<Float>(repeating: lr)
+        let vreg = SIMD8<Float>(repeating: reg)
+        let px = UnsafeMutableRawPointer(xu)
+        let pi = UnsafeMutableRawPointer(yi)
+        let pj = UnsafeMutableRawPointer(yj)
+        while f + 8 <= k {
+            let o = f * 4
+            let x = px.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            let a = pi.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            let b = pj.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            px.storeBytes(of: x + vlr * (vz * (a - b) - vreg * x), toByteOffset: o, as: SIMD8<Float>.self)
+            pi.storeBytes(of: a + vlr * (vz * x - vreg * a), toByteOffset: o, as: SIMD8<Float>.self)
+            pj.storeBytes(of: b + vlr * (-vz * x - vreg * b), toByteOffset: o, as: SIMD8<Float>.self)
+            f += 8
+        }
+        while f < k {
+            let x = xu[f]
+            let a = yi[f]
+            let b = yj[f]
+            xu[f] = x + lr * (z * (a - b) - reg * x)
+            yi[f] = a + lr * (z * x - reg * a)
+            yj[f] = b + lr * (-z * x - reg * b)
+            f += 1
+        }
     }
 }
