@@ -35,6 +35,7 @@ struct InspectCommand: ParsableCommand {
             model \(file)
             version \(m.modelVersion), created \(ISO8601DateFormatter().string(from: m.createdAt)), format \(ModelFile.formatVersion), fingerprint \(m.fingerprint)
             loaded in \(String(format: "%.3f", loadSeconds)) s
+            generators \(m.generators.joined(separator: ", "))
             users \(m.counts.users), items \(m.counts.items), categories \(m.counts.categories), events \(m.counts.events), neighbour pairs \(m.counts.neighbourPairs)
             == sections (raw → compressed bytes)
 

@@ -1,3 +1,4 @@
+import Candidates
 import Foundation
 import Testing
 
@@ -77,6 +78,113 @@ struct ModelCompatibilityTests {
             Issue.record("a renamed feature must be refused")
         } catch let error as ModelFileError {
             #expect(error.description.contains("retrain"))
+        }
+    }
+}
+
+/// A model built with every optional generator: the factor models and
+/// user-kNN survive the file, and a pipeline loaded from it answers the same.
+struct OptionalGeneratorModelTests {
+    static let artifacts: ModelArtifacts = {
+        var config = RecsysConfig()
+        config.trainingWindows = 2
+        config.als.factors = 8
+        config.als.iterations = 3
+        config.bpr.factors = 8
+        config.bpr.iterations = 3
+        let d = TinyWorld.dataset
+        let end = d.log.maxTime + 1
+        let all = GeneratorKind.allCases
+        var a = ModelArtifacts.build(dataset: d, log: d.log, reference: end, config: config, generators: all)
+        let examples = RankerTrainer.collect(dataset: d, log: d.log, end: end, config: config, generators: all)
+        let (ranker, _) = RankerTrainer.fit(
+            examples, schema: a.metadata.schema, config: config, categoryCount: d.categoryCount)
+        a.ranker = ranker
+        a.metadata.modelVersion = "tiny-all"
+        return a
+    }()
+
+    @Test func everyGeneratorHasItsSectionAndFeatures() throws {
+        let a = Self.artifacts
+        #expect(a.generators == GeneratorKind.allCases)
+        for name in ["userknn_score", "from_userknn", "als_score", "from_als", "bpr_score", "from_bpr"] {
+            #expect(a.metadata.schema.index(of: name) != nil, "\(name)")
+        }
+        let tags = try ModelFile.parseSections(try ModelFile.encode(a)).map(\.tag)
+        #expect(Set(["UKNN", "ALSF", "BPRF"]).isSubset(of: Set(tags)))
+        // The default model has none of them.
+        let plain = try ModelFile.parseSections(try ModelFile.encode(TinyWorld.artifacts)).map(\.tag)
+        #expect(Set(["UKNN", "ALSF", "BPRF"]).isDisjoint(with: Set(plain)))
+        #expect(TinyWorld.artifacts.metadata.schema.index(of: "als_score") == nil)
+    }
+
+    @Test func roundTripAnswersTheSame() throws {
+        let a = Self.artifacts
+        let b = try ModelFile.decode(try ModelFile.encode(a))
+        #expect(b.als?.userFactors == a.als?.userFactors)
+        #expect(b.bpr?.itemBias == a.bpr?.itemBias)
+        #expect(b.userKNN?.itemUser == a.userKNN?.itemUser)
+        let p1 = TwoStagePipeline(artifacts: a)
+        let p2 = TwoStagePipeline(artifacts: b)
+        #expect(p2.generators == GeneratorKind.allCases)
+        var fromOptional = 0
+        for raw in a.userRaw.prefix(60) {
+            let t = a.metadata.referenceTime
+            #expect(p1.recommend(rawUser: raw, at: t, n: 5).items == p2.recommend(rawUser: raw, at: t, n: 5).items)
+            if let u = p1.user(raw: raw) {
+                let set = p1.candidates(for: p1.state(ofUser: u), at: t)
+                fromOptional += set.provenance.filter { !$0.intersection([.userKNN, .als, .bpr]).isEmpty }.count
+            }
+        }
+        #expect(fromOptional > 0)
+    }
+
+    @Test func aFactorSectionOfTheWrongShapeIsRefused() throws {
+        var a = Self.artifacts
+        a.als?.userFactors.removeLast(8)
+        #expect(throws: ModelFileError.self) { try ModelFile.decode(try ModelFile.encode(a)) }
+        var b = Self.artifacts
+        b.bpr = nil
+        // Listed in the metadata, missing from the file.
+        #expect(throws: ModelFileError.missingSection("BPRF")) { try ModelFile.decode(try ModelFile.encode(b)) }
+    }
+
+    @Test func anOlderFormatAsksForARetrain() throws {
+        var bytes = try ModelFile.encode(TinyWorld.artifacts)
+        bytes[8] = 1
+        let error = ModelFileError.unsupportedVersion(found: 1, supported: ModelFile.formatVersion)
+        #expect(throws: error) { try ModelFile.decode(bytes) }
+        #expect(error.description.contains("retrain"))
+    }
+
+    @Test func generatorListsAreParsedStrictly() throws {
+        #expect(try GeneratorKind.parseList("als,category") == [.category, .als])
+        for bad in ["", "als,als", "category,knn", "category,,history"] {
+            #expect(throws: GeneratorListError.self, "\(bad)") { try GeneratorKind.parseList(bad) }
+        }
+    }
+
+    @Test func restrictedExamplesMatchASmallerPipeline() {
+        // Collecting with every generator, then keeping the default ones'
+        // candidates, gives what a default pipeline collects.
+        var config = RecsysConfig()
+        config.trainingWindows = 1
+        config.als.factors = 4
+        config.als.iterations = 2
+        config.bpr.factors = 4
+        config.bpr.iterations = 2
+        let d = TinyWorld.dataset
+        let end = d.log.maxTime + 1
+        let all = RankerTrainer.collect(
+            dataset: d, log: d.log, end: end, config: config, generators: GeneratorKind.allCases)
+        let plain = RankerTrainer.collect(dataset: d, log: d.log, end: end, config: config)
+        let restricted = all.restricted(to: GeneratorKind.defaults)
+        #expect(restricted.examples.count == plain.examples.count)
+        for (r, p) in zip(restricted.examples, plain.examples) {
+            #expect(r.candidates.items == p.candidates.items)
+            #expect(r.labels == p.labels)
+            #expect(r.candidates.categoryScore == p.candidates.categoryScore)
+            #expect(r.candidates.alsScore.allSatisfy { $0 == 0 })
         }
     }
 }
