@@ -121,6 +121,17 @@ struct RetrainTests {
         #expect(done.error?.contains("no data here") == true)
         #expect(tasks.record(done.taskID) == done)
     }
+
+    @Test func extraArgumentsReachTheTrainer() throws {
+        let folder = TestModel.folder + "/extra-\(UUID().uuidString)"
+        // sh -c SCRIPT ARG0 ARG1: succeeds only when the extras arrive, in order.
+        let tasks = RetrainTasks(folder: folder, command: ["/bin/sh", "-c", "test \"$0 $1\" = '--generators als'"])
+        let done = tasks.run(try tasks.start(extraArguments: ["--generators", "als"])) { _ in }
+        #expect(done.status == "succeeded")
+        #expect(done.command.suffix(2) == ["--generators", "als"])
+        let without = tasks.run(try tasks.start()) { _ in }
+        #expect(without.status == "failed")
+    }
 }
 
 /// A value the @Sendable test callbacks can set.

@@ -82,7 +82,9 @@ public final class RetrainTasks: Sendable {
     public enum StartError: Error { case busy(taskID: String) }
 
     /// Takes the lock and records a queued task, or reports the running one.
-    public func start() throws -> Record {
+    /// `extraArguments` go after the configured command (the generators of
+    /// the serving model, so a retrain keeps them).
+    public func start(extraArguments: [String] = []) throws -> Record {
         try FileManager.default.createDirectory(atPath: folder + "/tasks", withIntermediateDirectories: true)
         let id = UUID().uuidString.lowercased()
         let lock = Lock(
@@ -98,7 +100,7 @@ public final class RetrainTasks: Sendable {
             guard createExclusively(lock) else { throw StartError.busy(taskID: readLock()?.taskID ?? "unknown") }
         }
         let record = Record(
-            taskID: id, status: "queued", createdAt: Self.now(), replica: replica, command: command)
+            taskID: id, status: "queued", createdAt: Self.now(), replica: replica, command: command + extraArguments)
         try write(record)
         return record
     }
@@ -123,8 +125,8 @@ public final class RetrainTasks: Sendable {
         }
         beat.start()
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
+        process.executableURL = URL(fileURLWithPath: r.command[0])
+        process.arguments = Array(r.command.dropFirst())
         let stderr = Pipe()
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice

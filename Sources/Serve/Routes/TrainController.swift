@@ -27,7 +27,13 @@ struct TrainController {
         try authorize(request)
         let record: RetrainTasks.Record
         do {
-            record = try tasks.start()
+            // The default command retrains with the serving model's generators;
+            // a configured command is run as given.
+            let keep =
+                configuration.trainCommand == nil
+                ? store.current.map { ["--generators", $0.pipeline.artifacts.metadata.generators.joined(separator: ",")] }
+                    ?? [] : []
+            record = try tasks.start(extraArguments: keep)
         } catch RetrainTasks.StartError.busy(let id) {
             throw APIError(.conflict, code: "training_in_progress", "a retrain is already running (task \(id))")
         } catch {
