@@ -25,6 +25,16 @@ public struct CandidateSet: Sendable {
 
     public init() {}
 
+    /// Room for `capacity` candidates up front, so adding never reallocates.
+    public init(capacity: Int) {
+        items.reserveCapacity(capacity)
+        provenance.reserveCapacity(capacity)
+        for scores in [\CandidateSet.categoryScore, \.cfScore, \.historyScore, \.userKNNScore, \.alsScore, \.bprScore] {
+            self[keyPath: scores].reserveCapacity(capacity)
+        }
+        slot = IntMap<Int>(capacity: capacity)
+    }
+
     public var count: Int { items.count }
 
     /// The slot of `item`, adding it when new.

@@ -27,19 +27,27 @@ public struct UserState: Sendable {
     /// The user's categories ranked by kind-weighted, recency-decayed
     /// interactions, with each one's share of the total (best first).
     public func categoryAffinity(at time: Int64, config: RecsysConfig) -> [(category: Int32, share: Double)] {
-        var weight: [Int32: Double] = [:]
+        // A history holds a few dozen events over a handful of categories: a
+        // linear scan beats hashing here (this runs on every request).
+        var weights: [(category: Int32, share: Double)] = []
         var total = 0.0
         for k in 0..<count where categories[k] >= 0 {
             let w = config.kindWeight[Int(kinds[k])] * config.decay(ageMs: time - times[k])
-            weight[categories[k], default: 0] += w
+            if let j = weights.firstIndex(where: { $0.category == categories[k] }) {
+                weights[j].share += w
+            } else {
+                weights.append((categories[k], w))
+            }
             total += w
         }
         let recent = recentCategory
-        return weight.sorted {
+        weights.sort {
             // The most recent category always comes first, as the spec of the generator asks.
-            if ($0.key == recent) != ($1.key == recent) { return $0.key == recent }
-            return $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key
-        }.map { ($0.key, total > 0 ? $0.value / total : 0) }
+            if ($0.category == recent) != ($1.category == recent) { return $0.category == recent }
+            return $0.share != $1.share ? $0.share > $1.share : $0.category < $1.category
+        }
+        for j in weights.indices { weights[j].share = total > 0 ? weights[j].share / total : 0 }
+        return weights
     }
 
     /// Category of the most recent interaction that has one (-1 when none).
@@ -91,6 +99,7 @@ public struct UserHistories: Sendable {
         guard user >= 0 && user < userCount else { return UserState() }
         let r = Int(start[user])..<Int(start[user + 1])
         return UserState(
-            id: Int32(user), items: Array(item[r]), times: Array(time[r]), kinds: Array(kind[r]), categories: Array(category[r]))
+            id: Int32(user), items: Array(item[r]), times: Array(time[r]), kinds: Array(kind[r]),
+            categories: Array(category[r]))
     }
 }

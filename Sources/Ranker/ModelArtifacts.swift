@@ -80,9 +80,11 @@ public struct ModelArtifacts: Sendable {
             categoryVocabulary: vocabulary, categoryVocabularyRaw: vocabulary.map { dataset.tree.ids.raw[Int($0)] },
             models: generators.compactMap(\.modelFeature))
         let needsMatrix = generators.contains(.als) || generators.contains(.bpr)
-        let matrix = needsMatrix
+        let matrix =
+            needsMatrix
             ? InteractionMatrix(log: log, itemCount: dataset.itemCount, kindWeight: config.kindWeight) : nil
-        let als = generators.contains(.als) ? matrix.map { ImplicitALS.fit($0, options: config.als, threads: threads) } : nil
+        let als =
+            generators.contains(.als) ? matrix.map { ImplicitALS.fit($0, options: config.als, threads: threads) } : nil
         let bpr = generators.contains(.bpr) ? matrix.map { BPR.fit($0, options: config.bpr) } : nil
         let userKNN =
             generators.contains(.userknn)

@@ -235,7 +235,8 @@ public enum ModelFile {
         func factors(_ generator: GeneratorKind, _ tag: String) throws -> FactorModel? {
             guard var r = try optionalSection(generator, tag) else { return nil }
             let k = Int(try r.scalar(Int64.self))
-            let model = FactorModel(factors: k, userFactors: try r.array(), itemFactors: try r.array(), itemBias: try r.array())
+            let model = FactorModel(
+                factors: k, userFactors: try r.array(), itemFactors: try r.array(), itemBias: try r.array())
             guard model.isConsistent, model.userCount == userRaw.count, model.itemCount == itemRaw.count else {
                 throw ModelFileError.corrupt(
                     section: tag, reason: "factor arrays do not match \(userRaw.count) users × \(itemRaw.count) items")

@@ -72,7 +72,9 @@ public enum OfflineEvaluation {
         let artifacts = ModelArtifacts.build(
             dataset: dataset, log: trainLog, reference: cutoff, config: config, generators: evaluated)
         lap("build candidates")
-        progress?("candidate structures (\(evaluated.map(\.rawValue).joined(separator: ", "))) built from \(trainLog.count) events before \(isoDate(cutoff))")
+        progress?(
+            "candidate structures (\(evaluated.map(\.rawValue).joined(separator: ", "))) built from \(trainLog.count) events before \(isoDate(cutoff))"
+        )
         let examples = RankerTrainer.collect(
             dataset: dataset, log: trainLog, end: cutoff, config: config, generators: evaluated, progress: progress)
         lap("training pairs")
@@ -140,7 +142,8 @@ public enum OfflineEvaluation {
         }
         if additions.count > 1 {
             let (p, _) = trainedPipeline(evaluated)
-            methods.append(measure("two-stage + \(additions.map(\.0.rawValue).joined(separator: " + "))", "addition", ranked(p)))
+            methods.append(
+                measure("two-stage + \(additions.map(\.0.rawValue).joined(separator: " + "))", "addition", ranked(p)))
         }
         lap("evaluate methods")
 
@@ -171,7 +174,8 @@ public enum OfflineEvaluation {
                 methods.append(measure("two-stage without \(g.rawValue)", "ablation", ranked(without)))
             }
             for group in FeatureGroup.allCases where group != .models {
-                let (p, _) = trainedPipeline(GeneratorKind.defaults, groups: FeatureGroup.allCases.filter { $0 != group })
+                let (p, _) = trainedPipeline(
+                    GeneratorKind.defaults, groups: FeatureGroup.allCases.filter { $0 != group })
                 methods.append(measure("two-stage without \(group.rawValue) features", "ablation", ranked(p)))
                 progress?("ablation without \(group.rawValue) features done")
             }

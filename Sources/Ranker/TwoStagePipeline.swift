@@ -44,7 +44,9 @@ public enum GeneratorKind: String, Codable, Sendable, CaseIterable {
                     "unknown generator \"\(name)\" in \"\(text)\"; expected a comma-separated list of \(allCases.map(\.rawValue).joined(separator: ", "))"
                 )
             }
-            guard !out.contains(g) else { throw GeneratorListError("generator \"\(name)\" is listed twice in \"\(text)\"") }
+            guard !out.contains(g) else {
+                throw GeneratorListError("generator \"\(name)\" is listed twice in \"\(text)\"")
+            }
             out.append(g)
         }
         return allCases.filter(out.contains)
@@ -127,7 +129,9 @@ public struct TwoStagePipeline: Sendable {
 
     /// The union of the enabled generators' candidates, each with every score.
     public func candidates(for user: UserState, at time: Int64) -> CandidateSet {
-        var set = CandidateSet()
+        var set = CandidateSet(
+            capacity: config.historyCandidates + config.cfCandidates + config.categoryCandidates
+                + (generators.count > 3 ? config.userKNNCandidates + 2 * config.factorCandidates : 0))
         let cfScores = cf.scores(for: user, at: time)
         if generators.contains(.history) {
             history.generate(for: user, at: time, limit: config.historyCandidates, into: &set)
@@ -183,9 +187,10 @@ public struct TwoStagePipeline: Sendable {
         guard !user.isEmpty else { return popular(n: n) }
         let recency = recencyTime(for: time)
         let set = candidates(for: user, at: recency)
-        let scores = rankerScores(user: user, candidates: set, at: time, recencyAt: recency)
-        var scored = (0..<set.count).map { ScoredItem(item: set.items[$0], score: scores[$0]) }
-        scored = topN(scored, n)
+        // Rank by the logit (monotone in the probability); only the n kept need the sigmoid.
+        let logits = rankerLogits(user: user, candidates: set, at: time, recencyAt: recency)
+        var scored = topN((0..<set.count).map { ScoredItem(item: set.items[$0], score: logits[$0]) }, n)
+        for k in scored.indices { scored[k].score = sigmoid(scored[k].score) }
         if scored.count < n {
             var seen = Set(scored.map(\.item))
             for item in artifacts.popular where scored.count < n && !seen.contains(item) {
@@ -196,15 +201,17 @@ public struct TwoStagePipeline: Sendable {
         return Recommendation(items: scored, strategy: "two-stage", candidates: set.count)
     }
 
-    /// The ranker's probability for each candidate: the same features as
+    /// The ranker's logit (w·x + b) for each candidate: the same features as
     /// training (`FeatureBuilder.emit`), summed without building the rows.
-    public func rankerScores(user: UserState, candidates set: CandidateSet, at time: Int64, recencyAt: Int64)
+    public func rankerLogits(user: UserState, candidates set: CandidateSet, at time: Int64, recencyAt: Int64)
         -> [Double]
     {
         let weights = artifacts.ranker.weights
-        let pair = builder.pairScores(user: user, candidates: set, at: time, recencyAt: recencyAt, weights: weights)
+        var logits = builder.pairScores(
+            user: user, candidates: set, at: time, recencyAt: recencyAt, weights: weights)
         let base = artifacts.ranker.intercept + builder.requestScore(at: time, weights: weights)
-        return (0..<set.count).map { sigmoid(base + itemScore[Int(set.items[$0])] + pair[$0]) }
+        for k in 0..<set.count { logits[k] += base + itemScore[Int(set.items[k])] }
+        return logits
     }
 
     /// For a raw visitor id: their history when known, else the popular fallback.

@@ -15,7 +15,8 @@ enum FactorKind: String, ExpressibleByArgument, CaseIterable {
 struct FactorizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "factorize",
-        abstract: "Fit implicit ALS or BPR on the events before the test window and report NDCG/recall (whole catalogue)."
+        abstract:
+            "Fit implicit ALS or BPR on the events before the test window and report NDCG/recall (whole catalogue)."
     )
 
     @OptionGroup var dataOptions: DataOptions
@@ -96,7 +97,8 @@ struct FactorizeCommand: ParsableCommand {
         }
         print(
             String(
-                format: "%@ fit %.2f s (%d factors, %d iterations, %d threads); %d test users: NDCG@10 %.4f, Recall@10 %.4f, NDCG@20 %.4f",
+                format:
+                    "%@ fit %.2f s (%d factors, %d iterations, %d threads); %d test users: NDCG@10 %.4f, Recall@10 %.4f, NDCG@20 %.4f",
                 model.rawValue, seconds, fitted.factors, model == .als ? alsOptions.iterations : bprOptions.iterations,
                 model == .als ? threads : 1, tests.count, metrics[0].ndcg, metrics[0].recall, metrics[1].ndcg))
         if let folder = export {
@@ -118,7 +120,8 @@ struct FactorizeCommand: ParsableCommand {
                 "users": matrix.rows, "items": matrix.columns, "non_zeros": matrix.nonZeros,
                 "factors": fitted.factors,
                 "iterations": model == .als ? alsOptions.iterations : bprOptions.iterations,
-                "alpha": alsOptions.alpha, "regularization": model == .als ? alsOptions.regularization : bprOptions.regularization,
+                "alpha": alsOptions.alpha,
+                "regularization": model == .als ? alsOptions.regularization : bprOptions.regularization,
                 "learning_rate": bprOptions.learningRate, "cg_steps": alsOptions.cgSteps,
                 "ndcg10": metrics[0].ndcg, "recall10": metrics[0].recall, "catalogue": catalogue,
             ]

@@ -31,7 +31,9 @@ struct TrainController {
             // a configured command is run as given.
             let keep =
                 configuration.trainCommand == nil
-                ? store.current.map { ["--generators", $0.pipeline.artifacts.metadata.generators.joined(separator: ",")] }
+                ? store.current.map {
+                    ["--generators", $0.pipeline.artifacts.metadata.generators.joined(separator: ",")]
+                }
                     ?? [] : []
             record = try tasks.start(extraArguments: keep)
         } catch RetrainTasks.StartError.busy(let id) {
