@@ -7,9 +7,11 @@ public struct RecsysConfig: Codable, Sendable, Equatable {
     public var kindWeight: [Double] = [1, 4, 6]
     /// Half-life of popularity and recency decay, in hours.
     public var decayHalfLifeHours = 168.0
-    /// Candidates from each generator.
-    public var categoryCandidates = 100
-    public var cfCandidates = 200
+    /// Candidates from each generator. Category and item-CF lists were 100
+    /// and 200; the full-scale evaluation gives the same NDCG@10 (0.4199 vs
+    /// 0.4200) with 60 and 100, and a request costs ~15 % less.
+    public var categoryCandidates = 60
+    public var cfCandidates = 100
     public var historyCandidates = 50
     public var userKNNCandidates = 100
     /// Candidates from each factor model (ALS, BPR).

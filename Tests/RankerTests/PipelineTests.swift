@@ -44,9 +44,9 @@ struct FastScoringTests {
             let set = p.candidates(for: state, at: t)
             var rows = SparseRows(columns: a.metadata.schema.count)
             p.builder.build(user: state, candidates: set, at: t, into: &rows)
-            let fast = p.rankerScores(user: state, candidates: set, at: t, recencyAt: t)
+            let fast = p.rankerLogits(user: state, candidates: set, at: t, recencyAt: t)
             for k in 0..<set.count {
-                #expect(abs(fast[k] - a.ranker.probability(rows, k)) < 1e-9)
+                #expect(abs(fast[k] - a.ranker.margin(rows, k)) < 1e-9)
             }
             checked += 1
             if checked == 20 { break }

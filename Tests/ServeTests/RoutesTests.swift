@@ -41,6 +41,32 @@ struct RoutesTests {
         }
     }
 
+    /// A model trained with every optional generator serves through the same routes.
+    @Test func serveAModelWithEveryGenerator() async throws {
+        var a = TestModel.trained(generators: GeneratorKind.allCases)
+        a.metadata.modelVersion = "test-all"
+        let path = TestModel.folder + "/all-\(UUID().uuidString).rrm"
+        try ModelFile.write(a, to: path)
+        let user = TestModel.knownUser
+        let at = a.metadata.referenceTime
+        let expected = RecommendController.answer(.init(artifacts: a), user: user, at: at, n: 5).body.items.map(\.itemID)
+        try await app(path).test(.router) { client in
+            try await client.execute(uri: "/recommend/\(user)?n=5&at=\(at)", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = try json(response.body)
+                #expect(body["strategy"] as? String == "two-stage")
+                #expect(body["model_version"] as? String == "test-all")
+                let items = try #require(body["items"] as? [[String: Any]])
+                #expect(items.compactMap { $0["item_id"] as? Int } == expected)
+            }
+            try await client.execute(uri: "/model", method: .get) { response in
+                let body = try json(response.body)
+                #expect(body["generators"] as? [String] == GeneratorKind.allCases.map(\.rawValue))
+                #expect((body["features"] as? [String])?.contains("als_score") == true)
+            }
+        }
+    }
+
     @Test func sameAnswerAsThePipelineTheEvaluationUses() async throws {
         let user = TestModel.knownUser
         let at = TestModel.artifacts.metadata.referenceTime
