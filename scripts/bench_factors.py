@@ -74,6 +74,6 @@ for name in models:
     print(f"{name}: {ours['users']} users x {ours['items']} items, {ours['non_zeros']} non-zeros, "
           f"{ours['factors']} factors, {ours['iterations']} iterations")
     print(f"  implicit {implicit.__version__}: fit {seconds:.2f} s, NDCG@10 {ndcg:.4f}, Recall@10 {recall:.4f}")
-    print(f"  ours ({ours['threads']} thread(s)):  fit {ours['fit_seconds']:.2f} s, NDCG@10 {ours['ndcg10']:.4f}, Recall@10 {ours['recall10']:.4f}")
+    print(f"  ours ({ours['threads']} threads):  fit {ours['fit_seconds']:.2f} s, NDCG@10 {ours['ndcg10']:.4f}, Recall@10 {ours['recall10']:.4f}")
     print(f"  implicit/ours fit time {seconds / ours['fit_seconds']:.2f}x; NDCG@10 ours - implicit {ours['ndcg10'] - ndcg:+.4f}")
 json.dump(results, open(os.path.join(folder, "comparison.json"), "w"), indent=2, sort_keys=True)

@@ -4,7 +4,8 @@
 # same factors / iterations / regularisation, scored under the same protocol
 # (top 10 over the whole catalogue vs the test window's carts and purchases).
 # implicit runs with OPENBLAS_NUM_THREADS=1 and its own threads on both
-# cores; our ALS uses both cores, our BPR one (deterministic SGD).
+# cores; ours use both cores (ALS: rows split across threads; BPR: two
+# user/item blocks trained concurrently), each deterministic for a seed.
 # Usage: scripts/bench_factors.sh [als|bpr ...]
 source "$(dirname "$0")/lib.sh"
 if [ $# -gt 0 ]; then MODELS=("$@"); else MODELS=(als bpr); fi

@@ -29,7 +29,8 @@ struct FactorizeCommand: ParsableCommand {
     @Option(help: "BPR learning rate.") var learningRate: Double?
     @Option(help: "ALS conjugate-gradient steps per row.") var cgSteps: Int?
     @Option(help: "Random seed of the initial factors and of BPR's sampling.") var seed: UInt64?
-    @Option(help: "Threads for ALS (BPR runs on one).") var threads: Int = 2
+    @Option(help: "Threads for ALS (the model is the same for any count).") var threads: Int = 2
+    @Option(help: "BPR user/item blocks trained concurrently (the model depends on it).") var blocks: Int?
     @Option(help: "Days at the end of the log that form the test window.") var testDays: Double = 14
     @Option(help: "Folder for the matrix, the test users and our figures (raw arrays + ours.json).")
     var export: String?
@@ -42,6 +43,7 @@ struct FactorizeCommand: ParsableCommand {
             if let v, !(v >= 0 && v.isFinite) { throw ValidationError("--\(name) must be a non-negative number") }
         }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1...256") }
+        if let b = blocks, !(1...64).contains(b) { throw ValidationError("--blocks must be in 1...64") }
         guard testDays > 0 && testDays < 120 else { throw ValidationError("--test-days must be in (0, 120)") }
     }
 
@@ -63,6 +65,7 @@ struct FactorizeCommand: ParsableCommand {
         if let v = regularization { o.regularization = v }
         if let v = learningRate { o.learningRate = v }
         if let v = seed { o.seed = v }
+        if let v = blocks { o.blocks = v }
         return o
     }
 
@@ -100,7 +103,7 @@ struct FactorizeCommand: ParsableCommand {
                 format:
                     "%@ fit %.2f s (%d factors, %d iterations, %d threads); %d test users: NDCG@10 %.4f, Recall@10 %.4f, NDCG@20 %.4f",
                 model.rawValue, seconds, fitted.factors, model == .als ? alsOptions.iterations : bprOptions.iterations,
-                model == .als ? threads : 1, tests.count, metrics[0].ndcg, metrics[0].recall, metrics[1].ndcg))
+                model == .als ? threads : bprOptions.blocks, tests.count, metrics[0].ndcg, metrics[0].recall, metrics[1].ndcg))
         if let folder = export {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             try BenchmarkExport.raw(matrix.start.map(Int64.init), folder + "/matrix_indptr.bin")
@@ -116,7 +119,7 @@ struct FactorizeCommand: ParsableCommand {
             try BenchmarkExport.raw(start, folder + "/test_indptr.bin")
             try BenchmarkExport.raw(relevant, folder + "/test_items.bin")
             let info: [String: Any] = [
-                "model": model.rawValue, "fit_seconds": seconds, "threads": model == .als ? threads : 1,
+                "model": model.rawValue, "fit_seconds": seconds, "threads": model == .als ? threads : bprOptions.blocks,
                 "users": matrix.rows, "items": matrix.columns, "non_zeros": matrix.nonZeros,
                 "factors": fitted.factors,
                 "iterations": model == .als ? alsOptions.iterations : bprOptions.iterations,

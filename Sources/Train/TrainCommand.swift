@@ -17,6 +17,7 @@ struct TuningOptions: ParsableArguments {
     @Option(help: "Candidates from user-kNN (when it is a generator).") var userknnCandidates: Int?
     @Option(help: "Candidates from each factor model, ALS and BPR (when they are generators).")
     var factorCandidates: Int?
+    @Option(help: "Most popular items each factor model scores per request.") var factorPool: Int?
     @Option(help: "Latent factors of ALS and BPR in the pipeline.") var factors: Int?
     @Option(help: "ALS iterations in the pipeline.") var alsIterations: Int?
     @Option(help: "BPR epochs in the pipeline.") var bprIterations: Int?
@@ -30,6 +31,9 @@ struct TuningOptions: ParsableArguments {
             ("bpr-iterations", bprIterations),
         ] {
             if let v, v < 1 || v > 10_000 { throw ValidationError("--\(name) must be in 1...10000, got \(v)") }
+        }
+        if let p = factorPool, !(1...10_000_000).contains(p) {
+            throw ValidationError("--factor-pool must be in 1...10000000, got \(p)")
         }
         if let f = factors, !(1...1024).contains(f) { throw ValidationError("--factors must be in 1...1024, got \(f)") }
         if let l2, !(l2 >= 0 && l2.isFinite) { throw ValidationError("--l2 must be a non-negative number") }
@@ -53,6 +57,7 @@ struct TuningOptions: ParsableArguments {
         if let v = decayHalfLifeHours { c.decayHalfLifeHours = v }
         if let v = userknnCandidates { c.userKNNCandidates = v }
         if let v = factorCandidates { c.factorCandidates = v }
+        if let v = factorPool { c.factorPool = v }
         if let v = factors {
             c.als.factors = v
             c.bpr.factors = v

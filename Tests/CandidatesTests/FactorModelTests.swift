@@ -171,16 +171,19 @@ struct BPRTests {
     @Test func heldOutAUCAboveBound() {
         let (matrix, heldOut) = FactorFixture.make()
         for negatives in NegativeSampling.allCases {
-            var o = BPROptions()
-            o.factors = 8
-            o.iterations = 200
-            o.learningRate = 0.05
-            o.negatives = negatives
-            let model = BPR.fit(matrix, options: o)
-            let auc = FactorFixture.heldOutAUC(model, matrix, heldOut)
-            // Taste groups of 10 of 20 items: a model that learned them orders
-            // held-out same-group items above most other-group ones.
-            #expect(auc > 0.75, "BPR (\(negatives)) held-out AUC \(auc)")
+            for blocks in [1, 2] {
+                var o = BPROptions()
+                o.factors = 8
+                o.iterations = 200
+                o.learningRate = 0.05
+                o.negatives = negatives
+                o.blocks = blocks
+                let model = BPR.fit(matrix, options: o)
+                let auc = FactorFixture.heldOutAUC(model, matrix, heldOut)
+                // Taste groups of 10 of 20 items: a model that learned them orders
+                // held-out same-group items above most other-group ones (random: 0.5).
+                #expect(auc > 0.75, "BPR (\(negatives), \(blocks) blocks) held-out AUC \(auc)")
+            }
         }
     }
 
