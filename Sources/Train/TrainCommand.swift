@@ -20,6 +20,8 @@ struct TuningOptions: ParsableArguments {
     @Option(help: "Most popular items each factor model scores per request.") var factorPool: Int?
     @Option(help: "Latent factors of ALS and BPR in the pipeline.") var factors: Int?
     @Option(help: "ALS iterations in the pipeline.") var alsIterations: Int?
+    @Option(help: "ALS confidence scale: c = 1 + alpha·w.") var alsAlpha: Double?
+    @Option(help: "ALS L2 regularisation.") var alsRegularization: Double?
     @Option(help: "BPR epochs in the pipeline.") var bprIterations: Int?
 
     func validate() throws {
@@ -36,6 +38,9 @@ struct TuningOptions: ParsableArguments {
             throw ValidationError("--factor-pool must be in 1...10000000, got \(p)")
         }
         if let f = factors, !(1...1024).contains(f) { throw ValidationError("--factors must be in 1...1024, got \(f)") }
+        for (name, v) in [("als-alpha", alsAlpha), ("als-regularization", alsRegularization)] {
+            if let v, !(v >= 0 && v.isFinite) { throw ValidationError("--\(name) must be a non-negative number") }
+        }
         if let l2, !(l2 >= 0 && l2.isFinite) { throw ValidationError("--l2 must be a non-negative number") }
         if let d = labelWindowDays, !(d > 0 && d <= 60) {
             throw ValidationError("--label-window-days must be in (0, 60]")
@@ -63,6 +68,8 @@ struct TuningOptions: ParsableArguments {
             c.bpr.factors = v
         }
         if let v = alsIterations { c.als.iterations = v }
+        if let v = alsAlpha { c.als.alpha = v }
+        if let v = alsRegularization { c.als.regularization = v }
         if let v = bprIterations { c.bpr.iterations = v }
         return c
     }

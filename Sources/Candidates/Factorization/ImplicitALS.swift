@@ -74,14 +74,18 @@ public enum ImplicitALS {
                     let g = sums.base + part * k * k
                     for r in (rows * part / parts)..<(rows * (part + 1) / parts) {
                         let v = source.base + r * k
-                        for a in 0..<k where v[a] != 0 { VectorOps.axpy(v[a], v, g + a * k, k) }
+                        // Upper triangle only (row a from column a); mirrored below.
+                        for a in 0..<k where v[a] != 0 { VectorOps.axpy(v[a], v + a, g + a * k + a, k - a) }
                     }
                 }
             }
         }
         var g = Array(partial[0..<k * k])
         for p in 1..<parts { for i in 0..<g.count { g[i] += partial[p * k * k + i] } }
-        for a in 0..<k { g[a * k + a] += Float(regularization) }
+        for a in 0..<k {
+            for c in 0..<a { g[a * k + c] = g[c * k + a] }
+            g[a * k + a] += Float(regularization)
+        }
         return g
     }
 
