@@ -2,7 +2,8 @@
 # Release recsys-serve on the full-scale model under wrk: /recommend with
 # random known and unknown visitors, then /health with the same settings,
 # then the FastAPI + uvicorn peer on the same route, all in one run.
-# Usage: scripts/bench_serve.sh [seconds] [connections]
+# Usage: [MODEL=file.rrm] scripts/bench_serve.sh [seconds] [connections]
+# (MODEL defaults to the full-scale model, trained here when missing.)
 source "$(dirname "$0")/lib.sh"
 SECONDS_PER_RUN="${1:-15}"
 CONNECTIONS="${2:-64}"
@@ -12,7 +13,7 @@ build_release
 ensure_full_data
 ensure_apt wrk wrk
 ensure_venv fastapi uvicorn
-MODEL=bench-out/train/model.rrm
+MODEL="${MODEL:-bench-out/train/model.rrm}"
 if ! "$BIN/recsys-train" inspect "$MODEL" >/dev/null 2>&1; then
     mkdir -p bench-out/train
     "$BIN/recsys-train" train --data "$BENCH_DATA" --out "$MODEL" --quiet >&2

@@ -166,10 +166,8 @@ public struct TwoStagePipeline: Sendable {
             if userKNN != nil { set.userKNNScore[k] = userKNNScores[set.items[k]] ?? 0 }
         }
         for m in factorModels {
-            for k in 0..<set.count {
-                let score = m.score(user: user, item: set.items[k])
-                if m.provenance == .als { set.alsScore[k] = score } else { set.bprScore[k] = score }
-            }
+            let scores = m.model.scores(user: Int(user.id), items: set.items)
+            if m.provenance == .als { set.alsScore = scores } else { set.bprScore = scores }
         }
         return set
     }

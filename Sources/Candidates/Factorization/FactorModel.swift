@@ -32,15 +32,25 @@ public struct FactorModel: Sendable {
         } + (itemBias.isEmpty ? 0 : itemBias[item])
     }
 
-    /// Scores of `items` for `user`.
+    /// Scores of `items` for `user`, in one pass (the serving path).
     public func scores(user: Int, items: [Int32]) -> [Float] {
-        items.map { score(user: user, item: Int($0)) }
+        guard user >= 0 && user < userCount else { return [Float](repeating: 0, count: items.count) }
+        let k = factors
+        return userFactors.withUnsafeBufferPointer { x in
+            itemFactors.withUnsafeBufferPointer { y in
+                let xu = x.baseAddress! + user * k
+                return items.map { item in
+                    VectorOps.dot(xu, y.baseAddress! + Int(item) * k, k) + (itemBias.isEmpty ? 0 : itemBias[Int(item)])
+                }
+            }
+        }
     }
 }
 
 /// A factor model as a candidate source: each request scores a fixed pool
-/// of the most popular items (copied contiguously), so the cost is
-/// pool × factors multiply-adds, not the whole catalogue.
+/// of the most popular items, so the cost is pool × factors multiply-adds,
+/// not the whole catalogue. The pool's factors are stored factor-major, so
+/// the scores are k vertical SIMD sweeps, with no horizontal sums.
 public struct FactorCandidates: Sendable {
     public let model: FactorModel
     public let provenance: Provenance
@@ -55,7 +65,7 @@ public struct FactorCandidates: Sendable {
         let k = model.factors
         var packed = [Float](repeating: 0, count: pool.count * k)
         for (p, item) in pool.enumerated() {
-            for f in 0..<k { packed[p * k + f] = model.itemFactors[Int(item) * k + f] }
+            for f in 0..<k { packed[f * pool.count + p] = model.itemFactors[Int(item) * k + f] }
         }
         poolFactors = packed
         poolBias = model.itemBias.isEmpty ? [] : pool.map { model.itemBias[Int($0)] }
@@ -65,25 +75,23 @@ public struct FactorCandidates: Sendable {
     public func top(user: Int, limit: Int) -> [(item: Int32, score: Float)] {
         guard user >= 0 && user < model.userCount, limit > 0 else { return [] }
         let k = model.factors
-        var scores = [Float](repeating: 0, count: pool.count)
-        model.userFactors.withUnsafeBufferPointer { x in
-            poolFactors.withUnsafeBufferPointer { y in
-                let xu = x.baseAddress! + user * k
-                for p in 0..<pool.count { scores[p] = VectorOps.dot(xu, y.baseAddress! + p * k, k) }
+        let n = pool.count
+        var scores = poolBias.isEmpty ? [Float](repeating: 0, count: n) : poolBias
+        scores.withUnsafeMutableBufferPointer { out in
+            model.userFactors.withUnsafeBufferPointer { x in
+                poolFactors.withUnsafeBufferPointer { y in
+                    for f in 0..<k {
+                        VectorOps.axpy(x[user * k + f], y.baseAddress! + f * n, out.baseAddress!, n)
+                    }
+                }
             }
         }
-        if !poolBias.isEmpty { for p in 0..<pool.count { scores[p] += poolBias[p] } }
         return TopK.select(count: pool.count, limit: limit, score: { scores[$0] }, id: { pool[$0] })
             .map { (pool[$0], scores[$0]) }
     }
 
     public func generate(for user: UserState, limit: Int, into set: inout CandidateSet) {
         for (item, _) in top(user: Int(user.id), limit: limit) { set.add(item, from: provenance) }
-    }
-
-    public func score(user: UserState, item: Int32) -> Float {
-        guard user.id >= 0 && Int(user.id) < model.userCount else { return 0 }
-        return model.score(user: Int(user.id), item: Int(item))
     }
 }
 
