@@ -20,7 +20,7 @@ public struct UserKNN: Sendable {
     let config: RecsysConfig
 
     public init(
-        histories: UserHistories, itemCount: Int, config: RecsysConfig, maxUsersPerItem: Int = 2000
+        histories: UserHistories, itemCount: Int, config: RecsysConfig, maxUsersPerItem: Int = 300
     ) {
         var start: [Int32] = [0]
         var items: [Int32] = []
