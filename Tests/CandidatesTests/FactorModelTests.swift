@@ -128,6 +128,39 @@ struct ImplicitALSTests {
         #expect(checked == 8)
     }
 
+    /// A half-step (which shares the one-entry solves per column) gives
+    /// bit for bit what solving each row alone gives.
+    @Test func sharedOneEntrySolvesEqualRowSolves() {
+        // Rows 0–2 share column 0, rows 3–4 column 1; one row with two entries, one empty.
+        let matrix = InteractionMatrix(
+            rows: 7, columns: 4, start: [0, 1, 2, 3, 4, 5, 7, 7], column: [0, 0, 0, 1, 1, 2, 3],
+            value: [1, 4, 6, 1, 2, 1, 3])
+        let k = 12
+        var rng = SplitMix64(seed: 3)
+        let y = (0..<4 * k).map { _ in Float(rng.unit() - 0.5) }
+        let start = (0..<7 * k).map { _ in Float(rng.unit() * 0.1) }
+        var o = ALSOptions()
+        o.factors = k
+        let confidence = matrix.value.map { 1 + Float(o.alpha) * $0 }
+        var x = start
+        ImplicitALS.halfStep(
+            solving: &x, fixed: y, rows: matrix, confidence: confidence, k: k, options: o, threads: 2)
+        let gram = ImplicitALS.gram(y, k: k, regularization: o.regularization)
+        let inverse = ImplicitALS.invert(gram, k: k)
+        var scratch = ImplicitALS.CGScratch(k: k)
+        var expected = start
+        expected.withUnsafeMutableBufferPointer { e in
+            for r in 0..<7 {
+                ImplicitALS.solveRow(
+                    e.baseAddress! + r * k, entries: matrix.row(r), columns: matrix.column, confidence: confidence,
+                    fixed: y, gram: gram, inverse: inverse, k: k, steps: o.cgSteps, scratch: &scratch)
+            }
+        }
+        #expect(x == expected)
+        #expect(x[6 * k..<7 * k].allSatisfy { $0 == 0 })
+        #expect(x[0..<k] != x[k..<2 * k])  // same column, different confidence
+    }
+
     @Test func sameSeedSameModelWhateverTheThreads() {
         let (matrix, _) = FactorFixture.make()
         let a = ImplicitALS.fit(matrix, options: options, threads: 1)

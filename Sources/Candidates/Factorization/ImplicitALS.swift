@@ -98,14 +98,88 @@ public enum ImplicitALS {
         let inverse = invert(g, k: k)
         let chunks = max(1, threads * 16)
         let rowCount = rows.rows
+        let shared = SharedSolves(rows: rows, fixed: fixed, inverse: inverse, k: k, chunks: chunks)
         solving.withUnsafeMutableBufferPointer { xp in
             let out = DisjointRows(xp.baseAddress!)
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                 var scratch = CGScratch(k: k)
                 for r in (rowCount * chunk / chunks)..<(rowCount * (chunk + 1) / chunks) {
-                    solveRow(
-                        out.base + r * k, entries: rows.row(r), columns: rows.column, confidence: confidence,
-                        fixed: fixed, gram: g, inverse: inverse, k: k, steps: options.cgSteps, scratch: &scratch)
+                    let entries = rows.row(r)
+                    if entries.count == 1, let z = shared.z(column: rows.column[entries.lowerBound]) {
+                        shared.solveSingle(out.base + r * k, z: z, entry: entries.lowerBound, confidence: confidence)
+                    } else {
+                        solveRow(
+                            out.base + r * k, entries: entries, columns: rows.column, confidence: confidence,
+                            fixed: fixed, gram: g, inverse: inverse, k: k, steps: options.cgSteps,
+                            scratch: &scratch)
+                    }
+                }
+            }
+        }
+    }
+
+    /// z = (YᵀY + λI)⁻¹ y_c for every column c that several one-entry rows
+    /// share (at full scale ~1.1 M visitors touch one item, ~200 k items in
+    /// all), so each such row costs one dot product instead of a k×k product.
+    /// The values are exactly those `solveRow` computes for the row.
+    final class SharedSolves: @unchecked Sendable {
+        let k: Int
+        let fixed: [Float]
+        let columns: [Int32]
+        /// Slot of each column in `values`, -1 when not cached.
+        let slot: [Int32]
+        let values: [Float]
+
+        init(rows: InteractionMatrix, fixed: [Float], inverse: [Float], k: Int, chunks: Int) {
+            self.k = k
+            self.fixed = fixed
+            columns = rows.column
+            var uses = [Int32](repeating: 0, count: fixed.count / max(k, 1))
+            for r in 0..<rows.rows where rows.start[r + 1] - rows.start[r] == 1 {
+                uses[Int(rows.column[Int(rows.start[r])])] += 1
+            }
+            var slot = [Int32](repeating: -1, count: uses.count)
+            var cached: [Int32] = []
+            for c in 0..<uses.count where uses[c] >= 2 {
+                slot[c] = Int32(cached.count)
+                cached.append(Int32(c))
+            }
+            self.slot = slot
+            var values = [Float](repeating: 0, count: cached.count * k)
+            let list = cached
+            values.withUnsafeMutableBufferPointer { vp in
+                let out = DisjointRows(vp.baseAddress!)
+                fixed.withUnsafeBufferPointer { yb in
+                    inverse.withUnsafeBufferPointer { ib in
+                        let y = DisjointRows(UnsafeMutablePointer(mutating: yb.baseAddress!))
+                        let inv = DisjointRows(UnsafeMutablePointer(mutating: ib.baseAddress!))
+                        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                            for s in (list.count * chunk / chunks)..<(list.count * (chunk + 1) / chunks) {
+                                VectorOps.matVec(inv.base, y.base + Int(list[s]) * k, out.base + s * k, k)
+                            }
+                        }
+                    }
+                }
+            }
+            self.values = values
+        }
+
+        @inline(__always)
+        func z(column: Int32) -> Int? {
+            let s = slot[Int(column)]
+            return s >= 0 ? Int(s) * k : nil
+        }
+
+        /// x = c·z / (1 + (c−1)·yᵀz), as `solveRow`'s one-entry case.
+        @inline(__always)
+        func solveSingle(_ x: UnsafeMutablePointer<Float>, z offset: Int, entry e: Int, confidence: [Float]) {
+            let c = confidence[e]
+            values.withUnsafeBufferPointer { vb in
+                fixed.withUnsafeBufferPointer { yb in
+                    let z = vb.baseAddress! + offset
+                    let yi = yb.baseAddress! + Int(columns[e]) * k
+                    let scale = c / (1 + (c - 1) * VectorOps.dot(yi, z, k))
+                    for f in 0..<k { x[f] = z[f] * scale }
                 }
             }
         }
