@@ -103,7 +103,8 @@ struct FactorizeCommand: ParsableCommand {
                 format:
                     "%@ fit %.2f s (%d factors, %d iterations, %d threads); %d test users: NDCG@10 %.4f, Recall@10 %.4f, NDCG@20 %.4f",
                 model.rawValue, seconds, fitted.factors, model == .als ? alsOptions.iterations : bprOptions.iterations,
-                model == .als ? threads : bprOptions.blocks, tests.count, metrics[0].ndcg, metrics[0].recall, metrics[1].ndcg))
+                model == .als ? threads : bprOptions.blocks, tests.count, metrics[0].ndcg, metrics[0].recall,
+                metrics[1].ndcg))
         if let folder = export {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             try BenchmarkExport.raw(matrix.start.map(Int64.init), folder + "/matrix_indptr.bin")

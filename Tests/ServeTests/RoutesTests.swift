@@ -49,7 +49,8 @@ struct RoutesTests {
         try ModelFile.write(a, to: path)
         let user = TestModel.knownUser
         let at = a.metadata.referenceTime
-        let expected = RecommendController.answer(.init(artifacts: a), user: user, at: at, n: 5).body.items.map(\.itemID)
+        let expected = RecommendController.answer(.init(artifacts: a), user: user, at: at, n: 5).body.items.map(
+            \.itemID)
         try await app(path).test(.router) { client in
             try await client.execute(uri: "/recommend/\(user)?n=5&at=\(at)", method: .get) { response in
                 #expect(response.status == .ok)

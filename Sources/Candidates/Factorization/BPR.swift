@@ -84,7 +84,9 @@ public enum BPR {
             x.withUnsafeMutableBufferPointer { xb in
                 y.withUnsafeMutableBufferPointer { yb in
                     bias.withUnsafeMutableBufferPointer { bb in
-                        let (xs, ys, bs) = (DisjointRows(xb.baseAddress!), DisjointRows(yb.baseAddress!), DisjointRows(bb.baseAddress!))
+                        let (xs, ys, bs) = (
+                            DisjointRows(xb.baseAddress!), DisjointRows(yb.baseAddress!), DisjointRows(bb.baseAddress!)
+                        )
                         for sub in 0..<b {
                             DispatchQueue.concurrentPerform(iterations: b) { userBlock in
                                 let itemBlock = (userBlock + sub) % b
@@ -92,7 +94,8 @@ public enum BPR {
                                 let pool = poolList[itemBlock]
                                 guard !stratum.isEmpty, !pool.isEmpty else { return }
                                 var rng = SplitMix64(
-                                    seed: options.seed &+ UInt64(iteration) &* 1_000_003 &+ UInt64(sub * b + userBlock) &* 7919)
+                                    seed: options.seed &+ UInt64(iteration) &* 1_000_003 &+ UInt64(sub * b + userBlock)
+                                        &* 7919)
                                 for _ in 0..<stratum.count {
                                     let e = Int(stratum[rng.below(stratum.count)])
                                     let u = Int(rows[e])
@@ -102,7 +105,8 @@ public enum BPR {
                                     let xu = xs.base + u * k
                                     let yi = ys.base + i * k
                                     let yj = ys.base + j * k
-                                    let margin = VectorOps.dot(xu, yi, k) - VectorOps.dot(xu, yj, k) + bs.base[i] - bs.base[j]
+                                    let margin =
+                                        VectorOps.dot(xu, yi, k) - VectorOps.dot(xu, yj, k) + bs.base[i] - bs.base[j]
                                     // d/dθ ln σ(margin) = σ(−margin) · d margin/dθ
                                     let z = 1 / (1 + expf(margin))
                                     VectorOps.bprStep(xu, yi, yj, z: z, lr: lr, reg: reg, k)
