@@ -34,7 +34,7 @@ struct BackfillCommand: ParsableCommand {
         do {
             artifacts = try ModelFile.read(path: model)
         } catch {
-            throw ValidationError("cannot load \(model): \(error)")
+            throw CommandFailure("cannot load \(model): \(error)")
         }
         let pipeline = TwoStagePipeline(artifacts: artifacts)
         let time = at ?? artifacts.metadata.referenceTime
@@ -42,7 +42,7 @@ struct BackfillCommand: ParsableCommand {
         let temp = out + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
         guard FileManager.default.createFile(atPath: temp, contents: nil),
             let handle = FileHandle(forWritingAtPath: temp)
-        else { throw ValidationError("cannot create \(temp)") }
+        else { throw CommandFailure("cannot create \(temp)") }
         // Blocks of users are scored on both cores and written in order.
         let block = 20_000
         var written = 0
@@ -69,7 +69,7 @@ struct BackfillCommand: ParsableCommand {
         }
         try handle.synchronize()
         try handle.close()
-        guard rename(temp, out) == 0 else { throw ValidationError("cannot rename \(temp) to \(out)") }
+        guard rename(temp, out) == 0 else { throw CommandFailure("cannot rename \(temp) to \(out)") }
         let seconds = Date().timeIntervalSince(started)
         print(
             "wrote \(users) visitors × top \(k) to \(out) in \(String(format: "%.1f", seconds)) s (\(String(format: "%.0f", Double(users) / seconds)) visitors/s, model load included)"

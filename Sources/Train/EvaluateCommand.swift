@@ -73,8 +73,9 @@ enum AtomicFile {
         let temp = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
         try data.write(to: URL(fileURLWithPath: temp))
         guard rename(temp, path) == 0 else {
+            let reason = String(cString: strerror(errno))
             unlink(temp)
-            throw CocoaError(.fileWriteUnknown)
+            throw CommandFailure("cannot rename \(temp) to \(path): \(reason)")
         }
     }
 }

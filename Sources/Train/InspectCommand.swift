@@ -20,7 +20,7 @@ struct InspectCommand: ParsableCommand {
         do {
             a = try ModelFile.read(path: file)
         } catch let error as ModelFileError {
-            throw ValidationError("cannot load \(file): \(error)")
+            throw CommandFailure("cannot load \(file): \(error)")
         }
         let loadSeconds = Date().timeIntervalSince(started)
         let m = a.metadata
