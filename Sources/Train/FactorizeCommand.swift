@@ -29,7 +29,7 @@ struct FactorizeCommand: ParsableCommand {
     @Option(help: "BPR learning rate.") var learningRate: Double?
     @Option(help: "ALS conjugate-gradient steps per row.") var cgSteps: Int?
     @Option(help: "Random seed of the initial factors and of BPR's sampling.") var seed: UInt64?
-    @Option(help: "Threads for ALS (the model is the same for any count).") var threads: Int = 2
+    @Option(help: "ALS: 1 runs on one thread, more on every core (the same model either way).") var threads: Int = 2
     @Option(help: "BPR user/item blocks trained concurrently (the model depends on it).") var blocks: Int?
     @Option(help: "Days at the end of the log that form the test window.") var testDays: Double = 14
     @Option(help: "Folder for the matrix, the test users and our figures (raw arrays + ours.json).")

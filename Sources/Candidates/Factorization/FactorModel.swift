@@ -24,8 +24,10 @@ public struct FactorModel: Sendable {
             && !userFactors.contains { !$0.isFinite } && !itemFactors.contains { !$0.isFinite }
     }
 
+    /// 0 for an id outside the model.
     public func score(user: Int, item: Int) -> Float {
-        userFactors.withUnsafeBufferPointer { x in
+        guard user >= 0 && user < userCount && item >= 0 && item < itemCount else { return 0 }
+        return userFactors.withUnsafeBufferPointer { x in
             itemFactors.withUnsafeBufferPointer { y in
                 VectorOps.dot(x.baseAddress! + user * factors, y.baseAddress! + item * factors, factors)
             }

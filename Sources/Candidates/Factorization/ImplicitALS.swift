@@ -62,7 +62,7 @@ public enum ImplicitALS {
     /// YᵀY + λI of the fixed side, k×k row-major, summed in parts run
     /// concurrently. The number of parts is fixed, not the thread count, so
     /// the float sums (and the model) do not depend on the machine.
-    static func gram(_ y: [Float], k: Int, regularization: Double) -> [Float] {
+    static func gram(_ y: [Float], k: Int, regularization: Double, threads: Int = 2) -> [Float] {
         let rows = y.count / max(k, 1)
         let parts = 8
         var partial = [Float](repeating: 0, count: parts * k * k)
@@ -70,7 +70,7 @@ public enum ImplicitALS {
             y.withUnsafeBufferPointer { yp in
                 let sums = DisjointRows(out.baseAddress!)
                 let source = DisjointRows(UnsafeMutablePointer(mutating: yp.baseAddress!))
-                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                forEachChunk(parts, threads: threads) { part in
                     let g = sums.base + part * k * k
                     for r in (rows * part / parts)..<(rows * (part + 1) / parts) {
                         let v = source.base + r * k
@@ -94,14 +94,14 @@ public enum ImplicitALS {
         solving: inout [Float], fixed: [Float], rows: InteractionMatrix, confidence: [Float], k: Int,
         options: ALSOptions, threads: Int
     ) {
-        let g = gram(fixed, k: k, regularization: options.regularization)
+        let g = gram(fixed, k: k, regularization: options.regularization, threads: threads)
         let inverse = invert(g, k: k)
         let chunks = max(1, threads * 16)
         let rowCount = rows.rows
-        let shared = SharedSolves(rows: rows, fixed: fixed, inverse: inverse, k: k, chunks: chunks)
+        let shared = SharedSolves(rows: rows, fixed: fixed, inverse: inverse, k: k, chunks: chunks, threads: threads)
         solving.withUnsafeMutableBufferPointer { xp in
             let out = DisjointRows(xp.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            forEachChunk(chunks, threads: threads) { chunk in
                 var scratch = CGScratch(k: k)
                 for r in (rowCount * chunk / chunks)..<(rowCount * (chunk + 1) / chunks) {
                     let entries = rows.row(r)
@@ -130,7 +130,7 @@ public enum ImplicitALS {
         let slot: [Int32]
         let values: [Float]
 
-        init(rows: InteractionMatrix, fixed: [Float], inverse: [Float], k: Int, chunks: Int) {
+        init(rows: InteractionMatrix, fixed: [Float], inverse: [Float], k: Int, chunks: Int, threads: Int) {
             self.k = k
             self.fixed = fixed
             columns = rows.column
@@ -153,7 +153,7 @@ public enum ImplicitALS {
                     inverse.withUnsafeBufferPointer { ib in
                         let y = DisjointRows(UnsafeMutablePointer(mutating: yb.baseAddress!))
                         let inv = DisjointRows(UnsafeMutablePointer(mutating: ib.baseAddress!))
-                        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                        forEachChunk(chunks, threads: threads) { chunk in
                             for s in (list.count * chunk / chunks)..<(list.count * (chunk + 1) / chunks) {
                                 VectorOps.matVec(inv.base, y.base + Int(list[s]) * k, out.base + s * k, k)
                             }
@@ -323,6 +323,17 @@ public enum ImplicitALS {
         }
         let norms = (model.userFactors + model.itemFactors).reduce(0.0) { $0 + Double($1) * Double($1) }
         return total + options.regularization * norms
+    }
+}
+
+/// Runs `body` for every chunk: on all cores, or in order on the calling
+/// thread when `threads` is 1. Chunks never share output rows, so the
+/// result is the same either way.
+func forEachChunk(_ chunks: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
+    if threads <= 1 {
+        for chunk in 0..<chunks { body(chunk) }
+    } else {
+        DispatchQueue.concurrentPerform(iterations: chunks, execute: body)
     }
 }
 
