@@ -22,6 +22,17 @@ public enum GeneratorKind: String, Codable, Sendable, CaseIterable {
         }
     }
 
+    /// How many candidates it proposes per request.
+    public func candidateLimit(_ config: RecsysConfig) -> Int {
+        switch self {
+        case .category: config.categoryCandidates
+        case .itemcf: config.cfCandidates
+        case .history: config.historyCandidates
+        case .userknn: config.userKNNCandidates
+        case .als, .bpr: config.factorCandidates
+        }
+    }
+
     /// The feature columns it adds, for the optional ones.
     public var modelFeature: ModelFeature? {
         switch self {
@@ -82,9 +93,11 @@ public struct TwoStagePipeline: Sendable {
     let category: CategoryPopularity
     let cf: ItemCF
     let history: RecentHistory
+    /// The optional generators' structures, present only when enabled.
     let userKNN: UserKNN?
-    let als: FactorCandidates?
-    let bpr: FactorCandidates?
+    let factorModels: [FactorCandidates]
+    /// Room for every enabled generator's list, so a request's set never grows.
+    let candidateCapacity: Int
     private let users: IdMap
     private let items: IdMap
     /// w·x of each item's own features, so a request only adds the pair features.
@@ -110,10 +123,14 @@ public struct TwoStagePipeline: Sendable {
         category = artifacts.categoryPopularity
         cf = ItemCF(neighbours: artifacts.neighbours, config: config)
         history = RecentHistory(config: config)
-        userKNN = artifacts.userKNN
+        let enabled = self.generators
+        userKNN = enabled.contains(.userknn) ? artifacts.userKNN : nil
         let pool = artifacts.stats.topItems(config.factorPool)
-        als = artifacts.als.map { FactorCandidates(model: $0, provenance: .als, pool: pool) }
-        bpr = artifacts.bpr.map { FactorCandidates(model: $0, provenance: .bpr, pool: pool) }
+        factorModels = [(GeneratorKind.als, artifacts.als), (.bpr, artifacts.bpr)].compactMap { g, model in
+            guard enabled.contains(g), let model else { return nil }
+            return FactorCandidates(model: model, provenance: g.provenance, pool: pool)
+        }
+        candidateCapacity = enabled.reduce(0) { $0 + $1.candidateLimit(config) }
         users = IdMap(sortedUniqueRaw: artifacts.userRaw)
         items = IdMap(sortedUniqueRaw: artifacts.itemRaw)
         itemScore = builder.itemScores(weights: artifacts.ranker.weights)
@@ -129,9 +146,7 @@ public struct TwoStagePipeline: Sendable {
 
     /// The union of the enabled generators' candidates, each with every score.
     public func candidates(for user: UserState, at time: Int64) -> CandidateSet {
-        var set = CandidateSet(
-            capacity: config.historyCandidates + config.cfCandidates + config.categoryCandidates
-                + (generators.count > 3 ? config.userKNNCandidates + 2 * config.factorCandidates : 0))
+        var set = CandidateSet(capacity: candidateCapacity)
         let cfScores = cf.scores(for: user, at: time)
         if generators.contains(.history) {
             history.generate(for: user, at: time, limit: config.historyCandidates, into: &set)
@@ -144,16 +159,8 @@ public struct TwoStagePipeline: Sendable {
                 for: user, at: time, limit: config.categoryCandidates, categories: config.userCategories,
                 config: config, into: &set)
         }
-        var userKNNScores = IntMap<Float>(capacity: 1)
-        if generators.contains(.userknn), let userKNN {
-            userKNNScores = userKNN.scores(for: user)
-            for (item, _) in userKNNScores.top(config.userKNNCandidates) {
-                set.add(item, from: .userKNN)
-            }
-        }
-        let factorModels = [(GeneratorKind.als, als), (.bpr, bpr)].compactMap { g, m in
-            generators.contains(g) ? m : nil
-        }
+        let userKNNScores = userKNN?.scores(for: user)
+        for (item, _) in userKNNScores?.top(config.userKNNCandidates) ?? [] { set.add(item, from: .userKNN) }
         for m in factorModels { m.generate(for: user, limit: config.factorCandidates, into: &set) }
         // Every candidate gets every score of the enabled generators, whichever proposed it.
         var historyScore = IntMap<Float>(capacity: user.count)
@@ -163,7 +170,7 @@ public struct TwoStagePipeline: Sendable {
         for k in 0..<set.count {
             set.cfScore[k] = Float(cfScores[set.items[k]] ?? 0)
             set.historyScore[k] = historyScore[set.items[k]] ?? 0
-            if userKNN != nil { set.userKNNScore[k] = userKNNScores[set.items[k]] ?? 0 }
+            if let userKNNScores { set.userKNNScore[k] = userKNNScores[set.items[k]] ?? 0 }
         }
         for m in factorModels {
             let scores = m.model.scores(user: Int(user.id), items: set.items)

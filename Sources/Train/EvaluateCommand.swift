@@ -25,9 +25,10 @@ struct EvaluateCommand: ParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Generators to evaluate alone and added to the default two-stage set (which is always evaluated).",
-            valueName: "list"))
-    var generators: String = GeneratorKind.allCases.map(\.rawValue).joined(separator: ",")
+            "Generators to evaluate alone and added to the default two-stage set (which is always evaluated); default: all.",
+            valueName: "list"),
+        transform: GeneratorKind.parseList)
+    var generators: [GeneratorKind] = GeneratorKind.allCases
 
     @Flag(name: .long, help: "Skip the generator and feature-group ablations.")
     var noAblations = false
@@ -40,14 +41,13 @@ struct EvaluateCommand: ParsableCommand {
             throw ValidationError("--k must be a comma-separated list of integers in 1...1000, got \"\(k)\"")
         }
         guard testDays > 0 && testDays < 120 else { throw ValidationError("--test-days must be in (0, 120)") }
-        do { _ = try GeneratorKind.parseList(generators) } catch { throw ValidationError("--generators: \(error)") }
     }
 
     func run() throws {
         let dataset = try dataOptions.load()
         let result = OfflineEvaluation.run(
             dataset: dataset, config: tuning.config, ks: ks, testDays: testDays,
-            generators: try GeneratorKind.parseList(generators), ablations: !noAblations,
+            generators: generators, ablations: !noAblations,
             progress: dataOptions.quiet ? nil : { Progress.line($0) })
         print(result.table())
         print(

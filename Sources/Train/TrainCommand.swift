@@ -87,9 +87,10 @@ struct TrainCommand: ParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Candidate generators, comma separated: \(GeneratorKind.allCases.map(\.rawValue).joined(separator: ",")).",
-            valueName: "list"))
-    var generators: String = GeneratorKind.defaults.map(\.rawValue).joined(separator: ",")
+            "Candidate generators, comma separated: \(GeneratorKind.allCases.map(\.rawValue).joined(separator: ",")) (default: \(GeneratorKind.defaults.map(\.rawValue).joined(separator: ","))).",
+            valueName: "list"),
+        transform: GeneratorKind.parseList)
+    var generators: [GeneratorKind] = GeneratorKind.defaults
 
     @Option(name: .long, help: "Model file to write (atomically).")
     var out: String = "models/model.rrm"
@@ -102,12 +103,7 @@ struct TrainCommand: ParsableCommand {
         help: "Also write the training pairs and the CF matrix as raw arrays here (for scripts/bench_train.sh).")
     var exportBenchmark: String?
 
-    func validate() throws {
-        do { _ = try GeneratorKind.parseList(generators) } catch { throw ValidationError("--generators: \(error)") }
-    }
-
     func run() throws {
-        let generators = try GeneratorKind.parseList(generators)
         let quiet = dataOptions.quiet
         func say(_ s: String) { if !quiet { Progress.line(s) } }
         var clock = Date()

@@ -85,13 +85,19 @@ struct ModelCompatibilityTests {
 /// A model built with every optional generator: the factor models and
 /// user-kNN survive the file, and a pipeline loaded from it answers the same.
 struct OptionalGeneratorModelTests {
-    static let artifacts: ModelArtifacts = {
+    /// Small factor models, so the fixture trains in a moment.
+    static func config(windows: Int, factors: Int, iterations: Int) -> RecsysConfig {
         var config = RecsysConfig()
-        config.trainingWindows = 2
-        config.als.factors = 8
-        config.als.iterations = 3
-        config.bpr.factors = 8
-        config.bpr.iterations = 3
+        config.trainingWindows = windows
+        config.als.factors = factors
+        config.als.iterations = iterations
+        config.bpr.factors = factors
+        config.bpr.iterations = iterations
+        return config
+    }
+
+    static let artifacts: ModelArtifacts = {
+        let config = Self.config(windows: 2, factors: 8, iterations: 3)
         let d = TinyWorld.dataset
         let end = d.log.maxTime + 1
         let all = GeneratorKind.allCases
@@ -167,12 +173,7 @@ struct OptionalGeneratorModelTests {
     @Test func restrictedExamplesMatchASmallerPipeline() {
         // Collecting with every generator, then keeping the default ones'
         // candidates, gives what a default pipeline collects.
-        var config = RecsysConfig()
-        config.trainingWindows = 1
-        config.als.factors = 4
-        config.als.iterations = 2
-        config.bpr.factors = 4
-        config.bpr.iterations = 2
+        let config = Self.config(windows: 1, factors: 4, iterations: 2)
         let d = TinyWorld.dataset
         let end = d.log.maxTime + 1
         let all = RankerTrainer.collect(

@@ -170,16 +170,14 @@ public enum ImplicitALS {
             return s >= 0 ? Int(s) * k : nil
         }
 
-        /// x = c·z / (1 + (c−1)·yᵀz), as `solveRow`'s one-entry case.
+        /// `solveRow`'s one-entry case with the cached z.
         @inline(__always)
         func solveSingle(_ x: UnsafeMutablePointer<Float>, z offset: Int, entry e: Int, confidence: [Float]) {
-            let c = confidence[e]
             values.withUnsafeBufferPointer { vb in
                 fixed.withUnsafeBufferPointer { yb in
-                    let z = vb.baseAddress! + offset
-                    let yi = yb.baseAddress! + Int(columns[e]) * k
-                    let scale = c / (1 + (c - 1) * VectorOps.dot(yi, z, k))
-                    for f in 0..<k { x[f] = z[f] * scale }
+                    shermanMorrison(
+                        x, z: vb.baseAddress! + offset, y: yb.baseAddress! + Int(columns[e]) * k,
+                        confidence: confidence[e], k: k)
                 }
             }
         }
@@ -214,13 +212,11 @@ public enum ImplicitALS {
         }
         if entries.count == 1 {
             let e = entries.lowerBound
-            let c = confidence[e]
             fixed.withUnsafeBufferPointer { yb in
                 inverse.withUnsafeBufferPointer { ib in
                     let yi = yb.baseAddress! + Int(columns[e]) * k
                     VectorOps.matVec(ib.baseAddress!, yi, x, k)
-                    let scale = c / (1 + (c - 1) * VectorOps.dot(yi, x, k))
-                    for f in 0..<k { x[f] *= scale }
+                    shermanMorrison(x, z: x, y: yi, confidence: confidence[e], k: k)
                 }
             }
             return
@@ -265,6 +261,16 @@ public enum ImplicitALS {
                 }
             }
         }
+    }
+
+    /// x = c·z / (1 + (c−1)·yᵀz), with z = (YᵀY + λI)⁻¹y: the exact solution
+    /// of a row whose only observed column is y. `z` may be `x` itself.
+    @inline(__always)
+    static func shermanMorrison(
+        _ x: UnsafeMutablePointer<Float>, z: UnsafePointer<Float>, y: UnsafePointer<Float>, confidence c: Float, k: Int
+    ) {
+        let scale = c / (1 + (c - 1) * VectorOps.dot(y, z, k))
+        for f in 0..<k { x[f] = z[f] * scale }
     }
 
     /// The inverse of a symmetric positive-definite k×k matrix (Gauss–Jordan
