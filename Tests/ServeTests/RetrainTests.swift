@@ -10,13 +10,20 @@ import Testing
 struct RetrainTests {
     let auth: HTTPFields = [.authorization: "Bearer t0ken"]
 
-    /// A replica whose "training" copies a prepared model (version v2) over the served one after a pause.
-    func replica(model: String, state: String, next: String) throws -> RecsysApplication {
+    /// A replica whose "training" waits until the test creates `gate` (at
+    /// most 30 s), then copies a prepared model (version v2) over the served
+    /// one. A gate, not a sleep: under a loaded test run the next request
+    /// may come more than a second later.
+    func replica(model: String, state: String, next: String, gate: String) throws -> RecsysApplication {
         var c = ServeConfiguration(modelPath: model)
         c.logLevel = .error
         c.adminToken = "t0ken"
         c.stateFolder = state
-        c.trainCommand = ["/bin/sh", "-c", "sleep 1 && cp '\(next)' '\(model).new' && mv '\(model).new' '\(model)'"]
+        c.trainCommand = [
+            "/bin/sh", "-c",
+            "i=0; while [ ! -e '\(gate)' ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; "
+                + "cp '\(next)' '\(model).new' && mv '\(model).new' '\(model)'",
+        ]
         return try buildApplication(c)
     }
 
@@ -30,8 +37,9 @@ struct RetrainTests {
         let model = folder + "/model.rrm"
         try FileManager.default.copyItem(atPath: try TestModel.file(version: "v1"), toPath: model)
         let next = try TestModel.file(version: "v2")
-        let a = try replica(model: model, state: folder + "/state", next: next)
-        let b = try replica(model: model, state: folder + "/state", next: next)
+        let gate = folder + "/gate"
+        let a = try replica(model: model, state: folder + "/state", next: next, gate: gate)
+        let b = try replica(model: model, state: folder + "/state", next: next, gate: gate)
         let box = Box()
         try await a.test(.router) { clientA in
             try await b.test(.router) { clientB in
@@ -51,6 +59,7 @@ struct RetrainTests {
                     let status = try self.json(response.body)["status"] as? String
                     #expect(status == "queued" || status == "running")
                 }
+                FileManager.default.createFile(atPath: gate, contents: nil)
                 let final = Box()
                 for _ in 0..<100 {
                     try await Task.sleep(for: .milliseconds(100))
@@ -87,7 +96,7 @@ struct RetrainTests {
         }
         // Task history survives: a new replica on the same folder still reads it.
         let taskID = box.value
-        let c = try replica(model: model, state: folder + "/state", next: next)
+        let c = try replica(model: model, state: folder + "/state", next: next, gate: folder + "/gate")
         try await c.test(.router) { client in
             try await client.execute(uri: "/api/v1/recs/status/\(taskID)", method: .get, headers: auth) { response in
                 let body = try self.json(response.body)
