@@ -166,14 +166,20 @@ public final class GzipByteSource: ByteSource {
     deinit { close() }
 }
 
-/// A record boundary near the middle of a plain file (just after a newline),
-/// or nil when the file is small or compressed.
-func splitPoint(path: String, minimumSize: Int = 64 << 20) -> (size: Int, split: Int)? {
-    guard !path.hasSuffix(".gz"), let file = try? FileByteSource(path: path), let size = file.size,
+/// Record boundaries (just after a newline) that cut a plain file into about
+/// `parts` equal ranges, or nil when the file is small or compressed.
+func splitRanges(path: String, parts: Int, minimumSize: Int = 64 << 20) -> [Range<Int>]? {
+    guard parts > 1, !path.hasSuffix(".gz"), let file = try? FileByteSource(path: path), let size = file.size,
         size >= minimumSize
     else { return nil }
+    var cuts = [0]
     var probe = [UInt8](repeating: 0, count: 1 << 16)
-    let n = probe.withUnsafeMutableBytes { pread(file.descriptor, $0.baseAddress, $0.count, off_t(size / 2)) }
-    guard n > 0, let nl = probe.prefix(n).firstIndex(of: 0x0A) else { return nil }
-    return (size, size / 2 + nl + 1)
+    for k in 1..<parts {
+        let at = size * k / parts
+        let n = probe.withUnsafeMutableBytes { pread(file.descriptor, $0.baseAddress, $0.count, off_t(at)) }
+        guard n > 0, let nl = probe.prefix(n).firstIndex(of: 0x0A) else { return nil }
+        if at + nl + 1 > cuts.last! && at + nl + 1 < size { cuts.append(at + nl + 1) }
+    }
+    cuts.append(size)
+    return zip(cuts, cuts.dropFirst()).map { $0..<$1 }
 }

@@ -45,41 +45,69 @@ public struct ItemTimeline: Sendable {
         return n
     }
 
+    /// One snapshot row while ordering: 16 contiguous bytes, so sorting an
+    /// item's rows touches its own few cache lines, not three scattered columns.
+    private struct Row {
+        var time: Int64
+        var item: Int32
+        var value: Int32
+
+        @inline(__always) static func before(_ a: Row, _ b: Row) -> Bool {
+            a.time != b.time ? a.time < b.time : a.value < b.value
+        }
+    }
+
     /// Builds the timeline from unsorted rows; exact duplicate rows
     /// (same item, time and value) are removed and counted.
     static func build(item: [Int32], time: [Int64], value: [Int32], itemCount: Int) -> (ItemTimeline, duplicates: Int) {
+        let n = item.count
         var start = [Int32](repeating: 0, count: itemCount + 1)
         for i in item { start[Int(i) + 1] += 1 }
         for i in 0..<itemCount { start[i + 1] += start[i] }
         var next = start
-        var perm = [Int](repeating: 0, count: item.count)
-        for (row, i) in item.enumerated() {
-            perm[Int(next[Int(i)])] = row
-            next[Int(i)] += 1
+        // Counting sort by item: one scattered 16-byte write per row.
+        var rows = [Row](unsafeUninitializedCapacity: n) { out, filled in
+            next.withUnsafeMutableBufferPointer { next in
+                for r in 0..<n {
+                    let i = Int(item[r])
+                    out[Int(next[i])] = Row(time: time[r], item: item[r], value: value[r])
+                    next[i] += 1
+                }
+            }
+            filled = n
         }
         var outStart = [Int32](repeating: 0, count: itemCount + 1)
-        var outTime: [Int64] = []
-        var outValue: [Int32] = []
-        outTime.reserveCapacity(item.count)
-        outValue.reserveCapacity(item.count)
+        var outTime = [Int64]()
+        var outValue = [Int32]()
+        outTime.reserveCapacity(n)
+        outValue.reserveCapacity(n)
         var duplicates = 0
-        perm.withUnsafeMutableBufferPointer { p in
+        rows.withUnsafeMutableBufferPointer { p in
             for it in 0..<itemCount {
                 let lo = Int(start[it])
                 let hi = Int(start[it + 1])
-                if hi - lo > 1 {
-                    p[lo..<hi].sort { time[$0] != time[$1] ? time[$0] < time[$1] : value[$0] < value[$1] }
+                if hi - lo > 24 {
+                    var mine = UnsafeMutableBufferPointer(rebasing: p[lo..<hi])
+                    mine.sort(by: Row.before)
+                } else if hi - lo > 1 {
+                    // Insertion sort: an item has a few weekly snapshots, mostly in order.
+                    for j in (lo + 1)..<hi {
+                        let x = p[j]
+                        var k = j
+                        while k > lo && Row.before(x, p[k - 1]) {
+                            p[k] = p[k - 1]
+                            k -= 1
+                        }
+                        p[k] = x
+                    }
                 }
-                var prev = -1
                 for k in lo..<hi {
-                    let r = p[k]
-                    if prev >= 0 && time[prev] == time[r] && value[prev] == value[r] {
+                    if k > lo && p[k].time == p[k - 1].time && p[k].value == p[k - 1].value {
                         duplicates += 1
                         continue
                     }
-                    outTime.append(time[r])
-                    outValue.append(value[r])
-                    prev = r
+                    outTime.append(p[k].time)
+                    outValue.append(p[k].value)
                 }
                 outStart[it + 1] = Int32(outTime.count)
             }

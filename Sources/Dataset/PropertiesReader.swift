@@ -69,8 +69,8 @@ public enum PropertiesReader {
                     // per-row bookkeeping; any other row goes back to the general path.
                     while cursor.hasMore {
                         let mark = cursor.pos
-                        guard cursor.digitsThenComma() != nil, let next = cursor.digitsThenComma(),
-                            cursor.digitsThenComma() != nil, cursor.pos < cursor.count,
+                        guard cursor.skipDigitsThenComma(), let next = cursor.digitsThenComma(),
+                            cursor.skipDigitsThenComma(), cursor.pos < cursor.count,
                             cursor.base[cursor.pos] != 0x22
                         else {
                             cursor.pos = mark
@@ -80,7 +80,7 @@ public enum PropertiesReader {
                             props.describedItems.insert(next)
                             lastItem = next
                         }
-                        cursor.skipRecord()
+                        cursor.skipShortRecord()
                         cursor.extraRows += 1
                     }
                     return
