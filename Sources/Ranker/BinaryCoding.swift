@@ -48,11 +48,15 @@ struct BinaryReader {
             throw ModelFileError.corrupt(section: section, reason: "array of \(count) elements exceeds the section")
         }
         let n = Int(count)
-        var out = [T]()
-        out.reserveCapacity(n)
-        bytes.withUnsafeBytes { src in
-            let base = src.baseAddress! + offset
-            for i in 0..<n { out.append(base.loadUnaligned(fromByteOffset: i * size, as: T.self)) }
+        // One copy of the raw bytes (all element types here are little-endian PODs).
+        let out = [T](unsafeUninitializedCapacity: n) { buffer, initialized in
+            bytes.withUnsafeBytes { src in
+                if n > 0 {
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(
+                        from: UnsafeRawBufferPointer(rebasing: src[offset..<offset + n * size]))
+                }
+            }
+            initialized = n
         }
         offset += n * size
         return out

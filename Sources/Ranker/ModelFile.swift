@@ -116,145 +116,136 @@ public enum ModelFile {
 
     // MARK: reading
 
+    /// Reads one section at a time from disk, so memory peaks at the loaded
+    /// model plus one section's compressed and raw bytes, not the whole file.
     public static func read(path: String) throws -> ModelArtifacts {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ModelFileError.io(path: path, message: "cannot read: \(error.localizedDescription)")
-        }
-        return try decode([UInt8](data))
+        let source = try SectionSource(path: path)
+        return try decode(source)
     }
 
     /// The raw (uncompressed) section sizes, for `inspect`.
     public static func sectionSizes(path: String) throws -> [(tag: String, raw: Int, compressed: Int)] {
-        let data = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-        return try parseSections(data).map { ($0.tag, $0.rawLength, $0.payload.count) }
-    }
-
-    struct Section {
-        var tag: String
-        var rawLength: Int
-        var payload: ArraySlice<UInt8>
-    }
-
-    static func parseSections(_ bytes: [UInt8]) throws -> [Section] {
-        guard bytes.count >= magic.count else { throw ModelFileError.truncated("shorter than the header") }
-        guard Array(bytes[0..<magic.count]) == magic else { throw ModelFileError.wrongMagic }
-        var header = BinaryReader(Array(bytes[magic.count..<min(bytes.count, magic.count + 16)]), section: "header")
-        let version: UInt32
-        let count: UInt32
-        do {
-            version = try header.scalar(UInt32.self)
-            count = try header.scalar(UInt32.self)
-            _ = try header.scalar(Int64.self)
-        } catch {
-            throw ModelFileError.truncated("the header ends early")
-        }
-        guard version == formatVersion else {
-            throw ModelFileError.unsupportedVersion(found: version, supported: formatVersion)
-        }
-        var offset = magic.count + 16
-        var sections: [Section] = []
-        for index in 0..<Int(count) {
-            guard offset + 24 <= bytes.count else {
-                throw ModelFileError.truncated("section \(index + 1) of \(count) is missing")
-            }
-            let tag = String(decoding: bytes[offset..<offset + 4], as: UTF8.self)
-            var r = BinaryReader(Array(bytes[offset + 4..<offset + 24]), section: tag)
-            let rawLength = try r.scalar(UInt64.self)
-            let packedLength = try r.scalar(UInt64.self)
-            let checksum = try r.scalar(UInt32.self)
-            offset += 24
-            guard packedLength <= UInt64(bytes.count - offset) else {
-                throw ModelFileError.truncated(
-                    "section \(tag) needs \(packedLength) bytes, \(bytes.count - offset) remain")
-            }
-            guard rawLength < 1 << 36 else { throw ModelFileError.corrupt(section: tag, reason: "impossible size") }
-            let payload = bytes[offset..<offset + Int(packedLength)]
-            guard crc(Array(payload)) == checksum else { throw ModelFileError.checksumMismatch(section: tag) }
-            sections.append(Section(tag: tag, rawLength: Int(rawLength), payload: payload))
-            offset += Int(packedLength)
-        }
-        return sections
+        try SectionSource(path: path).sections.map { ($0.tag, $0.rawLength, $0.packedLength) }
     }
 
     public static func decode(_ bytes: [UInt8]) throws -> ModelArtifacts {
-        let sections = try parseSections(bytes)
-        func section(_ tag: String) throws -> BinaryReader {
-            guard let s = sections.first(where: { $0.tag == tag }) else { throw ModelFileError.missingSection(tag) }
-            return BinaryReader(try inflate(Array(s.payload), rawLength: s.rawLength, section: tag), section: tag)
-        }
-        var meta = try section("META")
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .millisecondsSince1970
-        let metadata: ModelMetadata
-        do {
-            metadata = try decoder.decode(ModelMetadata.self, from: Data(meta.rest()))
-        } catch {
-            throw ModelFileError.corrupt(section: "META", reason: "bad metadata JSON: \(error)")
-        }
-        var ids = try section("IDMP")
-        let userRaw = try ids.array(Int64.self).map(Int.init)
-        let itemRaw = try ids.array(Int64.self).map(Int.init)
-        let categoryRaw = try ids.array(Int64.self).map(Int.init)
-        var item = try section("ITEM")
-        let stats = ItemStats(
-            category: try item.array(), available: try item.array(), popularity: try item.array(),
-            views: try item.array(), carts: try item.array(), purchases: try item.array())
-        var cpop = try section("CPOP")
-        let categoryPopularity = CategoryPopularity(
-            start: try cpop.array(), items: try cpop.array(), scores: try cpop.array(), parent: try cpop.array(),
-            minItems: Int(try cpop.scalar(Int64.self)))
-        var nbrs = try section("NBRS")
-        let neighbours = ItemNeighbours(
-            start: try nbrs.array(), neighbour: try nbrs.array(), similarity: try nbrs.array())
-        var user = try section("USER")
-        let histories = UserHistories(
-            start: try user.array(), item: try user.array(), time: try user.array(), kind: try user.array(),
-            category: try user.array())
-        let generators = metadata.generators
-        func optionalSection(_ generator: GeneratorKind, _ tag: String) throws -> BinaryReader? {
-            guard generators.contains(generator.rawValue) else { return nil }
-            return try section(tag)
-        }
-        var userKNN: UserKNN?
-        if var knn = try optionalSection(.userknn, "UKNN") {
-            let start: [Int32] = try knn.array()
-            let items: [Int32] = try knn.array()
-            let weights: [Float] = try knn.array()
-            let maxUsers = Int(try knn.scalar(Int64.self))
-            try checkCSR(start, items, rows: userRaw.count, values: itemRaw.count, "UKNN")
-            guard weights.count == items.count, maxUsers > 0 else {
-                throw ModelFileError.corrupt(section: "UKNN", reason: "weights or limits do not match")
-            }
-            userKNN = UserKNN(
-                userStart: start, userItem: items, userWeight: weights, itemCount: itemRaw.count,
-                config: metadata.config, maxUsersPerItem: maxUsers)
-        }
-        func factors(_ generator: GeneratorKind, _ tag: String) throws -> FactorModel? {
-            guard var r = try optionalSection(generator, tag) else { return nil }
-            let k = Int(try r.scalar(Int64.self))
-            let model = FactorModel(
-                factors: k, userFactors: try r.array(), itemFactors: try r.array(), itemBias: try r.array())
-            guard model.isConsistent, model.userCount == userRaw.count, model.itemCount == itemRaw.count else {
-                throw ModelFileError.corrupt(
-                    section: tag, reason: "factor arrays do not match \(userRaw.count) users × \(itemRaw.count) items")
-            }
-            return model
-        }
-        let als = try factors(.als, "ALSF")
-        let bpr = try factors(.bpr, "BPRF")
-        var rank = try section("RANK")
-        let popular: [Int32] = try rank.array()
-        let weights: [Double] = try rank.array()
-        let intercept: [Double] = try rank.array()
+        try decode(SectionSource(bytes: bytes))
+    }
 
+    static func decode(_ source: SectionSource) throws -> ModelArtifacts {
+        /// Parses one section, which must be used up exactly and pass its CRC-32.
+        @Sendable func section<T>(_ tag: String, _ parse: (SectionStream) throws -> T) throws -> T {
+            let stream = try source.open(tag)
+            let value: T
+            do {
+                value = try parse(stream)
+            } catch {
+                // Damaged bytes can still inflate; the CRC names the real cause.
+                throw try stream.checksumFailure() ?? error
+            }
+            try stream.finish()
+            return value
+        }
+        let metadata: ModelMetadata = try section("META") { meta in
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .millisecondsSince1970
+            let json = try meta.rest()
+            do {
+                return try decoder.decode(ModelMetadata.self, from: Data(json))
+            } catch {
+                throw ModelFileError.corrupt(section: "META", reason: "bad metadata JSON: \(error)")
+            }
+        }
+        let (userRaw, itemRaw, categoryRaw) = try section("IDMP") { ids in
+            (
+                try ids.array(Int64.self).map(Int.init), try ids.array(Int64.self).map(Int.init),
+                try ids.array(Int64.self).map(Int.init)
+            )
+        }
+        let generators = metadata.generators
+        @Sendable func factors(_ generator: GeneratorKind, _ tag: String) throws -> FactorModel? {
+            guard generators.contains(generator.rawValue) else { return nil }
+            return try section(tag) { r in
+                let k = Int(try r.scalar(Int64.self))
+                let model = FactorModel(
+                    factors: k, userFactors: try r.array(), itemFactors: try r.array(), itemBias: try r.array())
+                guard model.isConsistent, model.userCount == userRaw.count, model.itemCount == itemRaw.count else {
+                    throw ModelFileError.corrupt(
+                        section: tag,
+                        reason: "factor arrays do not match \(userRaw.count) users × \(itemRaw.count) items")
+                }
+                return model
+            }
+        }
+        // The core sections on one core, the large optional ones beside them:
+        // inflating is most of the load time.
+        let parts = DecodedParts()
+        let jobs = 4
+        DispatchQueue.concurrentPerform(iterations: jobs) { job in
+            do {
+                switch job {
+                case 0:
+                    let stats = try section("ITEM") { item in
+                        ItemStats(
+                            category: try item.array(), available: try item.array(), popularity: try item.array(),
+                            views: try item.array(), carts: try item.array(), purchases: try item.array())
+                    }
+                    let categoryPopularity = try section("CPOP") { cpop in
+                        CategoryPopularity(
+                            start: try cpop.array(), items: try cpop.array(), scores: try cpop.array(),
+                            parent: try cpop.array(), minItems: Int(try cpop.scalar(Int64.self)))
+                    }
+                    let neighbours = try section("NBRS") { nbrs in
+                        ItemNeighbours(
+                            start: try nbrs.array(), neighbour: try nbrs.array(), similarity: try nbrs.array())
+                    }
+                    let histories = try section("USER") { user in
+                        UserHistories(
+                            start: try user.array(), item: try user.array(), time: try user.array(),
+                            kind: try user.array(), category: try user.array())
+                    }
+                    let rank: ([Int32], [Double], [Double]) = try section("RANK") { rank in
+                        (try rank.array(), try rank.array(), try rank.array())
+                    }
+                    parts.set { $0.core = (stats, categoryPopularity, neighbours, histories, rank) }
+                case 1:
+                    guard generators.contains(GeneratorKind.userknn.rawValue) else { return }
+                    let knn = try section("UKNN") { knn in
+                        let start: [Int32] = try knn.array()
+                        let items: [Int32] = try knn.array()
+                        let weights: [Float] = try knn.array()
+                        let maxUsers = Int(try knn.scalar(Int64.self))
+                        try checkCSR(start, items, rows: userRaw.count, values: itemRaw.count, "UKNN")
+                        guard weights.count == items.count, maxUsers > 0 else {
+                            throw ModelFileError.corrupt(section: "UKNN", reason: "weights or limits do not match")
+                        }
+                        return UserKNN(
+                            userStart: start, userItem: items, userWeight: weights, itemCount: itemRaw.count,
+                            config: metadata.config, maxUsersPerItem: maxUsers)
+                    }
+                    parts.set { $0.userKNN = knn }
+                case 2:
+                    let model = try factors(.als, "ALSF")
+                    parts.set { $0.als = model }
+                default:
+                    let model = try factors(.bpr, "BPRF")
+                    parts.set { $0.bpr = model }
+                }
+            } catch {
+                parts.set { $0.failures.append((job, error)) }
+            }
+        }
+        let decoded = parts.value
+        // The same error whatever the thread timing: the first section's in file order.
+        if let (_, error) = decoded.failures.min(by: { $0.0 < $1.0 }) { throw error }
+        guard let (stats, categoryPopularity, neighbours, histories, rank) = decoded.core else {
+            throw ModelFileError.corrupt(section: "RANK", reason: "not decoded")
+        }
         let artifacts = ModelArtifacts(
             metadata: metadata, userRaw: userRaw, itemRaw: itemRaw, categoryRaw: categoryRaw, stats: stats,
-            categoryPopularity: categoryPopularity, neighbours: neighbours, histories: histories, popular: popular,
-            ranker: LogisticRegression(weights: weights, intercept: intercept.first ?? 0), userKNN: userKNN, als: als,
-            bpr: bpr)
+            categoryPopularity: categoryPopularity, neighbours: neighbours, histories: histories, popular: rank.0,
+            ranker: LogisticRegression(weights: rank.1, intercept: rank.2.first ?? 0), userKNN: decoded.userKNN,
+            als: decoded.als, bpr: decoded.bpr)
         try validate(artifacts)
         return artifacts
     }
@@ -321,7 +312,17 @@ public enum ModelFile {
     // MARK: zlib
 
     static func crc(_ bytes: [UInt8]) -> UInt32 {
-        bytes.withUnsafeBufferPointer { UInt32(crc32(0, $0.baseAddress, UInt32($0.count))) }
+        bytes.withUnsafeBufferPointer { b in
+            // zlib takes a 32-bit length: feed larger buffers in pieces.
+            var sum: UInt = 0
+            var offset = 0
+            repeat {
+                let n = min(b.count - offset, 1 << 30)
+                sum = crc32(sum, b.baseAddress.map { $0 + offset }, UInt32(n))
+                offset += n
+            } while offset < b.count
+            return UInt32(sum)
+        }
     }
 
     static func deflate(_ raw: [UInt8]) throws -> [UInt8] {
@@ -335,16 +336,19 @@ public enum ModelFile {
         }
         return Array(out.prefix(Int(length)))
     }
+}
 
-    static func inflate(_ packed: [UInt8], rawLength: Int, section: String) throws -> [UInt8] {
-        var length = UInt(rawLength)
-        var out = [UInt8](repeating: 0, count: max(rawLength, 1))
-        let status = out.withUnsafeMutableBufferPointer { o in
-            packed.withUnsafeBufferPointer { i in uncompress(o.baseAddress, &length, i.baseAddress, UInt(i.count)) }
-        }
-        guard status == Z_OK, Int(length) == rawLength else {
-            throw ModelFileError.corrupt(section: section, reason: "zlib data does not inflate to \(rawLength) bytes")
-        }
-        return Array(out.prefix(rawLength))
+/// What the parallel section jobs produce; each job sets only its own fields.
+private final class DecodedParts: @unchecked Sendable {
+    struct Value {
+        var core: (ItemStats, CategoryPopularity, ItemNeighbours, UserHistories, ([Int32], [Double], [Double]))?
+        var userKNN: UserKNN?
+        var als: FactorModel?
+        var bpr: FactorModel?
+        var failures: [(Int, any Error)] = []
     }
+    private let lock = NSLock()
+    private var stored = Value()
+    var value: Value { lock.withLock { stored } }
+    func set(_ change: (inout Value) -> Void) { lock.withLock { change(&stored) } }
 }

@@ -116,12 +116,41 @@ struct OptionalGeneratorModelTests {
         for name in ["userknn_score", "from_userknn", "als_score", "from_als", "bpr_score", "from_bpr"] {
             #expect(a.metadata.schema.index(of: name) != nil, "\(name)")
         }
-        let tags = try ModelFile.parseSections(try ModelFile.encode(a)).map(\.tag)
+        let tags = try SectionSource(bytes: try ModelFile.encode(a)).sections.map(\.tag)
         #expect(Set(["UKNN", "ALSF", "BPRF"]).isSubset(of: Set(tags)))
         // The default model has none of them.
-        let plain = try ModelFile.parseSections(try ModelFile.encode(TinyWorld.artifacts)).map(\.tag)
+        let plain = try SectionSource(bytes: try ModelFile.encode(TinyWorld.artifacts)).sections.map(\.tag)
         #expect(Set(["UKNN", "ALSF", "BPRF"]).isDisjoint(with: Set(plain)))
         #expect(TinyWorld.artifacts.metadata.schema.index(of: "als_score") == nil)
+    }
+
+    /// Every section, the optional ones decoded in parallel included, must
+    /// inflate to exactly its stated length and pass its own CRC-32.
+    @Test func everySectionIsCheckedWhileStreaming() throws {
+        let bytes = try ModelFile.encode(Self.artifacts)
+        for entry in try SectionSource(bytes: bytes).sections {
+            // A damaged payload byte: the CRC names the section.
+            var damaged = bytes
+            damaged[entry.offset + entry.packedLength / 2] ^= 0x5A
+            #expect(throws: ModelFileError.checksumMismatch(section: entry.tag)) { try ModelFile.decode(damaged) }
+            // A stated length that is off either way, with a valid CRC: corrupt, naming the section.
+            for delta in [-8, 8] {
+                var wrong = bytes
+                let field = entry.offset - 20
+                let stated = UInt64(entry.rawLength + delta).littleEndian
+                withUnsafeBytes(of: stated) { for (k, b) in $0.enumerated() { wrong[field + k] = b } }
+                do {
+                    _ = try ModelFile.decode(wrong)
+                    Issue.record("\(entry.tag) with length \(delta) decoded")
+                } catch let error as ModelFileError {
+                    guard case .corrupt(let section, _) = error else {
+                        Issue.record("\(entry.tag): \(error)")
+                        continue
+                    }
+                    #expect(section == entry.tag)
+                }
+            }
+        }
     }
 
     @Test func roundTripAnswersTheSame() throws {
