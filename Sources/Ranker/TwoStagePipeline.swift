@@ -161,7 +161,12 @@ public struct TwoStagePipeline: Sendable {
         }
         let userKNNScores = userKNN?.scores(for: user)
         for (item, _) in userKNNScores?.top(config.userKNNCandidates) ?? [] { set.add(item, from: .userKNN) }
-        for m in factorModels { m.generate(for: user, limit: config.factorCandidates, into: &set) }
+        let poolScores = factorModels.map { $0.poolScores(user: Int(user.id)) }
+        for (m, scores) in zip(factorModels, poolScores) {
+            for (item, _) in m.top(poolScores: scores, limit: config.factorCandidates) {
+                set.add(item, from: m.provenance)
+            }
+        }
         // Every candidate gets every score of the enabled generators, whichever proposed it.
         var historyScore = IntMap<Float>(capacity: user.count)
         for (item, score) in history.scores(for: user, at: time, limit: config.historyLength) {
@@ -172,8 +177,8 @@ public struct TwoStagePipeline: Sendable {
             set.historyScore[k] = historyScore[set.items[k]] ?? 0
             if let userKNNScores { set.userKNNScore[k] = userKNNScores[set.items[k]] ?? 0 }
         }
-        for m in factorModels {
-            let scores = m.model.scores(user: Int(user.id), items: set.items)
+        for (m, pool) in zip(factorModels, poolScores) {
+            let scores = m.scores(user: Int(user.id), items: set.items, poolScores: pool)
             if m.provenance == .als { set.alsScore = scores } else { set.bprScore = scores }
         }
         return set

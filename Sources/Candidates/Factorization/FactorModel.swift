@@ -59,6 +59,9 @@ public struct FactorCandidates: Sendable {
     public let pool: [Int32]
     private let poolFactors: [Float]
     private let poolBias: [Float]
+    /// Item → its index in the pool, -1 outside it (so a candidate from the
+    /// pool reuses the pool's score instead of a scattered row read).
+    private let poolIndex: [Int32]
 
     public init(model: FactorModel, provenance: Provenance, pool: [Int32]) {
         self.model = model
@@ -66,16 +69,19 @@ public struct FactorCandidates: Sendable {
         self.pool = pool
         let k = model.factors
         var packed = [Float](repeating: 0, count: pool.count * k)
+        var index = [Int32](repeating: -1, count: model.itemCount)
         for (p, item) in pool.enumerated() {
             for f in 0..<k { packed[f * pool.count + p] = model.itemFactors[Int(item) * k + f] }
+            index[Int(item)] = Int32(p)
         }
         poolFactors = packed
         poolBias = model.itemBias.isEmpty ? [] : pool.map { model.itemBias[Int($0)] }
+        poolIndex = index
     }
 
-    /// The `limit` best pool items for a known user, best first (ties by id).
-    public func top(user: Int, limit: Int) -> [(item: Int32, score: Float)] {
-        guard user >= 0 && user < model.userCount, limit > 0 else { return [] }
+    /// The score of every pool item for a known user (empty for an unknown one).
+    public func poolScores(user: Int) -> [Float] {
+        guard user >= 0 && user < model.userCount else { return [] }
         let k = model.factors
         let n = pool.count
         var scores = poolBias.isEmpty ? [Float](repeating: 0, count: n) : poolBias
@@ -88,11 +94,26 @@ public struct FactorCandidates: Sendable {
                 }
             }
         }
-        return TopK.select(count: pool.count, limit: limit, score: { scores[$0] }, id: { pool[$0] })
-            .map { (pool[$0], scores[$0]) }
+        return scores
     }
 
-    public func generate(for user: UserState, limit: Int, into set: inout CandidateSet) {
-        for (item, _) in top(user: Int(user.id), limit: limit) { set.add(item, from: provenance) }
+    /// The `limit` best pool items for a known user, best first (ties by id).
+    public func top(user: Int, limit: Int) -> [(item: Int32, score: Float)] {
+        top(poolScores: poolScores(user: user), limit: limit)
+    }
+
+    /// The `limit` best pool items given `poolScores(user:)`.
+    public func top(poolScores scores: [Float], limit: Int) -> [(item: Int32, score: Float)] {
+        guard !scores.isEmpty, limit > 0 else { return [] }
+        return TopK.select(scores: scores, ids: pool, limit: limit).map { (pool[$0], scores[$0]) }
+    }
+
+    /// Scores of `items` for `user`, from `poolScores` where the item is in the pool.
+    public func scores(user: Int, items: [Int32], poolScores: [Float]) -> [Float] {
+        guard !poolScores.isEmpty else { return [Float](repeating: 0, count: items.count) }
+        return items.map { item in
+            let p = poolIndex[Int(item)]
+            return p >= 0 ? poolScores[Int(p)] : model.score(user: user, item: Int(item))
+        }
     }
 }
