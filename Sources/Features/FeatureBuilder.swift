@@ -152,6 +152,10 @@ public struct FeatureBuilder: Sendable {
         let lastItem = user.items.last ?? -1
         let affinity = usePair && useContext ? user.categoryAffinity(at: now, config: config) : []
         let recentCategory = user.recentCategory
+        // Gathered in one tight loop first: the scattered loads then overlap
+        // instead of each stalling the long loop body below.
+        let candidateCategory =
+            useContext && usePair ? candidates.items.map { stats.category[Int($0)] } : []
         for c in 0..<candidates.count {
             let item = Int(candidates.items[c])
             let p = candidates.provenance[c]
@@ -177,7 +181,7 @@ public struct FeatureBuilder: Sendable {
                 rows.put(col.eventsSince, 1 + log1p(Double(user.count - 1 - t.lastIndex)))
             }
             if useContext && usePair {
-                let category = stats.category[item]
+                let category = candidateCategory[c]
                 rows.put(col.sameCategory, category >= 0 && category == recentCategory ? 1 : 0)
                 if category >= 0, let rank = affinity.firstIndex(where: { $0.category == category }) {
                     rows.put(col.categoryShare, affinity[rank].share)
