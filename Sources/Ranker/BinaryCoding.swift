@@ -16,8 +16,9 @@ struct BinaryWriter {
     mutating func raw(_ b: [UInt8]) { bytes += b }
 }
 
-/// Reads what `BinaryWriter` wrote; every length is checked against the
-/// remaining bytes, so a short or garbled section fails with an error.
+/// Reads the scalars of the file and section headers; every read is checked
+/// against the bytes there, so a short header fails with an error. (Section
+/// payloads are read by `SectionStream`.)
 struct BinaryReader {
     let bytes: [UInt8]
     var offset = 0
@@ -39,32 +40,5 @@ struct BinaryReader {
         }
         offset += n
         return T(littleEndian: v)
-    }
-
-    mutating func array<T: BitwiseCopyable>(_: T.Type = T.self) throws -> [T] {
-        let count = try scalar(UInt64.self)
-        let size = MemoryLayout<T>.stride
-        guard count <= UInt64(bytes.count - offset) / UInt64(max(size, 1)) else {
-            throw ModelFileError.corrupt(section: section, reason: "array of \(count) elements exceeds the section")
-        }
-        let n = Int(count)
-        // One copy of the raw bytes (all element types here are little-endian PODs).
-        let out = [T](unsafeUninitializedCapacity: n) { buffer, initialized in
-            bytes.withUnsafeBytes { src in
-                if n > 0 {
-                    UnsafeMutableRawBufferPointer(buffer).copyMemory(
-                        from: UnsafeRawBufferPointer(rebasing: src[offset..<offset + n * size]))
-                }
-            }
-            initialized = n
-        }
-        offset += n * size
-        return out
-    }
-
-    mutating func rest() -> [UInt8] {
-        let r = Array(bytes[offset...])
-        offset = bytes.count
-        return r
     }
 }

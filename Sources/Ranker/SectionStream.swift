@@ -15,8 +15,6 @@ final class SectionStream {
     private var ended = false
     private var closed = false
 
-    var tag: String { entry.tag }
-
     init(entry: SectionSource.Entry, readAt: @escaping @Sendable (Int, Int) throws -> [UInt8]) throws {
         self.entry = entry
         self.readAt = readAt

@@ -1,7 +1,5 @@
 -- Random known visitors (RetailRocket ids are 0..1407579) and 10% unknown ones.
-local counter = 0
 request = function()
-  counter = counter + 1
   local id
   if math.random() < 0.9 then
     id = math.random(0, 1407579)
@@ -11,9 +9,4 @@ request = function()
   return wrk.format("GET", "/recommend/" .. id .. "?n=5")
 end
 
-done = function(summary, latency, requests)
-  local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout
-  io.write(string.format("RESULT {\"requests\": %d, \"seconds\": %.3f, \"rps\": %.1f, \"p50_ms\": %.3f, \"p99_ms\": %.3f, \"errors\": %d, \"non2xx\": %d}\n",
-    summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, errors, summary.errors.status))
-end
+dofile("scripts/wrk/report.lua")
