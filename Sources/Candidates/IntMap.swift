@@ -5,6 +5,9 @@ public struct IntMap<Value>: Sendable where Value: Sendable {
     private var keys: [Int32]
     private var values: [Value?]
     private var mask: Int
+    /// 32 − log2(table size): Fibonacci hashing takes the product's high bits,
+    /// which depend on every bit of the key.
+    private var shift: UInt32
     public private(set) var count = 0
 
     public init(capacity: Int = 64) {
@@ -13,11 +16,12 @@ public struct IntMap<Value>: Sendable where Value: Sendable {
         keys = [Int32](repeating: -1, count: size)
         values = [Value?](repeating: nil, count: size)
         mask = size - 1
+        shift = UInt32(32 - size.trailingZeroBitCount)
     }
 
     @inline(__always)
     private func slot(of key: Int32) -> Int {
-        var i = Int(truncatingIfNeeded: UInt32(bitPattern: key) &* 0x9E37_79B1) & mask
+        var i = Int((UInt32(bitPattern: key) &* 0x9E37_79B1) >> shift)
         while keys[i] != -1 && keys[i] != key { i = (i + 1) & mask }
         return i
     }
@@ -45,6 +49,7 @@ public struct IntMap<Value>: Sendable where Value: Sendable {
         keys = [Int32](repeating: -1, count: oldKeys.count * 2)
         values = [Value?](repeating: nil, count: oldKeys.count * 2)
         mask = keys.count - 1
+        shift -= 1
         count = 0
         for (k, v) in zip(oldKeys, oldValues) where k != -1 { self[k] = v }
     }
@@ -57,6 +62,22 @@ public struct IntMap<Value>: Sendable where Value: Sendable {
             if let v = values[i] { out.append((keys[i], v)) }
         }
         return out
+    }
+}
+
+extension IntMap where Value: AdditiveArithmetic {
+    /// `self[key] = (self[key] ?? 0) + delta` with one probe (the scoring loops' accumulate).
+    @inline(__always)
+    public mutating func add(_ key: Int32, _ delta: Value) {
+        let i = slot(of: key)
+        if keys[i] == key {
+            values[i] = values[i]! + delta
+            return
+        }
+        keys[i] = key
+        values[i] = delta
+        count += 1
+        if count * 2 > mask { grow() }
     }
 }
 

@@ -27,7 +27,7 @@ public struct ItemCF: CandidateGenerator {
         for (s, w) in seeds {
             for e in neighbours.neighbours(of: Int(s)) {
                 let j = neighbours.neighbour[e]
-                scores[j] = (scores[j] ?? 0) + w * Double(neighbours.similarity[e])
+                scores.add(j, w * Double(neighbours.similarity[e]))
             }
         }
         return scores

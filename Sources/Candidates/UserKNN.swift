@@ -78,7 +78,7 @@ public struct UserKNN: Sendable {
             let lo = Int(itemStart[Int(i)])
             let hi = Int(itemStart[Int(i) + 1])
             for e in max(lo, hi - maxUsersPerItem)..<hi where Int(itemUser[e]) != user {
-                acc[itemUser[e]] = (acc[itemUser[e]] ?? 0) + w * itemWeight[e]
+                acc.add(itemUser[e], w * itemWeight[e])
             }
         }
         return acc.top(neighbours).map { ($0.key, $0.value) }
@@ -89,7 +89,7 @@ public struct UserKNN: Sendable {
         var scores = IntMap<Float>(capacity: 512)
         for (v, s) in similarUsers(to: state, excluding: state.id >= 0 ? Int(state.id) : nil) {
             for e in Int(userStart[Int(v)])..<Int(userStart[Int(v) + 1]) {
-                scores[userItem[e]] = (scores[userItem[e]] ?? 0) + s * userWeight[e]
+                scores.add(userItem[e], s * userWeight[e])
             }
         }
         return scores
