@@ -12,25 +12,29 @@ struct RecommendQuery: Equatable {
     /// Parses and validates; every problem is a 400 naming the parameter.
     static func parse(userID raw: String, query: String?, defaultN: Int, maxN: Int) throws -> RecommendQuery {
         let userID = try parseUserID(raw)
-        var values: [String: String] = [:]
+        // Two known parameters: two slots, no dictionary (this runs on every request).
+        var nText: String?
+        var atText: String?
         for pair in (query ?? "").split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let key = decoded(parts[0])
             let value = parts.count > 1 ? decoded(parts[1]) : ""
-            guard allowedParameters.contains(key) else {
+            switch key {
+            case "n":
+                guard nText == nil else { throw repeated(key) }
+                nText = value
+            case "at":
+                guard atText == nil else { throw repeated(key) }
+                atText = value
+            default:
                 throw APIError(
                     .badRequest, code: "unknown_parameter",
                     "unknown query parameter '\(truncated(key, 40))'; allowed: \(allowedParameters.joined(separator: ", "))"
                 )
             }
-            guard values[key] == nil else {
-                throw APIError(
-                    .badRequest, code: "repeated_parameter", "query parameter '\(key)' is given more than once")
-            }
-            values[key] = value
         }
         var n = defaultN
-        if let text = values["n"] {
+        if let text = nText {
             guard let v = Int(text), v >= 1, v <= maxN, text.allSatisfy(\.isASCII) else {
                 throw APIError(
                     .badRequest, code: "invalid_n",
@@ -39,7 +43,7 @@ struct RecommendQuery: Equatable {
             n = v
         }
         var at: Int64?
-        if let text = values["at"] {
+        if let text = atText {
             // Up to year 2286 in unix ms; a number of seconds is a likely mistake, so no lower bound is guessed.
             guard let v = Int64(text), v >= 0, v <= 9_999_999_999_999, text.allSatisfy(\.isASCII) else {
                 throw APIError(
@@ -49,6 +53,10 @@ struct RecommendQuery: Equatable {
             at = v
         }
         return RecommendQuery(userID: userID, n: n, at: at)
+    }
+
+    static func repeated(_ key: String) -> APIError {
+        APIError(.badRequest, code: "repeated_parameter", "query parameter '\(key)' is given more than once")
     }
 
     /// Percent-decoding is slow in Foundation; most parameters have no '%'.
