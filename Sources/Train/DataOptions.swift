@@ -1,4 +1,5 @@
 import ArgumentParser
+import Candidates
 import Dataset
 import Foundation
 
@@ -36,3 +37,4 @@ struct DataOptions: ParsableArguments {
 }
 
 extension BadRowPolicy: ExpressibleByArgument {}
+extension NegativeSampling: ExpressibleByArgument {}

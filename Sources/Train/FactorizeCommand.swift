@@ -27,6 +27,8 @@ struct FactorizeCommand: ParsableCommand {
     @Option(help: "ALS confidence scale: c = 1 + alpha·w.") var alpha: Double?
     @Option(help: "L2 regularisation.") var regularization: Double?
     @Option(help: "BPR learning rate.") var learningRate: Double?
+    @Option(help: "BPR negatives: popularity (as implicit) or uniform (as Rendle et al.).")
+    var negatives: NegativeSampling?
     @Option(help: "ALS conjugate-gradient steps per row.") var cgSteps: Int?
     @Option(help: "Random seed of the initial factors and of BPR's sampling.") var seed: UInt64?
     @Option(help: "ALS: 1 runs on one thread, more on every core (the same model either way).") var threads: Int = 2
@@ -66,6 +68,7 @@ struct FactorizeCommand: ParsableCommand {
         if let v = learningRate { o.learningRate = v }
         if let v = seed { o.seed = v }
         if let v = blocks { o.blocks = v }
+        if let v = negatives { o.negatives = v }
         return o
     }
 

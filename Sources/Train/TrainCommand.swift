@@ -23,6 +23,8 @@ struct TuningOptions: ParsableArguments {
     @Option(help: "ALS confidence scale: c = 1 + alpha·w.") var alsAlpha: Double?
     @Option(help: "ALS L2 regularisation.") var alsRegularization: Double?
     @Option(help: "BPR epochs in the pipeline.") var bprIterations: Int?
+    @Option(help: "BPR negatives: popularity (as implicit) or uniform (as Rendle et al.).")
+    var bprNegatives: NegativeSampling?
 
     func validate() throws {
         for (name, v) in [
@@ -71,6 +73,7 @@ struct TuningOptions: ParsableArguments {
         if let v = alsAlpha { c.als.alpha = v }
         if let v = alsRegularization { c.als.regularization = v }
         if let v = bprIterations { c.bpr.iterations = v }
+        if let v = bprNegatives { c.bpr.negatives = v }
         return c
     }
 }
