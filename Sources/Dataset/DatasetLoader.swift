@@ -62,7 +62,7 @@ public enum DatasetLoader {
         let readDone = Date()
         let tree = try CategoryTreeReader.read(path: files.categoryTree, policy: policy)
         var events: OrderedEvents?
-        var props: RawProperties?
+        var parts: [RawProperties] = []
         var reports: [FileReport] = []
         for slot in results.values {
             switch slot {
@@ -77,7 +77,7 @@ public enum DatasetLoader {
                 } else {
                     reports.append(p.report)
                 }
-                if props == nil { props = p } else { props!.append(p) }
+                parts.append(p)
             case .skipped:
                 continue
             case .failure(let error):
@@ -87,51 +87,73 @@ public enum DatasetLoader {
             }
         }
         reports.append(tree.report)
-        guard let events, let props else { throw DatasetError.invalid("internal error: missing reader output") }
+        guard let events, !parts.isEmpty else {
+            throw DatasetError.invalid("internal error: missing reader output")
+        }
         let merged = Date()
-        let d = try assemble(events: events, properties: props, tree: tree.pairs, reports: reports)
+        let d = try assemble(events: events, properties: parts, tree: tree.pairs, reports: reports)
         trace(
             "read \(readDone.timeIntervalSince(started)) merge \(merged.timeIntervalSince(readDone)) assemble \(Date().timeIntervalSince(merged))"
         )
         return d
     }
 
-    /// Turns ordered events and property columns into dense ids and timelines.
+    /// Turns ordered events and the property parts (one per file part, in
+    /// file order) into dense ids and timelines.
     static func assemble(
-        events: OrderedEvents, properties: RawProperties, tree pairs: [(category: Int, parent: Int?)],
+        events: OrderedEvents, properties parts: [RawProperties], tree pairs: [(category: Int, parent: Int?)],
         reports: [FileReport]
     ) throws -> Dataset {
         var reports = reports
         let visitors = events.visitors
-        var itemSet = properties.describedItems
+        var describedItems = RawIdSet()
+        for p in parts { describedItems.formUnion(p.describedItems) }
+        var itemSet = describedItems
         for i in events.itemRaw { itemSet.insert(i) }
         let items = IdMap(sortedUniqueRaw: itemSet.sorted())
-        var log = events.log
-        // Dense item ids keep the raw order, so the (user, time, kind, item) order still holds.
-        log.item = events.itemRaw.map { items.dense($0)! }
         let duplicates = events.duplicates
 
-        let tree = try CategoryTree(pairs: pairs, extraCategories: properties.categoryValue)
-        // The two timelines are independent: build them on both cores.
+        let tree = try CategoryTree(pairs: pairs, extraCategories: parts.flatMap(\.categoryValue))
+        // Three independent jobs on both cores: each timeline is gathered
+        // straight from the parts (no merged copy first), and the log's dense items.
         let timelines = TimelineSlots()
-        DispatchQueue.concurrentPerform(iterations: 2) { job in
-            if job == 0 {
-                let categoryItems = properties.categoryItem.map { items.dense($0)! }
-                let categoryValues = properties.categoryValue.map { tree.ids.dense($0)! }
+        DispatchQueue.concurrentPerform(iterations: 3) { job in
+            switch job {
+            case 0:
+                var item: [Int32] = []
+                var value: [Int32] = []
+                let count = parts.reduce(0) { $0 + $1.categoryItem.count }
+                item.reserveCapacity(count)
+                value.reserveCapacity(count)
+                for p in parts {
+                    for raw in p.categoryItem { item.append(items.dense(raw)!) }
+                    for raw in p.categoryValue { value.append(tree.ids.dense(raw)!) }
+                }
                 timelines.set(
                     0,
                     ItemTimeline.build(
-                        item: categoryItems, time: properties.categoryTime, value: categoryValues,
-                        itemCount: items.count))
-            } else {
-                let availableItems = properties.availableItem.map { items.dense($0)! }
+                        item: item, time: parts.flatMap(\.categoryTime), value: value, itemCount: items.count))
+            case 1:
+                var item: [Int32] = []
+                var value: [Int32] = []
+                let count = parts.reduce(0) { $0 + $1.availableItem.count }
+                item.reserveCapacity(count)
+                value.reserveCapacity(count)
+                for p in parts {
+                    for raw in p.availableItem { item.append(items.dense(raw)!) }
+                    for flag in p.availableValue { value.append(Int32(flag)) }
+                }
                 timelines.set(
                     1,
                     ItemTimeline.build(
-                        item: availableItems, time: properties.availableTime,
-                        value: properties.availableValue.map(Int32.init), itemCount: items.count))
+                        item: item, time: parts.flatMap(\.availableTime), value: value, itemCount: items.count))
+            default:
+                // Dense item ids keep the raw order, so the (user, time, kind, item) order still holds.
+                timelines.setLogItems(events.itemRaw.map { items.dense($0)! })
             }
         }
+        var log = events.log
+        log.item = timelines.logItems
         let (categories, categoryDuplicates) = timelines.values[0]!
         let (availability, availabilityDuplicates) = timelines.values[1]!
         // Snapshot duplicates cannot be attributed to one part file; report them on the first.
@@ -139,7 +161,7 @@ public enum DatasetLoader {
             reports[idx].duplicateRows += categoryDuplicates + availabilityDuplicates
         }
         var described = [Bool](repeating: false, count: items.count)
-        for raw in properties.describedItems.sorted() { described[Int(items.dense(raw)!)] = true }
+        for raw in describedItems.sorted() { described[Int(items.dense(raw)!)] = true }
         return Dataset(
             visitors: visitors, items: items, log: log, itemCategory: categories, itemAvailability: availability,
             tree: tree, describedItem: described, reports: reports, duplicateEvents: duplicates)
@@ -177,5 +199,7 @@ private final class ResultSlots: @unchecked Sendable {
 private final class TimelineSlots: @unchecked Sendable {
     private let lock = NSLock()
     private(set) var values: [(ItemTimeline, duplicates: Int)?] = [nil, nil]
+    private(set) var logItems: [Int32] = []
     func set(_ i: Int, _ v: (ItemTimeline, duplicates: Int)) { lock.withLock { values[i] = v } }
+    func setLogItems(_ items: [Int32]) { lock.withLock { logItems = items } }
 }

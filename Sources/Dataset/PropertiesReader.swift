@@ -12,16 +12,6 @@ public struct RawProperties: Sendable {
     /// Every item id that has at least one property row.
     public var describedItems = RawIdSet()
     public var report: FileReport
-
-    public mutating func append(_ other: RawProperties) {
-        categoryTime += other.categoryTime
-        categoryItem += other.categoryItem
-        categoryValue += other.categoryValue
-        availableTime += other.availableTime
-        availableItem += other.availableItem
-        availableValue += other.availableValue
-        describedItems.formUnion(other.describedItems)
-    }
 }
 
 /// Reads one `item_properties_part*.csv` (`timestamp,itemid,property,value`).
