@@ -106,6 +106,11 @@ struct RoutesTests {
                 let body = try json(response.body)
                 #expect(body["model_version"] as? String == "test-v1")
                 #expect((body["features"] as? [String])?.contains("cf_score_log") == true)
+                // Nested keys are snake_case like the top level.
+                let counts = try #require(body["counts"] as? [String: Any])
+                #expect(counts["neighbour_pairs"] is Int && counts["neighbourPairs"] == nil)
+                let training = try #require(body["training"] as? [String: Any])
+                #expect(training["validation_auc"] is Double && training["train_pairs"] is Int)
             }
             try await client.execute(uri: "/recommend/123456789012", method: .get) { _ in }
             try await client.execute(uri: "/metrics", method: .get) { response in

@@ -48,7 +48,9 @@ struct ModelController {
                 modelVersion: m.modelVersion, createdAt: iso.string(from: m.createdAt), fingerprint: m.fingerprint,
                 referenceTime: m.referenceTime, path: loaded.path, loadedAt: iso.string(from: loaded.loadedAt),
                 loadSeconds: loaded.loadSeconds, counts: m.counts, generators: m.generators, features: m.schema.names,
-                training: m.training))
+                training: m.training),
+            // The nested counts and training summary are camelCase in the model file; the API is snake_case.
+            keys: .convertToSnakeCase)
     }
 
     struct Reloaded: Encodable {

@@ -56,9 +56,13 @@ struct RecommendController {
     }
 }
 
-func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+func jsonResponse(
+    _ value: some Encodable, status: HTTPResponse.Status = .ok,
+    keys: JSONEncoder.KeyEncodingStrategy = .useDefaultKeys
+) throws -> Response {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    encoder.keyEncodingStrategy = keys
     let data = try encoder.encode(value)
     return Response(
         status: status, headers: [.contentType: "application/json; charset=utf-8"],
