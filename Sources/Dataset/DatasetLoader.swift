@@ -114,39 +114,31 @@ public enum DatasetLoader {
         let duplicates = events.duplicates
 
         let tree = try CategoryTree(pairs: pairs, extraCategories: parts.flatMap(\.categoryValue))
-        // Three independent jobs on both cores: each timeline is gathered
-        // straight from the parts (no merged copy first), and the log's dense items.
+        /// One timeline gathered straight from the parts (no merged copy first).
+        @Sendable func timeline(
+            items raw: KeyPath<RawProperties, [Int]>, times: KeyPath<RawProperties, [Int64]>,
+            values: (RawProperties) -> [Int32]
+        ) -> (ItemTimeline, duplicates: Int) {
+            var item: [Int32] = []
+            item.reserveCapacity(parts.reduce(0) { $0 + $1[keyPath: raw].count })
+            for p in parts { for id in p[keyPath: raw] { item.append(items.dense(id)!) } }
+            return ItemTimeline.build(
+                item: item, time: parts.flatMap { $0[keyPath: times] }, value: parts.flatMap(values),
+                itemCount: items.count)
+        }
+        // Three independent jobs on both cores: the two timelines and the log's dense items.
         let timelines = TimelineSlots()
         DispatchQueue.concurrentPerform(iterations: 3) { job in
             switch job {
             case 0:
-                var item: [Int32] = []
-                var value: [Int32] = []
-                let count = parts.reduce(0) { $0 + $1.categoryItem.count }
-                item.reserveCapacity(count)
-                value.reserveCapacity(count)
-                for p in parts {
-                    for raw in p.categoryItem { item.append(items.dense(raw)!) }
-                    for raw in p.categoryValue { value.append(tree.ids.dense(raw)!) }
-                }
                 timelines.set(
                     0,
-                    ItemTimeline.build(
-                        item: item, time: parts.flatMap(\.categoryTime), value: value, itemCount: items.count))
+                    timeline(items: \.categoryItem, times: \.categoryTime) {
+                        $0.categoryValue.map { tree.ids.dense($0)! }
+                    })
             case 1:
-                var item: [Int32] = []
-                var value: [Int32] = []
-                let count = parts.reduce(0) { $0 + $1.availableItem.count }
-                item.reserveCapacity(count)
-                value.reserveCapacity(count)
-                for p in parts {
-                    for raw in p.availableItem { item.append(items.dense(raw)!) }
-                    for flag in p.availableValue { value.append(Int32(flag)) }
-                }
                 timelines.set(
-                    1,
-                    ItemTimeline.build(
-                        item: item, time: parts.flatMap(\.availableTime), value: value, itemCount: items.count))
+                    1, timeline(items: \.availableItem, times: \.availableTime) { $0.availableValue.map(Int32.init) })
             default:
                 // Dense item ids keep the raw order, so the (user, time, kind, item) order still holds.
                 timelines.setLogItems(events.itemRaw.map { items.dense($0)! })

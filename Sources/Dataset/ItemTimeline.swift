@@ -86,21 +86,7 @@ public struct ItemTimeline: Sendable {
             for it in 0..<itemCount {
                 let lo = Int(start[it])
                 let hi = Int(start[it + 1])
-                if hi - lo > 24 {
-                    var mine = UnsafeMutableBufferPointer(rebasing: p[lo..<hi])
-                    mine.sort(by: Row.before)
-                } else if hi - lo > 1 {
-                    // Insertion sort: an item has a few weekly snapshots, mostly in order.
-                    for j in (lo + 1)..<hi {
-                        let x = p[j]
-                        var k = j
-                        while k > lo && Row.before(x, p[k - 1]) {
-                            p[k] = p[k - 1]
-                            k -= 1
-                        }
-                        p[k] = x
-                    }
-                }
+                sortRun(UnsafeMutableBufferPointer(rebasing: p[lo..<hi]), by: Row.before)
                 for k in lo..<hi {
                     if k > lo && p[k].time == p[k - 1].time && p[k].value == p[k - 1].value {
                         duplicates += 1

@@ -122,21 +122,7 @@ extension OrderedEvents {
                     for u in 0..<userCount {
                         let lo = Int(start[u])
                         let hi = Int(start[u + 1])
-                        if hi - lo > 24 {
-                            var mine = UnsafeMutableBufferPointer(rebasing: out[lo..<hi])
-                            mine.sort(by: before)
-                        } else if hi - lo > 1 {
-                            // Insertion sort: a user's events are few.
-                            for j in (lo + 1)..<hi {
-                                let x = out[j]
-                                var k = j
-                                while k > lo && before(x, out[k - 1]) {
-                                    out[k] = out[k - 1]
-                                    k -= 1
-                                }
-                                out[k] = x
-                            }
-                        }
+                        sortRun(UnsafeMutableBufferPointer(rebasing: out[lo..<hi]), by: before)
                     }
                 }
             }

@@ -33,20 +33,6 @@ public struct FactorModel: Sendable {
             }
         } + (itemBias.isEmpty ? 0 : itemBias[item])
     }
-
-    /// Scores of `items` for `user`, in one pass (the serving path).
-    public func scores(user: Int, items: [Int32]) -> [Float] {
-        guard user >= 0 && user < userCount else { return [Float](repeating: 0, count: items.count) }
-        let k = factors
-        return userFactors.withUnsafeBufferPointer { x in
-            itemFactors.withUnsafeBufferPointer { y in
-                let xu = x.baseAddress! + user * k
-                return items.map { item in
-                    VectorOps.dot(xu, y.baseAddress! + Int(item) * k, k) + (itemBias.isEmpty ? 0 : itemBias[Int(item)])
-                }
-            }
-        }
-    }
 }
 
 /// A factor model as a candidate source: each request scores a fixed pool
