@@ -34,6 +34,10 @@ extension ModelArtifacts {
 
 /// A JSON string literal with the escapes RFC 8259 requires.
 public func jsonString(_ s: String) -> String {
+    // Most strings (versions, strategies) need no escape: one byte scan, no per-scalar appends.
+    if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+        return "\"" + s + "\""
+    }
     var out = "\""
     for scalar in s.unicodeScalars {
         switch scalar {

@@ -85,8 +85,9 @@ public struct Recommendation: Sendable {
 
 /// Candidates → features → ranker → top N. The server and the offline
 /// evaluation call the same `recommend`; a request costs O(candidates ×
-/// features) plus the generators' lookups.
-public struct TwoStagePipeline: Sendable {
+/// features) plus the generators' lookups. A class: immutable once built,
+/// and passing it around must not retain each of its dozens of arrays.
+public final class TwoStagePipeline: Sendable {
     public let artifacts: ModelArtifacts
     public let generators: [GeneratorKind]
     public let builder: FeatureBuilder

@@ -61,7 +61,8 @@ struct RecommendQuery: Equatable {
 
     /// Percent-decoding is slow in Foundation; most parameters have no '%'.
     static func decoded(_ part: Substring) -> String {
-        part.contains("%") ? (String(part).removingPercentEncoding ?? String(part)) : String(part)
+        // A byte check: `contains("%")` would go through Foundation's substring search.
+        part.utf8.contains(UInt8(ascii: "%")) ? (String(part).removingPercentEncoding ?? String(part)) : String(part)
     }
 
     static func parseUserID(_ raw: String) throws -> Int {
