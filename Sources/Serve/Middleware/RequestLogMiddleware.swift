@@ -16,6 +16,8 @@ struct RequestLogMiddleware: RouterMiddleware {
         let started = ContinuousClock.now
         var context = context
         context.requestID = Self.requestID(from: request)
+        // Whatever the handlers log for this request carries the id the client sees.
+        context.logger[metadataKey: "request_id"] = .string(context.requestID)
         var response: Response
         do {
             response = try await next(request, context)
