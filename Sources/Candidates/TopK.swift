@@ -2,7 +2,7 @@
 enum TopK {
     /// A quickselect finds the `limit`-th best score, one pass keeps what
     /// beats it (ties by id), and only those are sorted. Long inputs (a
-    /// factor model's 2,000-item pool) are first cut down to about twice
+    /// factor model's 1,000-item pool) are first cut down to about twice
     /// `limit` entries without branching on the data, since a quickselect's
     /// partition loop over random scores mispredicts about every other step.
     static func select<Score: Comparable>(scores: [Score], ids: [Int32], limit: Int) -> [Int] {
@@ -36,7 +36,7 @@ enum TopK {
     /// included) is in the list.
     static func shortlist<Score: Comparable>(scores: [Score], count: Int, limit: Int) -> [Int]? {
         let sampleSize = 128
-        guard count >= 1_024, limit * 8 <= count else { return nil }
+        guard count >= 512, limit * 8 <= count else { return nil }
         let step = count / sampleSize
         var sample = (0..<sampleSize).map { scores[$0 * step] }
         // The sample rank where about 2 × limit of the whole input would pass.

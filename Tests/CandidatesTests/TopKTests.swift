@@ -29,7 +29,7 @@ struct TopKTests {
         var rng = SystemRandomNumberGenerator()
         var shortlisted = 0
         for round in 0..<300 {
-            let count = Int.random(in: 1_024...4_000, using: &rng)
+            let count = Int.random(in: 512...4_000, using: &rng)
             let distinct = [2, 50, 1_000_000][round % 3]
             var scores: [Float] = (0..<count).map { _ in Float(Int.random(in: 0..<distinct, using: &rng)) }
             if round % 10 == 1 { scores.sort() }
