@@ -42,6 +42,15 @@ READY=$(date +%s.%N)
 LOAD=$(curl -s "http://127.0.0.1:$PORT/model" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["load_seconds"])')
 log "recsys-serve ready; wrk /recommend"
 REC=$(run_wrk "$PORT" recommend.lua)
+# The server's own view of the same requests: shares of /recommend handled within 100 µs and 1 ms.
+OWN=$(curl -s "http://127.0.0.1:$PORT/metrics" | "$PY" -c '
+import re, sys
+b = {}
+for line in sys.stdin:
+    m = re.match(r"recsys_http_request_duration_seconds_bucket\{.*route=\"/recommend/\{user_id\}\".*le=\"([^\"]+)\"\} (\S+)", line)
+    if m: b[m.group(1)] = float(m.group(2))
+total = b.get("+Inf", 0) or 1
+print("%.2f %.2f" % (100 * b.get("0.0001", 0) / total, 100 * b.get("0.001", 0) / total))')
 RSS=$(awk '/VmHWM/ {print $2}' /proc/$SERVER_PID/status)
 log "wrk /health"
 HEALTH=$(run_wrk "$PORT" health.lua)
@@ -54,15 +63,17 @@ wait_ready "$PEER_PORT" /health 1800
 PEER=$(run_wrk "$PEER_PORT" recommend.lua)
 kill "$PEER_PID"; wait "$PEER_PID" 2>/dev/null || true; PEER_PID=
 
-"$PY" - "$REC" "$HEALTH" "$PEER" "$RSS" "$LOAD" "$START" "$READY" "$SECONDS_PER_RUN" "$CONNECTIONS" <<'PY'
+"$PY" - "$REC" "$HEALTH" "$PEER" "$RSS" "$LOAD" "$START" "$READY" "$SECONDS_PER_RUN" "$CONNECTIONS" "$OWN" <<'PY'
 import json, sys
 rec, health, peer = (json.loads(x) for x in sys.argv[1:4])
+own_100us, own_1ms = sys.argv[10].split()
 rss_mb = int(sys.argv[4]) / 1024
 load, start, ready, secs, conns = float(sys.argv[5]), float(sys.argv[6]), float(sys.argv[7]), sys.argv[8], sys.argv[9]
 print(f"command: scripts/bench_serve.sh {secs} {conns}   (wrk -t2 -c{conns} -d{secs}s on the same 2 cores)")
 print(f"{'target':<28} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'non-2xx':>8}")
 for name, r in [("recsys /recommend", rec), ("recsys /health", health), ("FastAPI peer /recommend", peer)]:
     print(f"{name:<28} {r['rps']:9.0f} {r['p50_ms']:8.3f} {r['p99_ms']:8.3f} {r['errors']:7d} {r['non2xx']:8d}")
+print(f"server's own timing of /recommend: {own_100us}% within 100 us, {own_1ms}% within 1 ms (the rest of wrk's latency is queueing)")
 print(f"/recommend vs /health throughput: {rec['rps'] / health['rps']:.2f} (target >= 0.40)")
 print(f"/recommend vs FastAPI peer: {rec['rps'] / peer['rps']:.1f}x (target >= 10x)")
 print(f"server peak RSS {rss_mb:.0f} MB (target < 1536), model load {load:.2f} s (target < 3 s), process start to ready {ready - start:.2f} s")

@@ -13,14 +13,14 @@ enum TopK {
         }
         guard limit < count else { return (0..<count).sorted(by: better) }
         if let shortlist = shortlist(scores: scores, count: count, limit: limit) {
-            return select(scores: scores, ids: ids, among: shortlist, limit: limit, better: better)
+            return select(scores: scores, among: shortlist, limit: limit, better: better)
         }
-        return select(scores: scores, ids: ids, among: 0..<count, limit: limit, better: better)
+        return select(scores: scores, among: 0..<count, limit: limit, better: better)
     }
 
     /// The exact selection over the entries at `indices`.
     private static func select<Score: Comparable, Indices: Collection<Int>>(
-        scores: [Score], ids: [Int32], among indices: Indices, limit: Int, better: (Int, Int) -> Bool
+        scores: [Score], among indices: Indices, limit: Int, better: (Int, Int) -> Bool
     ) -> [Int] {
         var values = indices.map { scores[$0] }
         let threshold = kthLargest(&values, limit - 1)

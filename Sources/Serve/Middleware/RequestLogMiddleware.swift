@@ -16,7 +16,7 @@ struct RequestLogMiddleware: RouterMiddleware {
         let started = ContinuousClock.now
         var context = context
         context.requestID = Self.requestID(from: request)
-        // Whatever the handlers log for this request carries the id the client sees.
+        // This request's lines, its own log line included, carry the id the client sees.
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
         var response: Response
         do {
@@ -32,7 +32,6 @@ struct RequestLogMiddleware: RouterMiddleware {
         context.logger.info(
             "request",
             metadata: [
-                "request_id": .string(context.requestID),
                 "method": .string(request.method.rawValue),
                 "path": .string(truncated(request.uri.path, 200)),
                 "route": .string(route),
