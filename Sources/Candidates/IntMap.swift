@@ -94,6 +94,11 @@ extension IntMap where Value: Comparable {
                 values.append(v)
             }
         }
-        return TopK.select(scores: values, ids: keys, limit: limit).map { (keys[$0], values[$0]) }
+        // Float maps (user-kNN) take the faster integer-key selection; the types are equal, so the cast is free.
+        let order =
+            Value.self == Float.self
+            ? TopK.select(scores: unsafeBitCast(values, to: [Float].self), ids: keys, limit: limit)
+            : TopK.select(scores: values, ids: keys, limit: limit)
+        return order.map { (keys[$0], values[$0]) }
     }
 }

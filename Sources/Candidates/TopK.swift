@@ -18,6 +18,40 @@ enum TopK {
         return select(scores: scores, among: 0..<count, limit: limit, better: better)
     }
 
+    /// The same answer for float scores, faster: each entry becomes one
+    /// integer key ordered as `better` orders entries (score, then smaller
+    /// id), so the selection and the final sort compare plain integers
+    /// instead of calling a two-level comparison.
+    static func select(scores: [Float], ids: [Int32], limit: Int) -> [Int] {
+        let count = min(scores.count, ids.count)
+        guard limit > 0, count > 0 else { return [] }
+        let among = (limit < count ? shortlist(scores: scores, count: count, limit: limit) : nil) ?? Array(0..<count)
+        let keys = among.map { rankKey(scores[$0], ids[$0]) }
+        var kept: [(key: UInt64, index: Int)] = []
+        kept.reserveCapacity(min(limit, among.count))
+        if among.count > limit {
+            var scratch = keys
+            let cut = kthLargest(&scratch, limit - 1)
+            for (j, key) in keys.enumerated() where key >= cut { kept.append((key, among[j])) }
+        } else {
+            for (j, key) in keys.enumerated() { kept.append((key, among[j])) }
+        }
+        kept.sort { $0.key > $1.key }
+        // Equal keys (a repeated id with an equal score) could let more than `limit` through.
+        return kept.prefix(limit).map(\.index)
+    }
+
+    /// Higher for a better entry: the score's bits made order-preserving as
+    /// an unsigned integer, then the id inverted so a smaller id ranks first.
+    @inline(__always)
+    static func rankKey(_ score: Float, _ id: Int32) -> UInt64 {
+        // -0 and +0 compare equal as floats, so they must get one key.
+        let bits = (score == 0 ? 0 : score).bitPattern
+        let ordered = bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
+        let orderedID = UInt32(bitPattern: id) ^ 0x8000_0000
+        return UInt64(ordered) << 32 | UInt64(UInt32.max - orderedID)
+    }
+
     /// The exact selection over the entries at `indices`.
     private static func select<Score: Comparable, Indices: Collection<Int>>(
         scores: [Score], among indices: Indices, limit: Int, better: (Int, Int) -> Bool

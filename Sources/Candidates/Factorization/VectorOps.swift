@@ -3,6 +3,13 @@
 /// times in a fit and array bounds checks would dominate.
 @usableFromInline
 enum VectorOps {
+    /// Keeps a value the optimiser would otherwise drop with the loads that
+    /// made it (a loop run only for its cache effects).
+    @inline(never) @usableFromInline
+    static func keep(_ value: Float) {
+        if value.isNaN && value.sign == .minus && value.significandBitPattern == 0x12345 { print(value) }
+    }
+
     @inline(__always) @usableFromInline
     static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ k: Int) -> Float {
         // Four independent accumulators: one would wait on the previous add every step.
@@ -61,6 +68,38 @@ enum VectorOps {
             y[f] += alpha * x[f]
             f += 1
         }
+    }
+
+    /// Items per block of `scoreBlock`: four SIMD8 accumulators.
+    @usableFromInline
+    static let blockWidth = 32
+
+    /// out[j] = bias[j] + Σ_f x[f] · y[f × 32 + j] for the 32 items of one
+    /// block stored factor-major.
+    @inline(__always) @usableFromInline
+    static func scoreBlock(
+        _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ k: Int, bias: UnsafePointer<Float>,
+        into out: UnsafeMutablePointer<Float>
+    ) {
+        let ry = UnsafeRawPointer(y)
+        let rb = UnsafeRawPointer(bias)
+        var acc0 = rb.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self)
+        var acc1 = rb.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        var acc2 = rb.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+        var acc3 = rb.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+        for f in 0..<k {
+            let xf = SIMD8<Float>(repeating: x[f])
+            let o = f * 128
+            acc0 += xf * ry.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            acc1 += xf * ry.loadUnaligned(fromByteOffset: o + 32, as: SIMD8<Float>.self)
+            acc2 += xf * ry.loadUnaligned(fromByteOffset: o + 64, as: SIMD8<Float>.self)
+            acc3 += xf * ry.loadUnaligned(fromByteOffset: o + 96, as: SIMD8<Float>.self)
+        }
+        let ro = UnsafeMutableRawPointer(out)
+        ro.storeBytes(of: acc0, toByteOffset: 0, as: SIMD8<Float>.self)
+        ro.storeBytes(of: acc1, toByteOffset: 32, as: SIMD8<Float>.self)
+        ro.storeBytes(of: acc2, toByteOffset: 64, as: SIMD8<Float>.self)
+        ro.storeBytes(of: acc3, toByteOffset: 96, as: SIMD8<Float>.self)
     }
 
     /// out = M · x for a k×k row-major matrix.
