@@ -87,12 +87,32 @@ public struct UserKNN: Sendable {
     /// Σ similarity × weight over the neighbours, for every item they touched.
     public func scores(for state: UserState) -> IntMap<Float> {
         var scores = IntMap<Float>(capacity: 512)
-        for (v, s) in similarUsers(to: state, excluding: state.id >= 0 ? Int(state.id) : nil) {
+        let similar = similarUsers(to: state, excluding: state.id >= 0 ? Int(state.id) : nil)
+        touchRows(of: similar)
+        for (v, s) in similar {
             for e in Int(userStart[Int(v)])..<Int(userStart[Int(v) + 1]) {
                 scores.add(userItem[e], s * userWeight[e])
             }
         }
         return scores
+    }
+
+    /// Reads the neighbours' row bounds, then the start of each row, in two
+    /// short loops of independent loads: the rows are scattered over
+    /// arrays of all visitors, and inside the scoring loop each miss would
+    /// stall the next.
+    private func touchRows(of similar: [(user: Int32, similarity: Float)]) {
+        var sum: Int32 = 0
+        for (v, _) in similar { sum &+= userStart[Int(v)] }
+        var weights: Float = 0
+        for (v, _) in similar {
+            let e = Int(userStart[Int(v)])
+            if e < userItem.count {
+                sum &+= userItem[e]
+                weights += userWeight[e]
+            }
+        }
+        VectorOps.keep(weights + Float(sum))
     }
 
     /// Items by Σ similarity × weight over the neighbours, best first.
