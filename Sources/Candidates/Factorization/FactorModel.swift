@@ -126,7 +126,7 @@ public struct FactorCandidates: Sendable {
         let bias = model.itemBias
         var sum: Float = 0
         model.itemFactors.withUnsafeBufferPointer { y in
-            for item in items where poolIndex[Int(item)] < 0 && Int(item) < model.itemCount {
+            for item in items where item >= 0 && Int(item) < model.itemCount && poolIndex[Int(item)] < 0 {
                 // BPR's item bias is one more scattered read.
                 if !bias.isEmpty { sum += bias[Int(item)] }
                 let row = Int(item) * k
