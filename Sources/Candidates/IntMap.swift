@@ -94,11 +94,6 @@ extension IntMap where Value: Comparable {
                 values.append(v)
             }
         }
-        // Float maps (user-kNN) take the faster integer-key selection; the types are equal, so the cast is free.
-        let order =
-            Value.self == Float.self
-            ? TopK.select(scores: unsafeBitCast(values, to: [Float].self), ids: keys, limit: limit)
-            : TopK.select(scores: values, ids: keys, limit: limit)
-        return order.map { (keys[$0], values[$0]) }
+        return TopK.select(scores: values, ids: keys, limit: limit).map { (keys[$0], values[$0]) }
     }
 }

@@ -6,6 +6,11 @@ enum TopK {
     /// `limit` entries without branching on the data, since a quickselect's
     /// partition loop over random scores mispredicts about every other step.
     static func select<Score: Comparable>(scores: [Score], ids: [Int32], limit: Int) -> [Int] {
+        // Float scores (factor pools, user-kNN maps reached generically) take
+        // the integer-key selection below; the types are equal, so the cast is free.
+        if Score.self == Float.self {
+            return select(scores: unsafeBitCast(scores, to: [Float].self), ids: ids, limit: limit)
+        }
         let count = min(scores.count, ids.count)
         guard limit > 0, count > 0 else { return [] }
         func better(_ a: Int, _ b: Int) -> Bool {
