@@ -29,9 +29,13 @@ public struct CandidateSet: Sendable {
     public init(capacity: Int) {
         items.reserveCapacity(capacity)
         provenance.reserveCapacity(capacity)
-        for scores in [\CandidateSet.categoryScore, \.cfScore, \.historyScore, \.userKNNScore, \.alsScore, \.bprScore] {
-            self[keyPath: scores].reserveCapacity(capacity)
-        }
+        // Direct calls: a loop over key paths instantiated them on every request.
+        categoryScore.reserveCapacity(capacity)
+        cfScore.reserveCapacity(capacity)
+        historyScore.reserveCapacity(capacity)
+        userKNNScore.reserveCapacity(capacity)
+        alsScore.reserveCapacity(capacity)
+        bprScore.reserveCapacity(capacity)
         slot = IntMap<Int>(capacity: capacity)
     }
 

@@ -82,18 +82,25 @@ extension IntMap where Value: AdditiveArithmetic {
 }
 
 extension IntMap where Value: Comparable {
-    /// The `limit` entries with the highest values, ties by smaller key.
-    public func top(_ limit: Int) -> [(key: Int32, value: Value)] {
-        var keys: [Int32] = []
-        var values: [Value] = []
-        keys.reserveCapacity(count)
-        values.reserveCapacity(count)
-        for i in 0..<self.keys.count where self.keys[i] != -1 {
-            if let v = self.values[i] {
-                keys.append(self.keys[i])
-                values.append(v)
-            }
+    /// The `limit` entries with the highest values, ties by smaller key;
+    /// best first unless `ordered` is false (a candidate list whose order
+    /// does not matter skips the sort).
+    public func top(_ limit: Int, ordered: Bool = true) -> [(key: Int32, value: Value)] {
+        // Specialisation folds these checks; float and double values get one-word and two-word integer keys.
+        if Value.self == Float.self { return top(limit, ordered, as: FloatRankKey.self) }
+        if Value.self == Double.self { return top(limit, ordered, as: DoubleRankKey.self) }
+        return top(limit, ordered, as: PairRankKey<Value>.self)
+    }
+
+    /// `Key.Score` is `Value` (the caller checked), so the casts between them are free.
+    private func top<Key: RankKey>(_ limit: Int, _ ordered: Bool, as _: Key.Type) -> [(key: Int32, value: Value)] {
+        var ranked: [Key] = []
+        ranked.reserveCapacity(count)
+        for i in 0..<keys.count where keys[i] != -1 {
+            if let v = values[i] { ranked.append(Key(unsafeBitCast(v, to: Key.Score.self), keys[i])) }
         }
-        return TopK.select(scores: values, ids: keys, limit: limit).map { (keys[$0], values[$0]) }
+        return TopK.largest(ranked, limit: limit, ordered: ordered).map {
+            ($0.id, unsafeBitCast($0.score, to: Value.self))
+        }
     }
 }

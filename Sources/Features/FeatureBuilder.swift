@@ -13,6 +13,8 @@ public struct FeatureBuilder: Sendable {
     private let otherColumn: Int32
     private let firstCategoryColumn: Int
     private let col: Columns
+    /// `schema.enabled`, checked without hashing on every request.
+    private let on: EnabledGroups
 
     /// Column of every named feature, resolved once from the schema.
     struct Columns {
@@ -76,6 +78,17 @@ public struct FeatureBuilder: Sendable {
         }
         categoryColumn = columns
         col = Columns(schema)
+        on = EnabledGroups(schema.enabled)
+    }
+
+    /// A set of feature groups as bits.
+    struct EnabledGroups {
+        private let bits: UInt32
+        init(_ groups: [FeatureGroup]) { bits = groups.reduce(0) { $0 | Self.bit($1) } }
+        func contains(_ group: FeatureGroup) -> Bool { bits & Self.bit(group) != 0 }
+        private static func bit(_ group: FeatureGroup) -> UInt32 {
+            1 << UInt32(FeatureGroup.allCases.firstIndex(of: group)!)
+        }
     }
 
     /// What the user did with each item of their history.
@@ -116,7 +129,6 @@ public struct FeatureBuilder: Sendable {
         into rows: inout Sink
     ) {
         let now = recencyAt ?? time
-        let on = Set(schema.enabled)
         let useCF = on.contains(.cf) && parts.contains(.pair)
         let usePopularity = on.contains(.popularity)
         let useHistory = on.contains(.history) && parts.contains(.pair)
@@ -159,7 +171,7 @@ public struct FeatureBuilder: Sendable {
         for c in 0..<candidates.count {
             let item = Int(candidates.items[c])
             let p = candidates.provenance[c]
-            if parts.contains(.request) { emitRequest(at: time, on: on, into: &rows) }
+            if parts.contains(.request) { emitRequest(at: time, into: &rows) }
             if useCF {
                 let cf = Double(candidates.cfScore[c])
                 rows.put(col.cfLog, log1p(cf * 10))
@@ -208,13 +220,13 @@ public struct FeatureBuilder: Sendable {
                     rows.put(col.fromBPR, p.contains(.bpr) ? 1 : 0)
                 }
             }
-            if useItem { emitItem(item, on: on, into: &rows) }
+            if useItem { emitItem(item, into: &rows) }
             rows.endRow()
         }
     }
 
     /// Hour (cyclic) and weekday (one-hot), columns 0…8.
-    func emitRequest<Sink: FeatureSink>(at time: Int64, on: Set<FeatureGroup>, into rows: inout Sink) {
+    func emitRequest<Sink: FeatureSink>(at time: Int64, into rows: inout Sink) {
         guard on.contains(.time) else { return }
         let hour = Double((time / 3_600_000) % 24) + Double(time % 3_600_000) / 3_600_000
         rows.put(col.hourSin, sin(hour / 24 * 2 * .pi))
@@ -223,7 +235,7 @@ public struct FeatureBuilder: Sendable {
     }
 
     /// Features of the item alone.
-    func emitItem<Sink: FeatureSink>(_ item: Int, on: Set<FeatureGroup>, into rows: inout Sink) {
+    func emitItem<Sink: FeatureSink>(_ item: Int, into rows: inout Sink) {
         if on.contains(.popularity) { rows.put(col.itemPopularity, log1p(Double(stats.popularity[item]))) }
         if on.contains(.context) {
             rows.put(col.available, stats.available[item] == 1 ? 1 : 0)
@@ -253,16 +265,15 @@ public struct FeatureBuilder: Sendable {
     /// w·x of the request features alone.
     public func requestScore(at time: Int64, weights: [Double]) -> Double {
         var sink = LinearSink(weights: weights)
-        emitRequest(at: time, on: Set(schema.enabled), into: &sink)
+        emitRequest(at: time, into: &sink)
         return sink.z
     }
 
     /// w·x of each item's own features, computed once per loaded model.
     public func itemScores(weights: [Double]) -> [Double] {
-        let on = Set(schema.enabled)
-        return (0..<stats.count).map { item in
+        (0..<stats.count).map { item in
             var sink = LinearSink(weights: weights)
-            emitItem(item, on: on, into: &sink)
+            emitItem(item, into: &sink)
             return sink.z
         }
     }

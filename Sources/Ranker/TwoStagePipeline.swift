@@ -153,7 +153,7 @@ public final class TwoStagePipeline: Sendable {
             history.generate(for: user, at: time, limit: config.historyCandidates, into: &set)
         }
         if generators.contains(.itemcf) {
-            for (item, _) in cfScores.top(config.cfCandidates) { set.add(item, from: .itemCF) }
+            for (item, _) in cfScores.top(config.cfCandidates, ordered: false) { set.add(item, from: .itemCF) }
         }
         if generators.contains(.category) {
             category.generate(
@@ -161,10 +161,12 @@ public final class TwoStagePipeline: Sendable {
                 config: config, into: &set)
         }
         let userKNNScores = userKNN?.scores(for: user)
-        for (item, _) in userKNNScores?.top(config.userKNNCandidates) ?? [] { set.add(item, from: .userKNN) }
+        for (item, _) in userKNNScores?.top(config.userKNNCandidates, ordered: false) ?? [] {
+            set.add(item, from: .userKNN)
+        }
         let poolScores = factorModels.map { $0.poolScores(user: Int(user.id)) }
         for (m, scores) in zip(factorModels, poolScores) {
-            for (item, _) in m.top(poolScores: scores, limit: config.factorCandidates) {
+            for (item, _) in m.top(poolScores: scores, limit: config.factorCandidates, ordered: false) {
                 set.add(item, from: m.provenance)
             }
         }

@@ -2,9 +2,22 @@ import Testing
 
 @testable import Candidates
 
-/// The quickselect must pick exactly what a full sort picks, in the same
-/// order, ties by smaller id included.
+/// The selection must pick exactly what a full sort picks, in the same
+/// order, ties by smaller id included, with every kind of key.
 struct TopKTests {
+    /// The ids of the `limit` best (score, id) pairs through keys of type `Key`.
+    func topIDs<Key: RankKey>(
+        _ scores: [Key.Score], _ ids: [Int32], _ limit: Int, _: Key.Type, ordered: Bool = true
+    ) -> [Int32] {
+        TopK.largest(zip(scores, ids).map { Key($0, $1) }, limit: limit, ordered: ordered).map(\.id)
+    }
+
+    func reference(_ scores: [Float], _ ids: [Int32], _ limit: Int) -> [Int32] {
+        (0..<scores.count).sorted {
+            scores[$0] != scores[$1] ? scores[$0] > scores[$1] : ids[$0] < ids[$1]
+        }.prefix(limit).map { ids[$0] }
+    }
+
     @Test func selectionEqualsAFullSort() {
         var rng = SystemRandomNumberGenerator()
         for _ in 0..<2_000 {
@@ -18,19 +31,17 @@ struct TopKTests {
             }
             let ids: [Int32] = (0..<count).map { Int32($0) - Int32(count / 3) }.shuffled(using: &rng)
             let limit = Int.random(in: 0...320, using: &rng)
-            let reference = (0..<count).sorted {
-                scores[$0] != scores[$1] ? scores[$0] > scores[$1] : ids[$0] < ids[$1]
-            }.prefix(limit)
-            #expect(
-                TopK.select(scores: scores, ids: ids, limit: limit) == Array(reference), "\(scores) \(ids) \(limit)")
-            // The generic path (any Comparable score) gives the same answer.
-            #expect(
-                TopK.select(scores: scores.map(Double.init), ids: ids, limit: limit) == Array(reference),
-                "\(scores) \(ids) \(limit)")
+            let expected = reference(scores, ids, limit)
+            let context = "\(scores) \(ids) \(limit)"
+            #expect(topIDs(scores, ids, limit, FloatRankKey.self) == expected, "\(context)")
+            #expect(topIDs(scores.map(Double.init), ids, limit, DoubleRankKey.self) == expected, "\(context)")
+            #expect(topIDs(scores.map { Int($0 * 4) }, ids, limit, PairRankKey<Int>.self) == expected, "\(context)")
+            // Unordered: the same set.
+            #expect(Set(topIDs(scores, ids, limit, FloatRankKey.self, ordered: false)) == Set(expected), "\(context)")
         }
     }
 
-    /// The integer key orders entries exactly as (score, then smaller id).
+    /// The integer keys order entries exactly as (score, then smaller id) and read both back.
     @Test func rankKeysFollowScoreThenID() {
         let scores: [Float] = [-.infinity, -2.5, -1e-30, -0.0, 0, 1e-30, 3, .greatestFiniteMagnitude]
         let ids: [Int32] = [.min, -7, 0, 5, .max]
@@ -40,13 +51,22 @@ struct TopKTests {
                     for j in ids {
                         let better = a != b ? a > b : i < j
                         let equal = a == b && i == j
-                        let ka = TopK.rankKey(a, i)
-                        let kb = TopK.rankKey(b, j)
+                        let ka = FloatRankKey(a, i)
+                        let kb = FloatRankKey(b, j)
                         #expect(equal ? ka == kb : (ka > kb) == better, "\(a) \(i) vs \(b) \(j)")
+                        let wa = DoubleRankKey(Double(a), i)
+                        let wb = DoubleRankKey(Double(b), j)
+                        #expect(equal ? wa == wb : (wa > wb) == better, "double \(a) \(i) vs \(b) \(j)")
                     }
+                }
+                for i in ids {
+                    #expect(FloatRankKey(a, i).score == a && FloatRankKey(a, i).id == i)
+                    #expect(DoubleRankKey(Double(a), i).score == Double(a) && DoubleRankKey(Double(a), i).id == i)
                 }
             }
         }
+        // Doubles that are one float apart or closer keep their order.
+        #expect(DoubleRankKey(1.0.nextUp, 9) > DoubleRankKey(1.0, 0))
     }
 
     /// Long inputs go through the sampled shortlist first: same answer as a
@@ -56,25 +76,49 @@ struct TopKTests {
         var rng = SystemRandomNumberGenerator()
         var shortlisted = 0
         for round in 0..<300 {
-            let count = Int.random(in: 512...4_000, using: &rng)
+            let count = Int.random(in: 256...4_000, using: &rng)
             let distinct = [2, 50, 1_000_000][round % 3]
             var scores: [Float] = (0..<count).map { _ in Float(Int.random(in: 0..<distinct, using: &rng)) }
             if round % 10 == 1 { scores.sort() }
             if round % 10 == 2 { scores.sort(by: >) }
             let ids: [Int32] = (0..<count).map { Int32($0) }.shuffled(using: &rng)
             let limit = Int.random(in: 1...(count / 8), using: &rng)
-            if TopK.shortlist(scores: scores, count: count, limit: limit) != nil { shortlisted += 1 }
-            let reference = (0..<count).sorted {
-                scores[$0] != scores[$1] ? scores[$0] > scores[$1] : ids[$0] < ids[$1]
-            }.prefix(limit)
-            #expect(
-                TopK.select(scores: scores, ids: ids, limit: limit) == Array(reference), "count \(count) limit \(limit)"
-            )
-            #expect(
-                TopK.select(scores: scores.map(Double.init), ids: ids, limit: limit) == Array(reference),
-                "count \(count) limit \(limit)")
+            let keys = zip(scores, ids).map { FloatRankKey($0, $1) }
+            if TopK.shortlist(keys, limit: limit) != nil { shortlisted += 1 }
+            let expected = reference(scores, ids, limit)
+            let context = "count \(count) limit \(limit)"
+            #expect(topIDs(scores, ids, limit, FloatRankKey.self) == expected, "\(context)")
+            #expect(topIDs(scores.map(Double.init), ids, limit, DoubleRankKey.self) == expected, "\(context)")
+            #expect(topIDs(scores.map(Int.init), ids, limit, PairRankKey<Int>.self) == expected, "\(context)")
+            #expect(Set(topIDs(scores, ids, limit, FloatRankKey.self, ordered: false)) == Set(expected), "\(context)")
         }
         // The fast path must actually be exercised.
         #expect(shortlisted > 100)
+    }
+
+    /// `IntMap.top` (the map the CF scorers fill) agrees with a full sort for each value type.
+    @Test func mapTopEqualsAFullSort() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let count = Int.random(in: 0...2_000, using: &rng)
+            let ids = (0..<Int32(count)).shuffled(using: &rng)
+            let scores: [Float] = ids.map { _ in Float(Int.random(in: -30...30, using: &rng)) / 8 }
+            var floats = IntMap<Float>()
+            var doubles = IntMap<Double>()
+            var ints = IntMap<Int>()
+            for (s, id) in zip(scores, ids) {
+                floats[id] = s
+                doubles[id] = Double(s)
+                ints[id] = Int(s * 8)
+            }
+            let limit = Int.random(in: 0...200, using: &rng)
+            let expected = reference(scores, ids, limit)
+            #expect(floats.top(limit).map(\.key) == expected)
+            #expect(floats.top(limit).map(\.value) == expected.map { floats[$0]! })
+            #expect(doubles.top(limit).map(\.key) == expected)
+            #expect(doubles.top(limit).map(\.value) == expected.map { doubles[$0]! })
+            #expect(ints.top(limit).map(\.key) == expected)
+            #expect(Set(doubles.top(limit, ordered: false).map(\.key)) == Set(expected))
+        }
     }
 }

@@ -101,10 +101,11 @@ public struct FactorCandidates: Sendable {
         top(poolScores: poolScores(user: user), limit: limit)
     }
 
-    /// The `limit` best pool items given `poolScores(user:)`.
-    public func top(poolScores scores: [Float], limit: Int) -> [(item: Int32, score: Float)] {
-        guard !scores.isEmpty, limit > 0 else { return [] }
-        return TopK.select(scores: scores, ids: pool, limit: limit).map { (pool[$0], scores[$0]) }
+    /// The `limit` best pool items given `poolScores(user:)`; best first
+    /// unless `ordered` is false.
+    public func top(poolScores scores: [Float], limit: Int, ordered: Bool = true) -> [(item: Int32, score: Float)] {
+        let keys = zip(scores, pool).map { FloatRankKey($0, $1) }
+        return TopK.largest(keys, limit: limit, ordered: ordered).map { ($0.id, $0.score) }
     }
 
     /// Scores of `items` for `user`, from `poolScores` where the item is in the pool.
