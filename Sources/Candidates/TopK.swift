@@ -3,14 +3,12 @@
 /// and sorting compare plain keys and the answer is read back from them.
 enum TopK {
     /// The `limit` largest keys, largest first unless `ordered` is false.
-    /// Keys embed their id, so they are distinct and the first `limit`
-    /// after a selection are the answer.
+    /// Keys embed their id, so they are distinct.
     ///
     /// A quickselect finds the `limit` largest. Long inputs (a factor
     /// model's 500-item pool, a user-kNN map) are first cut down to about
-    /// twice `limit` keys without branching on the data, since a
-    /// quickselect's partition loop over random keys mispredicts about every
-    /// other step.
+    /// twice `limit` keys by a cut estimated from a sample, in a pass that
+    /// does not branch on the data.
     static func largest<Key: Comparable>(_ keys: [Key], limit: Int, ordered: Bool = true) -> [Key] {
         guard limit > 0, !keys.isEmpty else { return [] }
         var top = keys
@@ -54,26 +52,29 @@ enum TopK {
     }
 
     /// The value with `k` values ranked before it, largest first
-    /// (Hoare-style selection). Reorders `values` so the `k + 1` largest
-    /// come first.
+    /// (quickselect). Reorders `values` so the `k + 1` largest come first.
+    /// The partition does not branch on the data: it swaps every value and
+    /// advances the boundary by the comparison's result, where a classic
+    /// partition mispredicts about every other step on random keys.
     static func kthLargest<Value: Comparable>(_ values: inout [Value], _ k: Int) -> Value {
-        var lo = 0
-        var hi = values.count - 1
         values.withUnsafeMutableBufferPointer { v in
+            var lo = 0
+            var hi = v.count - 1
             while lo < hi {
-                let pivot = v[(lo + hi) >> 1]
-                var i = lo
-                var j = hi
-                while i <= j {
-                    while v[i] > pivot { i += 1 }
-                    while v[j] < pivot { j -= 1 }
-                    if i <= j {
-                        v.swapAt(i, j)
-                        i += 1
-                        j -= 1
-                    }
+                // The middle value as the pivot (sorted input stays linear), parked at the end.
+                v.swapAt((lo + hi) >> 1, hi)
+                let pivot = v[hi]
+                var boundary = lo
+                for i in lo..<hi {
+                    let x = v[i]
+                    v[i] = v[boundary]
+                    v[boundary] = x
+                    boundary &+= x > pivot ? 1 : 0
                 }
-                if k <= j { hi = j } else if k >= i { lo = i } else { break }
+                // Larger values before the boundary, the pivot on it, the rest after.
+                v.swapAt(boundary, hi)
+                if k == boundary { break }
+                if k < boundary { hi = boundary - 1 } else { lo = boundary + 1 }
             }
         }
         return values[k]
@@ -96,9 +97,10 @@ struct FloatRankKey: RankKey {
 
     @inline(__always)
     init(_ score: Float, _ id: Int32) {
-        // -0 and +0 compare equal as floats, so they must get one key.
-        let raw = (score == 0 ? 0 : score).bitPattern
-        let ordered = raw & 0x8000_0000 != 0 ? ~raw : raw | 0x8000_0000
+        // Adding +0 turns -0 into +0 (they compare equal, so they need one key).
+        let raw = (score + 0).bitPattern
+        // Without branches (factor scores have random signs): negative → all bits flipped, else the sign bit set.
+        let ordered = raw ^ (UInt32(bitPattern: Int32(bitPattern: raw) >> 31) | 0x8000_0000)
         bits = UInt64(ordered) << 32 | UInt64(UInt32.max - (UInt32(bitPattern: id) ^ 0x8000_0000))
     }
 
@@ -120,8 +122,8 @@ struct DoubleRankKey: RankKey {
 
     @inline(__always)
     init(_ score: Double, _ id: Int32) {
-        let raw = (score == 0 ? 0 : score).bitPattern
-        ordered = raw & (1 << 63) != 0 ? ~raw : raw | (1 << 63)
+        let raw = (score + 0).bitPattern
+        ordered = raw ^ (UInt64(bitPattern: Int64(bitPattern: raw) >> 63) | (1 << 63))
         invertedID = UInt32.max - (UInt32(bitPattern: id) ^ 0x8000_0000)
     }
 

@@ -96,6 +96,24 @@ struct TopKTests {
         #expect(shortlisted > 100)
     }
 
+    /// The branch-free quickselect leaves the k + 1 largest values first,
+    /// the k-th of them at k (duplicates, sorted and reversed input too).
+    @Test func kthLargestPartitions() {
+        var rng = SystemRandomNumberGenerator()
+        for round in 0..<1_000 {
+            let count = Int.random(in: 1...200, using: &rng)
+            var values = (0..<count).map { _ in Int.random(in: 0..<[3, 1_000][round % 2], using: &rng) }
+            if round % 5 == 1 { values.sort() }
+            if round % 5 == 2 { values.sort(by: >) }
+            let k = Int.random(in: 0..<count, using: &rng)
+            let sorted = values.sorted(by: >)
+            var selected = values
+            #expect(TopK.kthLargest(&selected, k) == sorted[k])
+            #expect(selected[...k].sorted(by: >) == Array(sorted[...k]), "\(values) k \(k)")
+            #expect(selected.sorted() == values.sorted())
+        }
+    }
+
     /// `IntMap.top` (the map the CF scorers fill) agrees with a full sort for each value type.
     @Test func mapTopEqualsAFullSort() {
         var rng = SystemRandomNumberGenerator()

@@ -104,7 +104,16 @@ public struct FactorCandidates: Sendable {
     /// The `limit` best pool items given `poolScores(user:)`; best first
     /// unless `ordered` is false.
     public func top(poolScores scores: [Float], limit: Int, ordered: Bool = true) -> [(item: Int32, score: Float)] {
-        let keys = zip(scores, pool).map { FloatRankKey($0, $1) }
+        let count = min(scores.count, pool.count)
+        // A plain loop over the buffers, which the compiler vectorises (a zip-map did not).
+        let keys = [FloatRankKey](unsafeUninitializedCapacity: count) { out, initialized in
+            scores.withUnsafeBufferPointer { s in
+                pool.withUnsafeBufferPointer { p in
+                    for j in 0..<count { out[j] = FloatRankKey(s[j], p[j]) }
+                }
+            }
+            initialized = count
+        }
         return TopK.largest(keys, limit: limit, ordered: ordered).map { ($0.id, $0.score) }
     }
 
