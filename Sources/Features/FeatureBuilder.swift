@@ -57,11 +57,11 @@ public struct FeatureBuilder: Sendable {
             conversion = c("item_conversion_log")
             carts = c("item_carts_log")
             func optional(_ name: String) -> Int { s.index(of: name) ?? -1 }
-            userKNN = optional("userknn_score")
+            userKNN = optional(ModelFeature.userknn.scoreColumn)
             fromUserKNN = optional("from_userknn")
-            als = optional("als_score")
+            als = optional(ModelFeature.als.scoreColumn)
             fromALS = optional("from_als")
-            bpr = optional("bpr_score")
+            bpr = optional(ModelFeature.bpr.scoreColumn)
             fromBPR = optional("from_bpr")
         }
     }

@@ -8,6 +8,16 @@ public enum FeatureGroup: String, Codable, Sendable, CaseIterable {
 /// The optional candidate generators that add their own feature columns.
 public enum ModelFeature: String, Codable, Sendable, CaseIterable {
     case userknn, als, bpr
+
+    /// The score column. ALS and BPR score only their pool of popular items
+    /// (0 elsewhere); the name says so, and a model trained when they scored
+    /// every candidate (`als_score`) is refused instead of misread.
+    public var scoreColumn: String {
+        switch self {
+        case .userknn: "userknn_score"
+        case .als, .bpr: "\(rawValue)_pool_score"
+        }
+    }
 }
 
 /// The ranker's named, versioned feature layout. Stored in the model file so
@@ -70,7 +80,7 @@ public struct FeatureSchema: Codable, Sendable, Equatable {
         add("item_conversion_log", .conversion)
         add("item_carts_log", .conversion)
         for m in self.models {
-            add("\(m.rawValue)_score", .models)
+            add(m.scoreColumn, .models)
             add("from_\(m.rawValue)", .models)
         }
         for raw in categoryVocabularyRaw { add("category_\(raw)", .category) }

@@ -289,9 +289,16 @@ public enum ModelFile {
         let expected = FeatureSchema(
             categoryVocabulary: schema.categoryVocabulary, categoryVocabularyRaw: schema.categoryVocabularyRaw,
             models: a.generators.compactMap(\.modelFeature))
-        guard schema.version == FeatureSchema.currentVersion, schema.names == expected.names else {
+        guard schema.version == FeatureSchema.currentVersion else {
             throw ModelFileError.incompatible(
                 "the model's feature schema \(schema.version) is not the one this build computes (\(FeatureSchema.currentVersion)); retrain the model"
+            )
+        }
+        guard schema.names == expected.names else {
+            let theirs = schema.names.filter { !expected.names.contains($0) }
+            let ours = expected.names.filter { !schema.names.contains($0) }
+            throw ModelFileError.incompatible(
+                "the model's feature columns are not the ones this build computes (the model has \(theirs.isEmpty ? "them in another order" : theirs.joined(separator: ", ")), this build \(ours.isEmpty ? "another order" : ours.joined(separator: ", "))); retrain the model"
             )
         }
         try check(

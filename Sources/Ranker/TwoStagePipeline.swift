@@ -181,7 +181,7 @@ public final class TwoStagePipeline: Sendable {
             if let userKNNScores { set.userKNNScore[k] = userKNNScores[set.items[k]] ?? 0 }
         }
         for (m, pool) in zip(factorModels, poolScores) {
-            let scores = m.scores(user: Int(user.id), items: set.items, poolScores: pool)
+            let scores = m.scores(items: set.items, poolScores: pool)
             if m.provenance == .als { set.alsScore = scores } else { set.bprScore = scores }
         }
         return set

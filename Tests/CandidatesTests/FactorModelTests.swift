@@ -262,9 +262,10 @@ struct InteractionMatrixTests {
         #expect(candidates.top(user: 999, limit: 4).isEmpty)
     }
 
-    /// The blocked pool scoring and the per-candidate scores agree with the
-    /// model's own dot product: factors not a multiple of the SIMD width,
-    /// a pool that does not fill its last block, item biases (as BPR has).
+    /// The blocked pool scoring agrees with the model's own dot product
+    /// (factors not a multiple of the SIMD width, a pool that does not fill
+    /// its last block, item biases as BPR has); a candidate's score is its
+    /// pool score, 0 outside the pool (and for an id outside the model).
     @Test func poolAndCandidateScoresMatchTheModel() {
         var rng = SystemRandomNumberGenerator()
         let (users, items, k) = (7, 300, 40)
@@ -274,16 +275,18 @@ struct InteractionMatrixTests {
             itemBias: (0..<items).map { _ in Float.random(in: -1...1, using: &rng) })
         let pool: [Int32] = (0..<Int32(items)).shuffled(using: &rng).prefix(70).map { $0 }
         let candidates = FactorCandidates(model: model, provenance: .bpr, pool: pool)
-        let asked: [Int32] = [pool[0], 5, pool[69], 299, 0, pool[33]]
+        let outside = (0..<Int32(items)).filter { !pool.contains($0) }
+        let asked: [Int32] = [pool[0], outside[0], pool[69], outside.last!, pool[33], -1, Int32(items)]
         for user in 0..<users {
             let scores = candidates.poolScores(user: user)
             #expect(scores.count == pool.count)
             for (p, item) in pool.enumerated() {
                 #expect(abs(scores[p] - model.score(user: user, item: Int(item))) < 1e-4)
             }
-            let got = candidates.scores(user: user, items: asked, poolScores: scores)
+            let got = candidates.scores(items: asked, poolScores: scores)
             for (item, score) in zip(asked, got) {
-                #expect(abs(score - model.score(user: user, item: Int(item))) < 1e-4)
+                let expected = pool.contains(item) ? model.score(user: user, item: Int(item)) : 0
+                #expect(abs(score - expected) < 1e-4, "item \(item)")
             }
         }
         #expect(candidates.poolScores(user: users).isEmpty)

@@ -113,7 +113,7 @@ struct OptionalGeneratorModelTests {
     @Test func everyGeneratorHasItsSectionAndFeatures() throws {
         let a = Self.artifacts
         #expect(a.generators == GeneratorKind.allCases)
-        for name in ["userknn_score", "from_userknn", "als_score", "from_als", "bpr_score", "from_bpr"] {
+        for name in ["userknn_score", "from_userknn", "als_pool_score", "from_als", "bpr_pool_score", "from_bpr"] {
             #expect(a.metadata.schema.index(of: name) != nil, "\(name)")
         }
         let tags = try SectionSource(bytes: try ModelFile.encode(a)).sections.map(\.tag)
@@ -121,7 +121,21 @@ struct OptionalGeneratorModelTests {
         // The default model has none of them.
         let plain = try SectionSource(bytes: try ModelFile.encode(TinyWorld.artifacts)).sections.map(\.tag)
         #expect(Set(["UKNN", "ALSF", "BPRF"]).isDisjoint(with: Set(plain)))
-        #expect(TinyWorld.artifacts.metadata.schema.index(of: "als_score") == nil)
+        #expect(TinyWorld.artifacts.metadata.schema.index(of: "als_pool_score") == nil)
+    }
+
+    /// A model from before the factor scores were limited to the pool
+    /// (column `als_score`) must not be served with pool-only scores.
+    @Test func factorScoresOfEveryCandidateAreRefused() throws {
+        var a = Self.artifacts
+        a.metadata.schema.names = a.metadata.schema.names.map { $0 == "als_pool_score" ? "als_score" : $0 }
+        do {
+            _ = try ModelFile.decode(try ModelFile.encode(a))
+            Issue.record("a model with the old ALS column must be refused")
+        } catch let error as ModelFileError {
+            #expect(error.description.contains("has als_score, this build als_pool_score"), "\(error)")
+            #expect(error.description.contains("retrain"))
+        }
     }
 
     /// Every section, the optional ones decoded in parallel included, must

@@ -63,7 +63,7 @@ struct RoutesTests {
             try await client.execute(uri: "/model", method: .get) { response in
                 let body = try json(response.body)
                 #expect(body["generators"] as? [String] == GeneratorKind.allCases.map(\.rawValue))
-                #expect((body["features"] as? [String])?.contains("als_score") == true)
+                #expect((body["features"] as? [String])?.contains("als_pool_score") == true)
             }
         }
     }

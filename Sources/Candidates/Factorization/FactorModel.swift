@@ -48,9 +48,9 @@ public struct FactorCandidates: Sendable {
     private let poolFactors: [Float]
     /// Each pool item's bias (0 for ALS), padded to whole blocks.
     private let poolBias: [Float]
-    /// Item → its index in the pool, -1 outside it (so a candidate from the
-    /// pool reuses the pool's score instead of a scattered row read).
-    private let poolIndex: [Int32]
+    /// Item → its index in the pool: a small table that stays in cache,
+    /// where an array over the whole catalogue cost a miss per candidate.
+    private let poolIndex: IntMap<Int32>
 
     public init(model: FactorModel, provenance: Provenance, pool: [Int32]) {
         self.model = model
@@ -61,12 +61,12 @@ public struct FactorCandidates: Sendable {
         let padded = (pool.count + width - 1) / width * width
         var packed = [Float](repeating: 0, count: padded * k)
         var bias = [Float](repeating: 0, count: padded)
-        var index = [Int32](repeating: -1, count: model.itemCount)
+        var index = IntMap<Int32>(capacity: pool.count)
         for (p, item) in pool.enumerated() {
             let (b, j) = p.quotientAndRemainder(dividingBy: width)
             for f in 0..<k { packed[(b * k + f) * width + j] = model.itemFactors[Int(item) * k + f] }
             if !model.itemBias.isEmpty { bias[p] = model.itemBias[Int(item)] }
-            index[Int(item)] = Int32(p)
+            index[item] = Int32(p)
         }
         poolFactors = packed
         poolBias = bias
@@ -117,38 +117,15 @@ public struct FactorCandidates: Sendable {
         return TopK.largest(keys, limit: limit, ordered: ordered).map { ($0.id, $0.score) }
     }
 
-    /// Scores of `items` for `user`, from `poolScores` where the item is in the pool.
-    public func scores(user: Int, items: [Int32], poolScores: [Float]) -> [Float] {
+    /// The pool score of each of `items`, 0 for an item outside the pool.
+    /// The ranker's factor feature is defined on the pool alone: a
+    /// candidate outside it would cost a scattered read of its factor row
+    /// per request (a cache miss each), and the full-scale evaluation showed
+    /// no loss of NDCG@10 without those scores (docs/evaluation).
+    public func scores(items: [Int32], poolScores: [Float]) -> [Float] {
         guard !poolScores.isEmpty else { return [Float](repeating: 0, count: items.count) }
-        touchRows(of: items)
         return items.map { item in
-            let p = poolIndex[Int(item)]
-            return p >= 0 ? poolScores[Int(p)] : model.score(user: user, item: Int(item))
+            poolIndex[item].map { poolScores[Int($0)] } ?? 0
         }
-    }
-
-    /// Reads every cache line of the rows (and biases) of the items outside the pool.
-    /// Each row is a cache miss in a large matrix; in this short loop of
-    /// independent loads the misses overlap, where inside the dot products
-    /// each one stalled the next.
-    private func touchRows(of items: [Int32]) {
-        let k = model.factors
-        let bias = model.itemBias
-        var sum: Float = 0
-        model.itemFactors.withUnsafeBufferPointer { y in
-            for item in items where item >= 0 && Int(item) < model.itemCount && poolIndex[Int(item)] < 0 {
-                // BPR's item bias is one more scattered read.
-                if !bias.isEmpty { sum += bias[Int(item)] }
-                let row = Int(item) * k
-                // A 64-byte line holds 16 floats; the last float covers a row that straddles one more line.
-                var f = 0
-                while f < k {
-                    sum += y[row + f]
-                    f += 16
-                }
-                sum += y[row + k - 1]
-            }
-        }
-        VectorOps.keep(sum)
     }
 }
