@@ -73,8 +73,15 @@ public struct UserKNN: Sendable {
 
     /// The `neighbours` most similar other users (cosine), best first, ties by id.
     public func similarUsers(to state: UserState, excluding user: Int? = nil) -> [(user: Int32, similarity: Float)] {
-        var acc = IntMap<Float>(capacity: 1024)
-        for (i, w) in Self.vector(state, config: config) {
+        let vector = Self.vector(state, config: config)
+        // Sized to the lists it will read: `top` scans the whole table, and
+        // most visitors reach a few dozen others, not a thousand.
+        let reached = vector.reduce(0) { total, entry in
+            let i = Int(entry.0)
+            return total + min(Int(itemStart[i + 1] - itemStart[i]), maxUsersPerItem)
+        }
+        var acc = IntMap<Float>(capacity: reached)
+        for (i, w) in vector {
             let lo = Int(itemStart[Int(i)])
             let hi = Int(itemStart[Int(i) + 1])
             for e in max(lo, hi - maxUsersPerItem)..<hi where Int(itemUser[e]) != user {
@@ -86,9 +93,8 @@ public struct UserKNN: Sendable {
 
     /// Σ similarity × weight over the neighbours, for every item they touched.
     public func scores(for state: UserState) -> IntMap<Float> {
-        var scores = IntMap<Float>(capacity: 512)
         let similar = similarUsers(to: state, excluding: state.id >= 0 ? Int(state.id) : nil)
-        touchRows(of: similar)
+        var scores = IntMap<Float>(capacity: touchRows(of: similar))
         for (v, s) in similar {
             for e in Int(userStart[Int(v)])..<Int(userStart[Int(v) + 1]) {
                 scores.add(userItem[e], s * userWeight[e])
@@ -100,10 +106,15 @@ public struct UserKNN: Sendable {
     /// Reads the neighbours' row bounds, then the start of each row, in two
     /// short loops of independent loads: the rows are scattered over
     /// arrays of all visitors, and inside the scoring loop each miss would
-    /// stall the next.
-    private func touchRows(of similar: [(user: Int32, similarity: Float)]) {
+    /// stall the next. Returns the rows' total length (what the scores map
+    /// will hold at most).
+    private func touchRows(of similar: [(user: Int32, similarity: Float)]) -> Int {
         var sum: Int32 = 0
-        for (v, _) in similar { sum &+= userStart[Int(v)] }
+        var length = 0
+        for (v, _) in similar {
+            sum &+= userStart[Int(v)]
+            length += Int(userStart[Int(v) + 1] - userStart[Int(v)])
+        }
         var weights: Float = 0
         for (v, _) in similar {
             let e = Int(userStart[Int(v)])
@@ -113,6 +124,7 @@ public struct UserKNN: Sendable {
             }
         }
         VectorOps.keep(weights + Float(sum))
+        return length
     }
 
     /// Items by Σ similarity × weight over the neighbours, best first.
