@@ -174,7 +174,8 @@ public struct FeatureBuilder: Sendable {
             if parts.contains(.request) { emitRequest(at: time, into: &rows) }
             if useCF {
                 let cf = Double(candidates.cfScore[c])
-                rows.put(col.cfLog, log1p(cf * 10))
+                // Most candidates have no score: skip the transcendental (log1p(0) is exactly 0).
+                rows.put(col.cfLog, cf > 0 ? log1p(cf * 10) : 0)
                 rows.put(col.cfPresent, cf > 0 ? 1 : 0)
             }
             if usePopularity && usePair {
@@ -207,7 +208,8 @@ public struct FeatureBuilder: Sendable {
             }
             if useModels {
                 if col.userKNN >= 0 {
-                    rows.put(col.userKNN, log1p(Double(candidates.userKNNScore[c]) * 10))
+                    let score = Double(candidates.userKNNScore[c])
+                    rows.put(col.userKNN, score > 0 ? log1p(score * 10) : 0)
                     rows.put(col.fromUserKNN, p.contains(.userKNN) ? 1 : 0)
                 }
                 if col.als >= 0 {
@@ -216,7 +218,8 @@ public struct FeatureBuilder: Sendable {
                 }
                 if col.bpr >= 0 {
                     // BPR margins are unbounded; the logistic keeps one outlier from owning the weight.
-                    rows.put(col.bpr, 1 / (1 + exp(-Double(candidates.bprScore[c]))))
+                    let score = Double(candidates.bprScore[c])
+                    rows.put(col.bpr, score == 0 ? 0.5 : 1 / (1 + exp(-score)))
                     rows.put(col.fromBPR, p.contains(.bpr) ? 1 : 0)
                 }
             }

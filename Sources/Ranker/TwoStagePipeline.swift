@@ -180,8 +180,10 @@ public final class TwoStagePipeline: Sendable {
             set.historyScore[k] = historyScore[set.items[k]] ?? 0
             if let userKNNScores { set.userKNNScore[k] = userKNNScores[set.items[k]] ?? 0 }
         }
+        // The factor models share one pool, so one lookup per candidate serves both.
+        let positions = factorModels.first?.poolPositions(of: set.items) ?? []
         for (m, pool) in zip(factorModels, poolScores) {
-            let scores = m.scores(items: set.items, poolScores: pool)
+            let scores = m.scores(poolPositions: positions, poolScores: pool)
             if m.provenance == .als { set.alsScore = scores } else { set.bprScore = scores }
         }
         return set

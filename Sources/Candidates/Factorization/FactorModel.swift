@@ -123,9 +123,18 @@ public struct FactorCandidates: Sendable {
     /// per request (a cache miss each), and the full-scale evaluation showed
     /// no loss of NDCG@10 without those scores (docs/evaluation).
     public func scores(items: [Int32], poolScores: [Float]) -> [Float] {
-        guard !poolScores.isEmpty else { return [Float](repeating: 0, count: items.count) }
-        return items.map { item in
-            poolIndex[item].map { poolScores[Int($0)] } ?? 0
-        }
+        scores(poolPositions: poolPositions(of: items), poolScores: poolScores)
+    }
+
+    /// Each item's index in the pool, -1 outside it: looked up once per
+    /// request when ALS and BPR share a pool.
+    public func poolPositions(of items: [Int32]) -> [Int32] {
+        items.map { poolIndex[$0] ?? -1 }
+    }
+
+    /// The pool score at each position from `poolPositions(of:)`, 0 for -1.
+    public func scores(poolPositions: [Int32], poolScores: [Float]) -> [Float] {
+        guard !poolScores.isEmpty else { return [Float](repeating: 0, count: poolPositions.count) }
+        return poolPositions.map { $0 >= 0 ? poolScores[Int($0)] : 0 }
     }
 }
