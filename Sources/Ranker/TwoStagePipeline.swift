@@ -22,10 +22,11 @@ public enum GeneratorKind: String, Codable, Sendable, CaseIterable {
         }
     }
 
-    /// How many candidates it proposes per request.
+    /// How many candidates it proposes per request, at most.
     public func candidateLimit(_ config: RecsysConfig) -> Int {
         switch self {
-        case .category: config.categoryCandidates
+        // Each of the visitor's top categories gets its own list.
+        case .category: config.categoryCandidates * max(config.userCategories, 1)
         case .itemcf: config.cfCandidates
         case .history: config.historyCandidates
         case .userknn: config.userKNNCandidates

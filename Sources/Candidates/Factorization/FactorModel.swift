@@ -40,6 +40,7 @@ public struct FactorModel: Sendable {
 /// not the whole catalogue. The pool is stored in blocks of 32 items, each
 /// block factor-major, so a block's 32 scores stay in registers while its
 /// factors stream past (no horizontal sums, no stores until the end).
+/// A candidate outside the pool gets no factor score (0).
 public struct FactorCandidates: Sendable {
     public let model: FactorModel
     public let provenance: Provenance
