@@ -109,12 +109,10 @@ public struct UserKNN: Sendable {
     /// stall the next. Returns the rows' total length (what the scores map
     /// will hold at most).
     private func touchRows(of similar: [(user: Int32, similarity: Float)]) -> Int {
-        var sum: Int32 = 0
+        // The lengths use every bound, so this loop's loads are kept without a dummy sum.
         var length = 0
-        for (v, _) in similar {
-            sum &+= userStart[Int(v)]
-            length += Int(userStart[Int(v) + 1] - userStart[Int(v)])
-        }
+        for (v, _) in similar { length += Int(userStart[Int(v) + 1] - userStart[Int(v)]) }
+        var sum: Int32 = 0
         var weights: Float = 0
         for (v, _) in similar {
             let e = Int(userStart[Int(v)])
