@@ -21,12 +21,14 @@ public struct CandidateSet: Sendable {
     public var userKNNScore: [Float] = []
     public var alsScore: [Float] = []
     public var bprScore: [Float] = []
-    private var slot = IntMap<Int>(capacity: 256)
+    // No default value: `init(capacity:)` would build a default map and throw it away.
+    private var slot: IntMap<Int>
 
-    public init() {}
+    public init() { slot = IntMap<Int>(capacity: 256) }
 
     /// Room for `capacity` candidates up front, so adding never reallocates.
     public init(capacity: Int) {
+        slot = IntMap<Int>(capacity: capacity)
         items.reserveCapacity(capacity)
         provenance.reserveCapacity(capacity)
         // Direct calls: a loop over key paths instantiated them on every request.
@@ -36,7 +38,6 @@ public struct CandidateSet: Sendable {
         userKNNScore.reserveCapacity(capacity)
         alsScore.reserveCapacity(capacity)
         bprScore.reserveCapacity(capacity)
-        slot = IntMap<Int>(capacity: capacity)
     }
 
     public var count: Int { items.count }

@@ -81,7 +81,7 @@ extension IntMap where Value: AdditiveArithmetic {
     }
 }
 
-extension IntMap where Value: Comparable {
+extension IntMap where Value: Comparable & BitwiseCopyable {
     /// The `limit` entries with the highest values, ties by smaller key;
     /// best first unless `ordered` is false (a candidate list whose order
     /// does not matter skips the sort).
@@ -94,13 +94,18 @@ extension IntMap where Value: Comparable {
 
     /// `Key.Score` is `Value` (the caller checked), so the casts between them are free.
     private func top<Key: RankKey>(_ limit: Int, _ ordered: Bool, as _: Key.Type) -> [(key: Int32, value: Value)] {
-        var ranked: [Key] = []
-        ranked.reserveCapacity(count)
-        for i in 0..<keys.count where keys[i] != -1 {
-            if let v = values[i] { ranked.append(Key(unsafeBitCast(v, to: Key.Score.self), keys[i])) }
-        }
-        return TopK.largest(ranked, limit: limit, ordered: ordered).map {
-            ($0.id, unsafeBitCast($0.score, to: Value.self))
+        // The keys in scratch memory: a per-request array would be one more allocation.
+        withUnsafeTemporaryAllocation(of: Key.self, capacity: count) { ranked in
+            var m = 0
+            for i in 0..<keys.count where keys[i] != -1 {
+                if let v = values[i] {
+                    ranked[m] = Key(unsafeBitCast(v, to: Key.Score.self), keys[i])
+                    m += 1
+                }
+            }
+            return TopK.largest(in: UnsafeBufferPointer(rebasing: ranked[0..<m]), limit: limit, ordered: ordered).map {
+                ($0.id, unsafeBitCast($0.score, to: Value.self))
+            }
         }
     }
 }

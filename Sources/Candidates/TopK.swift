@@ -9,15 +9,30 @@ enum TopK {
     /// model's 500-item pool, a user-kNN map) are first cut down to about
     /// twice `limit` keys by a cut estimated from a sample, in a pass that
     /// does not branch on the data.
-    static func largest<Key: Comparable>(_ keys: [Key], limit: Int, ordered: Bool = true) -> [Key] {
+    static func largest<Key: Comparable & BitwiseCopyable>(_ keys: [Key], limit: Int, ordered: Bool = true) -> [Key] {
+        keys.withUnsafeBufferPointer { largest(in: $0, limit: limit, ordered: ordered) }
+    }
+
+    /// The same over keys in a buffer (a caller may build them in scratch
+    /// memory). Works in one temporary buffer: no copy of the input array.
+    static func largest<Key: Comparable & BitwiseCopyable>(in keys: UnsafeBufferPointer<Key>, limit: Int, ordered: Bool = true)
+        -> [Key]
+    {
         guard limit > 0, !keys.isEmpty else { return [] }
-        var top = keys
-        if keys.count > limit {
-            top = shortlist(keys, limit: limit) ?? keys
-            if top.count > limit {
-                _ = kthLargest(&top, limit - 1)
-                top.removeLast(top.count - limit)
+        guard keys.count > limit else {
+            var all = Array(keys)
+            if ordered { all.sort(by: >) }
+            return all
+        }
+        var top = withUnsafeTemporaryAllocation(of: Key.self, capacity: keys.count) { scratch -> [Key] in
+            var m = shortlist(keys, limit: limit, into: scratch)
+            if m < limit {
+                _ = scratch.initialize(fromContentsOf: keys)
+                m = keys.count
             }
+            let kept = UnsafeMutableBufferPointer(rebasing: scratch[0..<m])
+            if m > limit { _ = kthLargest(kept, limit - 1) }
+            return Array(kept[0..<limit])
         }
         if ordered { top.sort(by: >) }
         return top
@@ -27,64 +42,80 @@ enum TopK {
     /// least `limit` pass it; nil for short inputs or a cut too high.
     /// Exact: when `limit` keys pass, the `limit`-th largest is at or above
     /// the cut, so the whole answer is in the list.
-    static func shortlist<Key: Comparable>(_ keys: [Key], limit: Int) -> [Key]? {
+    static func shortlist<Key: Comparable & BitwiseCopyable>(_ keys: [Key], limit: Int) -> [Key]? {
+        keys.withUnsafeBufferPointer { k in
+            withUnsafeTemporaryAllocation(of: Key.self, capacity: k.count) { scratch -> [Key]? in
+                let m = shortlist(k, limit: limit, into: scratch)
+                return m >= limit ? Array(scratch[0..<m]) : nil
+            }
+        }
+    }
+
+    /// Writes the keys at or above the sampled cut to the front of
+    /// `scratch` (as long as `keys`) and returns how many passed; 0 when
+    /// the input is too short to sample. Fewer than `limit` means the cut
+    /// was too high and the front of `scratch` is to be discarded.
+    static func shortlist<Key: Comparable & BitwiseCopyable>(
+        _ keys: UnsafeBufferPointer<Key>, limit: Int, into scratch: UnsafeMutableBufferPointer<Key>
+    ) -> Int {
         let count = keys.count
-        guard count >= 256, limit * 8 <= count else { return nil }
+        guard count >= 256, limit * 8 <= count else { return 0 }
         // Half as many for a factor pool of 500: a quickselect over the sample costs as much as the pass.
         let sampleSize = count < 1_024 ? 64 : 128
         let step = count / sampleSize
-        var sample = (0..<sampleSize).map { keys[$0 * step] }
         // The sample rank where about 2 × limit of the whole input would pass.
         let rank = min(sampleSize - 1, (2 * limit * sampleSize + count - 1) / count + 1)
-        let cut = kthLargest(&sample, rank)
-        var passing = keys
-        var m = 0
-        passing.withUnsafeMutableBufferPointer { out in
-            keys.withUnsafeBufferPointer { k in
-                for c in 0..<count {
-                    out[m] = k[c]
-                    m &+= k[c] >= cut ? 1 : 0
-                }
-            }
+        let cut = withUnsafeTemporaryAllocation(of: Key.self, capacity: sampleSize) { sample -> Key in
+            for j in 0..<sampleSize { sample[j] = keys[j * step] }
+            return kthLargest(sample, rank)
         }
-        guard m >= limit else { return nil }
-        passing.removeLast(count - m)
-        return passing
+        // Every key is written and the count advances only past those that
+        // pass: no branch on the data (keys are plain values, so slots past
+        // the count need no clean-up).
+        var m = 0
+        for c in 0..<count {
+            scratch[m] = keys[c]
+            m &+= keys[c] >= cut ? 1 : 0
+        }
+        return m
     }
 
     /// The value with `k` values ranked before it, largest first
     /// (quickselect). Reorders `values` so the `k + 1` largest come first.
+    static func kthLargest<Value: Comparable & BitwiseCopyable>(_ values: inout [Value], _ k: Int) -> Value {
+        values.withUnsafeMutableBufferPointer { kthLargest($0, k) }
+    }
+
+    /// The same in a buffer.
     /// The partition does not branch on the data: it swaps every value and
     /// advances the boundary by the comparison's result, where a classic
     /// partition mispredicts about every other step on random keys.
-    static func kthLargest<Value: Comparable>(_ values: inout [Value], _ k: Int) -> Value {
-        values.withUnsafeMutableBufferPointer { v in
-            var lo = 0
-            var hi = v.count - 1
-            while lo < hi {
-                // The middle value as the pivot (sorted input stays linear), parked at the end.
-                v.swapAt((lo + hi) >> 1, hi)
-                let pivot = v[hi]
-                var boundary = lo
-                for i in lo..<hi {
-                    let x = v[i]
-                    v[i] = v[boundary]
-                    v[boundary] = x
-                    boundary &+= x > pivot ? 1 : 0
-                }
-                // Larger values before the boundary, the pivot on it, the rest after.
-                v.swapAt(boundary, hi)
-                if k == boundary { break }
-                if k < boundary { hi = boundary - 1 } else { lo = boundary + 1 }
+    static func kthLargest<Value: Comparable & BitwiseCopyable>(_ v: UnsafeMutableBufferPointer<Value>, _ k: Int) -> Value {
+        var lo = 0
+        var hi = v.count - 1
+        while lo < hi {
+            // The middle value as the pivot (sorted input stays linear), parked at the end.
+            v.swapAt((lo + hi) >> 1, hi)
+            let pivot = v[hi]
+            var boundary = lo
+            for i in lo..<hi {
+                let x = v[i]
+                v[i] = v[boundary]
+                v[boundary] = x
+                boundary &+= x > pivot ? 1 : 0
             }
+            // Larger values before the boundary, the pivot on it, the rest after.
+            v.swapAt(boundary, hi)
+            if k == boundary { break }
+            if k < boundary { hi = boundary - 1 } else { lo = boundary + 1 }
         }
-        return values[k]
+        return v[k]
     }
 }
 
 /// A score and an id as one comparable key: larger for a higher score, then
 /// for a smaller id; both can be read back.
-protocol RankKey: Comparable {
+protocol RankKey: Comparable, BitwiseCopyable {
     associatedtype Score
     init(_ score: Score, _ id: Int32)
     var score: Score { get }
@@ -138,7 +169,7 @@ struct DoubleRankKey: RankKey {
 }
 
 /// Any other comparable score, compared as a pair.
-struct PairRankKey<Score: Comparable>: RankKey {
+struct PairRankKey<Score: Comparable & BitwiseCopyable>: RankKey {
     let score: Score
     let id: Int32
 

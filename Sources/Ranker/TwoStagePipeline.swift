@@ -176,10 +176,18 @@ public final class TwoStagePipeline: Sendable {
         for (item, score) in history.scores(for: user, at: time, limit: config.historyLength) {
             historyScore[item] = Float(score)
         }
-        for k in 0..<set.count {
-            set.cfScore[k] = Float(cfScores[set.items[k]] ?? 0)
-            set.historyScore[k] = historyScore[set.items[k]] ?? 0
-            if let userKNNScores { set.userKNNScore[k] = userKNNScores[set.items[k]] ?? 0 }
+        // Through buffers: each subscript write to the set's arrays checked their uniqueness.
+        let items = set.items
+        set.cfScore.withUnsafeMutableBufferPointer { out in
+            for k in out.indices { out[k] = Float(cfScores[items[k]] ?? 0) }
+        }
+        set.historyScore.withUnsafeMutableBufferPointer { out in
+            for k in out.indices { out[k] = historyScore[items[k]] ?? 0 }
+        }
+        if let userKNNScores {
+            set.userKNNScore.withUnsafeMutableBufferPointer { out in
+                for k in out.indices { out[k] = userKNNScores[items[k]] ?? 0 }
+            }
         }
         // The factor models share one pool, so one lookup per candidate serves both.
         let positions = factorModels.first?.poolPositions(of: set.items) ?? []

@@ -40,8 +40,9 @@ public struct FactorModel: Sendable {
 /// not the whole catalogue. The pool is stored in blocks of 32 items, each
 /// block factor-major, so a block's 32 scores stay in registers while its
 /// factors stream past (no horizontal sums, no stores until the end).
-/// A candidate outside the pool gets no factor score (0).
-public struct FactorCandidates: Sendable {
+/// A candidate outside the pool gets no factor score (0). A class: a
+/// request passes it around without retaining each of its arrays.
+public final class FactorCandidates: Sendable {
     public let model: FactorModel
     public let provenance: Provenance
     public let pool: [Int32]
@@ -106,16 +107,16 @@ public struct FactorCandidates: Sendable {
     /// unless `ordered` is false.
     public func top(poolScores scores: [Float], limit: Int, ordered: Bool = true) -> [(item: Int32, score: Float)] {
         let count = min(scores.count, pool.count)
-        // A plain loop over the buffers, which the compiler vectorises (a zip-map did not).
-        let keys = [FloatRankKey](unsafeUninitializedCapacity: count) { out, initialized in
+        // A plain loop over the buffers, which the compiler vectorises (a
+        // zip-map did not), into scratch memory (no per-request array).
+        return withUnsafeTemporaryAllocation(of: FloatRankKey.self, capacity: count) { keys in
             scores.withUnsafeBufferPointer { s in
                 pool.withUnsafeBufferPointer { p in
-                    for j in 0..<count { out[j] = FloatRankKey(s[j], p[j]) }
+                    for j in 0..<count { keys[j] = FloatRankKey(s[j], p[j]) }
                 }
             }
-            initialized = count
+            return TopK.largest(in: UnsafeBufferPointer(keys), limit: limit, ordered: ordered).map { ($0.id, $0.score) }
         }
-        return TopK.largest(keys, limit: limit, ordered: ordered).map { ($0.id, $0.score) }
     }
 
     /// The pool score of each of `items`, 0 for an item outside the pool.
