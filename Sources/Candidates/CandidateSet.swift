@@ -62,6 +62,12 @@ public struct CandidateSet: Sendable {
         return s
     }
 
+    /// Adds `item` with a category score, keeping the higher one when it is already in.
+    public mutating func add(_ item: Int32, from source: Provenance, categoryScore score: Float) {
+        let s = add(item, from: source)
+        if score > categoryScore[s] { categoryScore[s] = score }
+    }
+
     public func contains(_ item: Int32) -> Bool { slot[item] != nil }
 
     /// The candidates that at least one of `sources` proposed: what a

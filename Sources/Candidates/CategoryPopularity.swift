@@ -86,8 +86,7 @@ public struct CategoryPopularity: CandidateGenerator {
         // Climb while the lists seen so far are shorter than `minItems`.
         while c >= 0 && steps < 8 {
             for e in list(of: c) where added < limit {
-                let s = set.add(items[e], from: .category)
-                set.categoryScore[s] = max(set.categoryScore[s], rankWeight * scores[e] / Float(1 + steps))
+                set.add(items[e], from: .category, categoryScore: rankWeight * scores[e] / Float(1 + steps))
                 added += 1
             }
             if added >= minItems || added >= limit { break }

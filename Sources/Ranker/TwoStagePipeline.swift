@@ -213,7 +213,7 @@ public final class TwoStagePipeline: Sendable {
         let set = candidates(for: user, at: recency)
         // Rank by the logit (monotone in the probability); only the n kept need the sigmoid.
         let logits = rankerLogits(user: user, candidates: set, at: time, recencyAt: recency)
-        var scored = topN((0..<set.count).map { ScoredItem(item: set.items[$0], score: logits[$0]) }, n)
+        var scored = topN(items: set.items, scores: logits, n)
         for k in scored.indices { scored[k].score = sigmoid(scored[k].score) }
         if scored.count < n {
             var seen = Set(scored.map(\.item))
@@ -234,7 +234,12 @@ public final class TwoStagePipeline: Sendable {
         var logits = builder.pairScores(
             user: user, candidates: set, at: time, recencyAt: recencyAt, weights: weights)
         let base = artifacts.ranker.intercept + builder.requestScore(at: time, weights: weights)
-        for k in 0..<set.count { logits[k] += base + itemScore[Int(set.items[k])] }
+        let items = set.items
+        logits.withUnsafeMutableBufferPointer { z in
+            itemScore.withUnsafeBufferPointer { item in
+                for k in z.indices { z[k] += base + item[Int(items[k])] }
+            }
+        }
         return logits
     }
 
@@ -257,12 +262,13 @@ public final class TwoStagePipeline: Sendable {
 
 /// The n best by score (ties by item id, so answers are deterministic).
 /// A bounded insertion keeps it O(candidates × n) with no full sort.
-func topN(_ items: [ScoredItem], _ n: Int) -> [ScoredItem] {
+func topN(items: [Int32], scores: [Double], _ n: Int) -> [ScoredItem] {
     guard n > 0 else { return [] }
     func better(_ a: ScoredItem, _ b: ScoredItem) -> Bool { a.score != b.score ? a.score > b.score : a.item < b.item }
     var best: [ScoredItem] = []
     best.reserveCapacity(n + 1)
-    for x in items {
+    for k in 0..<min(items.count, scores.count) {
+        let x = ScoredItem(item: items[k], score: scores[k])
         if best.count == n, let last = best.last, !better(x, last) { continue }
         var i = best.count
         while i > 0 && better(x, best[i - 1]) { i -= 1 }

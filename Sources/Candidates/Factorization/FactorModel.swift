@@ -53,6 +53,10 @@ public final class FactorCandidates: Sendable {
     /// Item → its index in the pool: a small table that stays in cache,
     /// where an array over the whole catalogue cost a miss per candidate.
     private let poolIndex: IntMap<Int32>
+    /// One bit per catalogue item, set for pool items: most candidates are
+    /// outside the pool, and this 55 kB test stays in cache where the
+    /// table's probe costs more.
+    private let inPool: [UInt64]
 
     public init(model: FactorModel, provenance: Provenance, pool: [Int32]) {
         self.model = model
@@ -73,6 +77,9 @@ public final class FactorCandidates: Sendable {
         poolFactors = packed
         poolBias = bias
         poolIndex = index
+        var bits = [UInt64](repeating: 0, count: (pool.map { Int($0) }.max() ?? 0) / 64 + 1)
+        for item in pool where item >= 0 { bits[Int(item) >> 6] |= 1 << UInt64(Int(item) & 63) }
+        inPool = bits
     }
 
     /// The score of every pool item for a known user (empty for an unknown one).
@@ -131,7 +138,11 @@ public final class FactorCandidates: Sendable {
     /// Each item's index in the pool, -1 outside it: looked up once per
     /// request when ALS and BPR share a pool.
     public func poolPositions(of items: [Int32]) -> [Int32] {
-        items.map { poolIndex[$0] ?? -1 }
+        items.map { item in
+            let word = Int(item) >> 6
+            guard item >= 0, word < inPool.count, inPool[word] & (1 << UInt64(Int(item) & 63)) != 0 else { return -1 }
+            return poolIndex[item] ?? -1
+        }
     }
 
     /// The pool score at each position from `poolPositions(of:)`, 0 for -1.
