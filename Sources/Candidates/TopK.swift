@@ -15,7 +15,9 @@ enum TopK {
 
     /// The same over keys in a buffer (a caller may build them in scratch
     /// memory). Works in one temporary buffer: no copy of the input array.
-    static func largest<Key: Comparable & BitwiseCopyable>(in keys: UnsafeBufferPointer<Key>, limit: Int, ordered: Bool = true)
+    static func largest<Key: Comparable & BitwiseCopyable>(
+        in keys: UnsafeBufferPointer<Key>, limit: Int, ordered: Bool = true
+    )
         -> [Key]
     {
         guard limit > 0, !keys.isEmpty else { return [] }
@@ -90,7 +92,9 @@ enum TopK {
     /// The partition does not branch on the data: it swaps every value and
     /// advances the boundary by the comparison's result, where a classic
     /// partition mispredicts about every other step on random keys.
-    static func kthLargest<Value: Comparable & BitwiseCopyable>(_ v: UnsafeMutableBufferPointer<Value>, _ k: Int) -> Value {
+    static func kthLargest<Value: Comparable & BitwiseCopyable>(_ v: UnsafeMutableBufferPointer<Value>, _ k: Int)
+        -> Value
+    {
         var lo = 0
         var hi = v.count - 1
         while lo < hi {

@@ -17,9 +17,20 @@ struct RecommendController {
         var requestTime: Int64
 
         /// Keys sorted like `jsonResponse`.
-        func json() -> String {
-            "{\"items\":\(ServedItem.jsonArray(items)),\"model_version\":\(jsonString(modelVersion))"
-                + ",\"request_time\":\(requestTime),\"strategy\":\(jsonString(strategy)),\"user_id\":\(userID)}"
+        func json() -> [UInt8] {
+            var out = JSONBytes(capacity: 160 + items.count * 64)
+            out.raw("{\"items\":")
+            out.array(items)
+            out.raw(",\"model_version\":")
+            out.string(modelVersion)
+            out.raw(",\"request_time\":")
+            out.int(Int(requestTime))
+            out.raw(",\"strategy\":")
+            out.string(strategy)
+            out.raw(",\"user_id\":")
+            out.int(userID)
+            out.raw("}")
+            return out.bytes
         }
     }
 
@@ -40,7 +51,7 @@ struct RecommendController {
         metrics.recordRecommendation(candidates: answer.candidates, fallback: answer.body.strategy != "two-stage")
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: answer.body.json())))
+            body: .init(byteBuffer: ByteBuffer(bytes: answer.body.json())))
     }
 
     /// Shared by every route that recommends.
