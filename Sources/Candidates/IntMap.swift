@@ -1,9 +1,14 @@
 /// A small open-addressing hash map from non-negative Int32 keys, for the
 /// per-request scratch of a few hundred entries. Multiplicative hashing
 /// (not SipHash): keys are dense ids, never attacker-chosen strings.
-public struct IntMap<Value>: Sendable where Value: Sendable {
+///
+/// Values are plain data (`BitwiseCopyable`): a slot's value is written
+/// when its key is, and read only where a key is, so the value table is
+/// left uninitialised at creation and needs no `Optional` per slot (half
+/// the bytes for a `Float`, no fill of the table per request).
+public struct IntMap<Value>: Sendable where Value: Sendable & BitwiseCopyable {
     private var keys: [Int32]
-    private var values: [Value?]
+    private var values: [Value]
     private var mask: Int
     /// 32 − log2(table size): Fibonacci hashing takes the product's high bits,
     /// which depend on every bit of the key.
@@ -14,9 +19,14 @@ public struct IntMap<Value>: Sendable where Value: Sendable {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
         keys = [Int32](repeating: -1, count: size)
-        values = [Value?](repeating: nil, count: size)
+        values = Self.uninitialisedTable(size)
         mask = size - 1
         shift = UInt32(32 - size.trailingZeroBitCount)
+    }
+
+    private static func uninitialisedTable(_ size: Int) -> [Value] {
+        // Slots are written before they are read (see the type's comment).
+        [Value](unsafeUninitializedCapacity: size) { _, initialized in initialized = size }
     }
 
     @inline(__always)
@@ -47,20 +57,18 @@ public struct IntMap<Value>: Sendable where Value: Sendable {
         let oldKeys = keys
         let oldValues = values
         keys = [Int32](repeating: -1, count: oldKeys.count * 2)
-        values = [Value?](repeating: nil, count: oldKeys.count * 2)
+        values = Self.uninitialisedTable(oldKeys.count * 2)
         mask = keys.count - 1
         shift -= 1
         count = 0
-        for (k, v) in zip(oldKeys, oldValues) where k != -1 { self[k] = v }
+        for i in oldKeys.indices where oldKeys[i] != -1 { self[oldKeys[i]] = oldValues[i] }
     }
 
     /// Entries in slot order (deterministic for the same insertions).
     public var entries: [(key: Int32, value: Value)] {
         var out: [(Int32, Value)] = []
         out.reserveCapacity(count)
-        for i in 0..<keys.count where keys[i] != -1 {
-            if let v = values[i] { out.append((keys[i], v)) }
-        }
+        for i in 0..<keys.count where keys[i] != -1 { out.append((keys[i], values[i])) }
         return out
     }
 }
@@ -71,7 +79,7 @@ extension IntMap where Value: AdditiveArithmetic {
     public mutating func add(_ key: Int32, _ delta: Value) {
         let i = slot(of: key)
         if keys[i] == key {
-            values[i] = values[i]! + delta
+            values[i] = values[i] + delta
             return
         }
         keys[i] = key
@@ -81,7 +89,7 @@ extension IntMap where Value: AdditiveArithmetic {
     }
 }
 
-extension IntMap where Value: Comparable & BitwiseCopyable {
+extension IntMap where Value: Comparable {
     /// The `limit` entries with the highest values, ties by smaller key;
     /// best first unless `ordered` is false (a candidate list whose order
     /// does not matter skips the sort).
@@ -98,10 +106,8 @@ extension IntMap where Value: Comparable & BitwiseCopyable {
         withUnsafeTemporaryAllocation(of: Key.self, capacity: count) { ranked in
             var m = 0
             for i in 0..<keys.count where keys[i] != -1 {
-                if let v = values[i] {
-                    ranked[m] = Key(unsafeBitCast(v, to: Key.Score.self), keys[i])
-                    m += 1
-                }
+                ranked[m] = Key(unsafeBitCast(values[i], to: Key.Score.self), keys[i])
+                m += 1
             }
             return TopK.largest(in: UnsafeBufferPointer(rebasing: ranked[0..<m]), limit: limit, ordered: ordered).map {
                 ($0.id, unsafeBitCast($0.score, to: Value.self))
