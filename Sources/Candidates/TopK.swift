@@ -9,13 +9,13 @@ enum TopK {
     /// model's 500-item pool, a user-kNN map) are first cut down to about
     /// twice `limit` keys by a cut estimated from a sample, in a pass that
     /// does not branch on the data.
-    static func largest<Key: Comparable & BitwiseCopyable>(_ keys: [Key], limit: Int, ordered: Bool = true) -> [Key] {
+    static func largest<Key: PartitionKey & BitwiseCopyable>(_ keys: [Key], limit: Int, ordered: Bool = true) -> [Key] {
         keys.withUnsafeBufferPointer { largest(in: $0, limit: limit, ordered: ordered) }
     }
 
     /// The same over keys in a buffer (a caller may build them in scratch
     /// memory). Works in one temporary buffer: no copy of the input array.
-    static func largest<Key: Comparable & BitwiseCopyable>(
+    static func largest<Key: PartitionKey & BitwiseCopyable>(
         in keys: UnsafeBufferPointer<Key>, limit: Int, ordered: Bool = true
     )
         -> [Key]
@@ -44,7 +44,7 @@ enum TopK {
     /// least `limit` pass it; nil for short inputs or a cut too high.
     /// Exact: when `limit` keys pass, the `limit`-th largest is at or above
     /// the cut, so the whole answer is in the list.
-    static func shortlist<Key: Comparable & BitwiseCopyable>(_ keys: [Key], limit: Int) -> [Key]? {
+    static func shortlist<Key: PartitionKey & BitwiseCopyable>(_ keys: [Key], limit: Int) -> [Key]? {
         keys.withUnsafeBufferPointer { k in
             withUnsafeTemporaryAllocation(of: Key.self, capacity: k.count) { scratch -> [Key]? in
                 let m = shortlist(k, limit: limit, into: scratch)
@@ -57,7 +57,7 @@ enum TopK {
     /// `scratch` (as long as `keys`) and returns how many passed; 0 when
     /// the input is too short to sample. Fewer than `limit` means the cut
     /// was too high and the front of `scratch` is to be discarded.
-    static func shortlist<Key: Comparable & BitwiseCopyable>(
+    static func shortlist<Key: PartitionKey & BitwiseCopyable>(
         _ keys: UnsafeBufferPointer<Key>, limit: Int, into scratch: UnsafeMutableBufferPointer<Key>
     ) -> Int {
         let count = keys.count
@@ -77,22 +77,23 @@ enum TopK {
         var m = 0
         for c in 0..<count {
             scratch[m] = keys[c]
-            m &+= keys[c] >= cut ? 1 : 0
+            m &+= 1 &- Key.greater(cut, than: keys[c])
         }
         return m
     }
 
     /// The value with `k` values ranked before it, largest first
     /// (quickselect). Reorders `values` so the `k + 1` largest come first.
-    static func kthLargest<Value: Comparable & BitwiseCopyable>(_ values: inout [Value], _ k: Int) -> Value {
+    static func kthLargest<Value: PartitionKey & BitwiseCopyable>(_ values: inout [Value], _ k: Int) -> Value {
         values.withUnsafeMutableBufferPointer { kthLargest($0, k) }
     }
 
     /// The same in a buffer.
     /// The partition does not branch on the data: it swaps every value and
-    /// advances the boundary by the comparison's result, where a classic
-    /// partition mispredicts about every other step on random keys.
-    static func kthLargest<Value: Comparable & BitwiseCopyable>(_ v: UnsafeMutableBufferPointer<Value>, _ k: Int)
+    /// advances the boundary by the comparison's result as a number, where a
+    /// classic partition mispredicts about every other step on random keys
+    /// (and the compiler turned `x > pivot ? 1 : 0` back into a branch).
+    static func kthLargest<Value: PartitionKey & BitwiseCopyable>(_ v: UnsafeMutableBufferPointer<Value>, _ k: Int)
         -> Value
     {
         var lo = 0
@@ -106,7 +107,7 @@ enum TopK {
                 let x = v[i]
                 v[i] = v[boundary]
                 v[boundary] = x
-                boundary &+= x > pivot ? 1 : 0
+                boundary &+= Value.greater(x, than: pivot)
             }
             // Larger values before the boundary, the pivot on it, the rest after.
             v.swapAt(boundary, hi)
@@ -117,9 +118,22 @@ enum TopK {
     }
 }
 
+/// A comparison the selection uses as data: `greater(a, than: b)` is 1
+/// when a > b, else 0, computed without a branch for the integer keys.
+protocol PartitionKey: Comparable {
+    static func greater(_ a: Self, than b: Self) -> Int
+}
+
+extension PartitionKey {
+    @inline(__always)
+    static func greater(_ a: Self, than b: Self) -> Int { a > b ? 1 : 0 }
+}
+
+extension Int: PartitionKey {}
+
 /// A score and an id as one comparable key: larger for a higher score, then
 /// for a smaller id; both can be read back.
-protocol RankKey: Comparable, BitwiseCopyable {
+protocol RankKey: PartitionKey, BitwiseCopyable {
     associatedtype Score
     init(_ score: Score, _ id: Int32)
     var score: Score { get }
@@ -149,6 +163,12 @@ struct FloatRankKey: RankKey {
 
     @inline(__always)
     static func < (a: Self, b: Self) -> Bool { a.bits < b.bits }
+
+    /// The borrow of b − a: 1 exactly when a > b.
+    @inline(__always)
+    static func greater(_ a: Self, than b: Self) -> Int {
+        Int(truncatingIfNeeded: b.bits.subtractingReportingOverflow(a.bits).overflow ? 1 as UInt8 : 0)
+    }
 }
 
 /// The same for a double score, in two words.
@@ -170,6 +190,15 @@ struct DoubleRankKey: RankKey {
     static func < (a: Self, b: Self) -> Bool {
         a.ordered != b.ordered ? a.ordered < b.ordered : a.invertedID < b.invertedID
     }
+
+    /// Both words as one 96-bit number: b − a wraps past 2¹²⁷ exactly when a > b.
+    @inline(__always)
+    static func greater(_ a: Self, than b: Self) -> Int {
+        Int(truncatingIfNeeded: (b.wide &- a.wide) >> 127)
+    }
+
+    @inline(__always)
+    private var wide: UInt128 { UInt128(ordered) << 32 | UInt128(invertedID) }
 }
 
 /// Any other comparable score, compared as a pair.

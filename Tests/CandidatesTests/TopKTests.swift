@@ -139,4 +139,27 @@ struct TopKTests {
             #expect(Set(doubles.top(limit, ordered: false).map(\.key)) == Set(expected))
         }
     }
+
+    /// The branch-free comparison the partition counts with agrees with `>`
+    /// for every key type (equal scores, equal ids, signs and extremes).
+    @Test func greaterAgreesWithComparison() {
+        var rng = SystemRandomNumberGenerator()
+        let special: [Float] = [
+            0, -0, 1, -1, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .leastNonzeroMagnitude,
+        ]
+        let ids: [Int32] = [0, 1, 2, .max, 1_407_579]
+        func check<Key: RankKey>(_ a: Key, _ b: Key) {
+            #expect(Key.greater(a, than: b) == (a > b ? 1 : 0), "\(a) \(b)")
+        }
+        for _ in 0..<20_000 {
+            let sa =
+                Bool.random(using: &rng) ? special.randomElement(using: &rng)! : Float.random(in: -3...3, using: &rng)
+            let sb = Bool.random(using: &rng) ? sa : special.randomElement(using: &rng)!
+            let ia = ids.randomElement(using: &rng)!
+            let ib = Bool.random(using: &rng) ? ia : ids.randomElement(using: &rng)!
+            check(FloatRankKey(sa, ia), FloatRankKey(sb, ib))
+            check(DoubleRankKey(Double(sa), ia), DoubleRankKey(Double(sb), ib))
+            check(PairRankKey<Float>(sa, ia), PairRankKey<Float>(sb, ib))
+        }
+    }
 }
