@@ -103,11 +103,14 @@ extension IntMap where Value: Comparable {
     /// `Key.Score` is `Value` (the caller checked), so the casts between them are free.
     private func top<Key: RankKey>(_ limit: Int, _ ordered: Bool, as _: Key.Type) -> [(key: Int32, value: Value)] {
         // The keys in scratch memory: a per-request array would be one more allocation.
-        withUnsafeTemporaryAllocation(of: Key.self, capacity: count) { ranked in
+        // One slot more than the entries: every slot is written at the
+        // current end and the end moves only past occupied ones (no branch on
+        // the half-empty table; an empty slot's value is arbitrary bits, never kept).
+        withUnsafeTemporaryAllocation(of: Key.self, capacity: count + 1) { ranked in
             var m = 0
-            for i in 0..<keys.count where keys[i] != -1 {
+            for i in 0..<keys.count {
                 ranked[m] = Key(unsafeBitCast(values[i], to: Key.Score.self), keys[i])
-                m += 1
+                m &+= 1 &+ Int(keys[i] >> 31)
             }
             return TopK.largest(in: UnsafeBufferPointer(rebasing: ranked[0..<m]), limit: limit, ordered: ordered).map {
                 ($0.id, unsafeBitCast($0.score, to: Value.self))
