@@ -235,10 +235,9 @@ public final class TwoStagePipeline: Sendable {
             user: user, candidates: set, at: time, recencyAt: recencyAt, weights: weights)
         let base = artifacts.ranker.intercept + builder.requestScore(at: time, weights: weights)
         let items = set.items
+        // Item ids stay bounds-checked: they index a model-wide array.
         logits.withUnsafeMutableBufferPointer { z in
-            itemScore.withUnsafeBufferPointer { item in
-                for k in z.indices { z[k] += base + item[Int(items[k])] }
-            }
+            for k in z.indices { z[k] += base + itemScore[Int(items[k])] }
         }
         return logits
     }
