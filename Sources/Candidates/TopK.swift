@@ -129,6 +129,7 @@ extension PartitionKey {
     static func greater(_ a: Self, than b: Self) -> Int { a > b ? 1 : 0 }
 }
 
+/// Plain integers select with the default comparison (the partition tests use them).
 extension Int: PartitionKey {}
 
 /// A score and an id as one comparable key: larger for a higher score, then

@@ -283,7 +283,7 @@ struct InteractionMatrixTests {
             for (p, item) in pool.enumerated() {
                 #expect(abs(scores[p] - model.score(user: user, item: Int(item))) < 1e-4)
             }
-            let got = candidates.scores(items: asked, poolScores: scores)
+            let got = candidates.scores(poolPositions: candidates.poolPositions(of: asked), poolScores: scores)
             for (item, score) in zip(asked, got) {
                 let expected = pool.contains(item) ? model.score(user: user, item: Int(item)) : 0
                 #expect(abs(score - expected) < 1e-4, "item \(item)")

@@ -126,17 +126,13 @@ public final class FactorCandidates: Sendable {
         }
     }
 
-    /// The pool score of each of `items`, 0 for an item outside the pool.
+    /// Each item's index in the pool, -1 outside it: looked up once per
+    /// request when ALS and BPR share a pool.
+    ///
     /// The ranker's factor feature is defined on the pool alone: a
     /// candidate outside it would cost a scattered read of its factor row
     /// per request (a cache miss each), and the full-scale evaluation showed
     /// no loss of NDCG@10 without those scores (docs/evaluation).
-    public func scores(items: [Int32], poolScores: [Float]) -> [Float] {
-        scores(poolPositions: poolPositions(of: items), poolScores: poolScores)
-    }
-
-    /// Each item's index in the pool, -1 outside it: looked up once per
-    /// request when ALS and BPR share a pool.
     public func poolPositions(of items: [Int32]) -> [Int32] {
         items.map { item in
             let word = Int(item) >> 6
