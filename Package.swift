@@ -11,7 +11,7 @@ let package = Package(
     products: [
         .executable(name: "recsys-train", targets: ["Train"]),
         .executable(name: "recsys-serve", targets: ["Serve"]),
-        .library(name: "Ranker", targets: ["Ranker"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -28,18 +28,28 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        .target(name: "Dataset", dependencies: ["CZlib"], swiftSettings: swiftSettings),
-        .target(name: "Candidates", dependencies: ["Dataset"], swiftSettings: swiftSettings),
-        .target(name: "Features", dependencies: ["Dataset", "Candidates"], swiftSettings: swiftSettings),
+        // The data's path, bottom up: each target depends only on the ones above it.
+        .target(name: "RecsysCore", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+        .target(name: "Dataset", dependencies: ["RecsysCore", "CZlib"], swiftSettings: swiftSettings),
+        .target(name: "ModelFile", dependencies: ["RecsysCore", "CZlib"], swiftSettings: swiftSettings),
+        .target(name: "Candidates", dependencies: ["RecsysCore", "Dataset", "ModelFile"], swiftSettings: swiftSettings),
+        .target(name: "Features", dependencies: ["RecsysCore", "Candidates"], swiftSettings: swiftSettings),
+        .target(name: "Ranker", dependencies: ["Features"], swiftSettings: swiftSettings),
         .target(
-            name: "Ranker",
-            dependencies: ["Dataset", "Candidates", "Features", "CZlib"],
+            name: "Pipeline",
+            dependencies: ["RecsysCore", "Dataset", "ModelFile", "Candidates", "Features", "Ranker"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Evaluation",
+            dependencies: ["RecsysCore", "Dataset", "Candidates", "Features", "Ranker", "Pipeline"],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "EventStore", dependencies: ["Dataset", "CZlib"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "Train",
             dependencies: [
-                "Dataset", "Candidates", "Features", "Ranker",
+                "RecsysCore", "Dataset", "ModelFile", "Candidates", "Features", "Ranker", "Pipeline", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -47,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "Serve",
             dependencies: [
-                "Ranker",
+                "RecsysCore", "ModelFile", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -58,16 +68,31 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "DatasetTests", dependencies: ["Dataset"]),
-        .testTarget(name: "CandidatesTests", dependencies: ["Candidates", "Dataset"]),
-        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Dataset", "Candidates"]),
+        // One shared fixture (a tiny generated world and a model trained on it) for every test target.
+        .target(
+            name: "TestSupport",
+            dependencies: ["RecsysCore", "Dataset", "Candidates", "Features", "Ranker", "Pipeline"],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "RecsysCoreTests", dependencies: ["RecsysCore"]),
+        .testTarget(name: "DatasetTests", dependencies: ["Dataset", "TestSupport"]),
+        .testTarget(name: "ModelFileTests", dependencies: ["ModelFile", "Pipeline", "TestSupport"]),
+        .testTarget(name: "CandidatesTests", dependencies: ["Candidates", "Dataset", "RecsysCore", "TestSupport"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Dataset", "Candidates", "TestSupport"]),
         .testTarget(
-            name: "RankerTests", dependencies: ["Ranker", "Dataset", "Candidates", "Features"],
+            name: "RankerTests", dependencies: ["Ranker", "Features"],
             resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "PipelineTests",
+            dependencies: ["Pipeline", "ModelFile", "Dataset", "Candidates", "Features", "RecsysCore", "TestSupport"]),
+        .testTarget(
+            name: "EvaluationTests", dependencies: ["Evaluation", "Pipeline", "Dataset", "TestSupport"]),
+        .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "Dataset"]),
+        .testTarget(name: "TrainTests", dependencies: ["Train", "Pipeline", "TestSupport"]),
         .testTarget(
             name: "ServeTests",
             dependencies: [
-                "Serve", "Ranker", "Dataset", "Candidates",
+                "Serve", "Pipeline", "Dataset", "Candidates", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -1,3 +1,4 @@
+import RecsysCore
 import CZlib
 
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import RecsysCore
 /// The category hierarchy over dense category ids.
 ///
 /// Categories named only in item properties (absent from the tree file) are

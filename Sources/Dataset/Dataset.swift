@@ -1,3 +1,4 @@
+import RecsysCore
 import Foundation
 
 /// Everything read from a RetailRocket folder, with dense ids.

@@ -1,3 +1,4 @@
+import RecsysCore
 /// What a data scientist checks first about a RetailRocket log.
 /// One pass over the log plus a sort per quantile column.
 public struct DatasetStats: Codable, Sendable {

@@ -1,3 +1,4 @@
+import RecsysCore
 /// The three RetailRocket event types, in funnel order.
 public enum EventKind: UInt8, Sendable, CaseIterable, Codable {
     case view = 0

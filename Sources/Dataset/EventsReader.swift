@@ -1,3 +1,4 @@
+import RecsysCore
 /// The rows of `events.csv` as columns of raw ids, in file order.
 public struct RawEvents: Sendable {
     public var time: [Int64] = []

@@ -1,3 +1,4 @@
+import RecsysCore
 /// A per-item time series of one value (category or availability) from the
 /// weekly property snapshots, in CSR form sorted by time.
 ///

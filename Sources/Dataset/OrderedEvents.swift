@@ -1,3 +1,4 @@
+import RecsysCore
 import Foundation
 
 /// The events ordered by (user, time, kind, raw item, transaction), exact

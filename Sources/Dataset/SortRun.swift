@@ -1,3 +1,4 @@
+import RecsysCore
 /// Sorts one short run in place (a user's events, an item's snapshots):
 /// insertion sort for the usual few, mostly ordered rows; the standard sort
 /// for a long run.

@@ -1,3 +1,4 @@
+import RecsysCore
 import Candidates
 import Foundation
 
@@ -25,8 +26,6 @@ public struct FeatureBuilder: Sendable {
         let sameCategory, categoryShare, categoryRank, available, availabilityUnknown: Int
         let fromCategory, fromCF, fromHistory: Int
         let conversion, carts: Int
-        /// Score and provenance columns of user-kNN, ALS and BPR; -1 when the model is absent.
-        let userKNN, fromUserKNN, als, fromALS, bpr, fromBPR: Int
 
         init(_ s: FeatureSchema) {
             func c(_ name: String) -> Int { s.index(of: name)! }
@@ -56,18 +55,45 @@ public struct FeatureBuilder: Sendable {
             fromHistory = c("from_history")
             conversion = c("item_conversion_log")
             carts = c("item_carts_log")
-            func optional(_ name: String) -> Int { s.index(of: name) ?? -1 }
-            userKNN = optional(ModelFeature.userknn.scoreColumn)
-            fromUserKNN = optional("from_userknn")
-            als = optional(ModelFeature.als.scoreColumn)
-            fromALS = optional("from_als")
-            bpr = optional(ModelFeature.bpr.scoreColumn)
-            fromBPR = optional("from_bpr")
         }
     }
 
-    public init(schema: FeatureSchema, stats: ItemStats, config: RecsysConfig, categoryCount: Int) {
+    /// Where the built-in generators' scores sit in a candidate set; -1 when absent.
+    private let categorySlot, cfSlot, historySlot: Int
+    private let fromCategory, fromCF, fromHistory: Provenance
+    /// The score columns of the generators that add one (the `models` group), in column order.
+    private let modelColumns: [ModelColumnUse]
+
+    struct ModelColumnUse {
+        let slot: Int
+        let score: Int
+        let from: Int
+        let bit: Provenance
+        let transform: ScoreTransform
+    }
+
+    /// - Parameters:
+    ///   - schema: the columns (and enabled groups) to fill.
+    ///   - stats: item facts as of the request (or the training window's cutoff).
+    ///   - categoryCount: dense categories in the model.
+    ///   - layout: the generators behind the candidate sets this builder reads.
+    public init(
+        schema: FeatureSchema, stats: ItemStats, config: RecsysConfig, categoryCount: Int, layout: CandidateLayout
+    ) {
         self.schema = schema
+        categorySlot = layout.slot("category")
+        cfSlot = layout.slot("itemcf")
+        historySlot = layout.slot("history")
+        fromCategory = .slot(categorySlot)
+        fromCF = .slot(cfSlot)
+        fromHistory = .slot(historySlot)
+        modelColumns = layout.names.indices.compactMap { slot in
+            guard let name = layout.scoreColumns[slot], let score = schema.index(of: name),
+                let from = schema.index(of: "from_\(layout.names[slot])")
+            else { return nil }
+            return ModelColumnUse(
+                slot: slot, score: score, from: from, bit: .slot(slot), transform: layout.transforms[slot])
+        }.sorted { $0.score < $1.score }
         self.stats = stats
         self.config = config
         firstCategoryColumn = schema.count - schema.categoryVocabulary.count - 1
@@ -168,27 +194,30 @@ public struct FeatureBuilder: Sendable {
         // instead of each stalling the long loop body below.
         let candidateCategory =
             useContext && usePair ? candidates.items.map { stats.category[Int($0)] } : []
+        let cfScore = candidates.score(slot: cfSlot)
+        let categoryScore = candidates.score(slot: categorySlot)
+        let historyScore = candidates.score(slot: historySlot)
         for c in 0..<candidates.count {
             let item = Int(candidates.items[c])
             let p = candidates.provenance[c]
             if parts.contains(.request) { emitRequest(at: time, into: &rows) }
             if useCF {
-                let cf = Double(candidates.cfScore[c])
+                let cf = Double(cfScore[c])
                 // Most candidates have no score: skip the transcendental (log1p(0) is exactly 0).
                 rows.put(col.cfLog, cf > 0 ? log1p(cf * 10) : 0)
                 rows.put(col.cfPresent, cf > 0 ? 1 : 0)
             }
             if usePopularity && usePair {
-                let score = Double(candidates.categoryScore[c])
+                let score = Double(categoryScore[c])
                 rows.put(col.categoryScore, score)
                 rows.put(col.categoryScoreLog, score > 0 ? log(score) + 10 : 0)
             }
-            if useHistory, candidates.historyScore[c] > 0 || p.contains(.history), let t = touches[Int32(item)] {
+            if useHistory, historyScore[c] > 0 || p.overlaps(fromHistory), let t = touches[Int32(item)] {
                 rows.put(col.views, log1p(Double(t.views)))
                 rows.put(col.carted, t.carted ? 1 : 0)
                 rows.put(col.bought, t.bought ? 1 : 0)
                 rows.put(col.recency, config.decay(ageMs: now - t.last))
-                rows.put(col.historyScore, log1p(Double(candidates.historyScore[c])))
+                rows.put(col.historyScore, log1p(Double(historyScore[c])))
                 rows.put(col.lastItem, Int32(item) == lastItem ? 1 : 0)
                 rows.put(col.recencyRank, 1 / Double(recencyRank[Int32(item)] ?? user.count))
                 rows.put(col.eventsSince, 1 + log1p(Double(user.count - 1 - t.lastIndex)))
@@ -202,25 +231,14 @@ public struct FeatureBuilder: Sendable {
                 }
             }
             if useProvenance {
-                rows.put(col.fromCategory, p.contains(.category) ? 1 : 0)
-                rows.put(col.fromCF, p.contains(.itemCF) ? 1 : 0)
-                rows.put(col.fromHistory, p.contains(.history) ? 1 : 0)
+                rows.put(col.fromCategory, p.overlaps(fromCategory) ? 1 : 0)
+                rows.put(col.fromCF, p.overlaps(fromCF) ? 1 : 0)
+                rows.put(col.fromHistory, p.overlaps(fromHistory) ? 1 : 0)
             }
             if useModels {
-                if col.userKNN >= 0 {
-                    let score = Double(candidates.userKNNScore[c])
-                    rows.put(col.userKNN, score > 0 ? log1p(score * 10) : 0)
-                    rows.put(col.fromUserKNN, p.contains(.userKNN) ? 1 : 0)
-                }
-                if col.als >= 0 {
-                    rows.put(col.als, Double(candidates.alsScore[c]))
-                    rows.put(col.fromALS, p.contains(.als) ? 1 : 0)
-                }
-                if col.bpr >= 0 {
-                    // BPR margins are unbounded; the logistic keeps one outlier from owning the weight.
-                    let score = Double(candidates.bprScore[c])
-                    rows.put(col.bpr, score == 0 ? 0.5 : 1 / (1 + exp(-score)))
-                    rows.put(col.fromBPR, p.contains(.bpr) ? 1 : 0)
+                for m in modelColumns {
+                    rows.put(m.score, m.transform.apply(Double(candidates.scores[m.slot][c])))
+                    rows.put(m.from, p.overlaps(m.bit) ? 1 : 0)
                 }
             }
             if useItem { emitItem(item, into: &rows) }
@@ -234,7 +252,7 @@ public struct FeatureBuilder: Sendable {
         let hour = Double((time / 3_600_000) % 24) + Double(time % 3_600_000) / 3_600_000
         rows.put(col.hourSin, sin(hour / 24 * 2 * .pi))
         rows.put(col.hourCos, cos(hour / 24 * 2 * .pi))
-        rows.put(col.weekday0 + Int((time / 86_400_000 + 3) % 7), 1)
+        rows.put(col.weekday0 + EventTime.weekday(time), 1)
     }
 
     /// Features of the item alone.

@@ -1,3 +1,4 @@
+import RecsysCore
 /// Groups of features, switched on and off together for the ablation.
 public enum FeatureGroup: String, Codable, Sendable, CaseIterable {
     case time, category, cf, popularity, history, context, provenance, conversion
@@ -5,18 +6,13 @@ public enum FeatureGroup: String, Codable, Sendable, CaseIterable {
     case models
 }
 
-/// The optional candidate generators that add their own feature columns.
-public enum ModelFeature: String, Codable, Sendable, CaseIterable {
-    case userknn, als, bpr
-
-    /// The score column. ALS and BPR score only their pool of popular items
-    /// (0 elsewhere); the name says so, and a model trained when they scored
-    /// every candidate (`als_score`) is refused instead of misread.
-    public var scoreColumn: String {
-        switch self {
-        case .userknn: "userknn_score"
-        case .als, .bpr: "\(rawValue)_pool_score"
-        }
+/// A generator that adds its own score column (and a "proposed by" column).
+public struct ModelColumn: Sendable, Equatable {
+    public var generator: String
+    public var scoreColumn: String
+    public init(generator: String, scoreColumn: String) {
+        self.generator = generator
+        self.scoreColumn = scoreColumn
     }
 }
 
@@ -33,19 +29,19 @@ public struct FeatureSchema: Codable, Sendable, Equatable {
     public var categoryVocabulary: [Int32]
     /// The raw (RetailRocket) ids of those categories, for people.
     public var categoryVocabularyRaw: [Int]
-    /// Optional generators whose score and provenance are columns.
-    public var models: [ModelFeature]
+    /// Generators whose score and provenance are columns (the `models` group), in column order.
+    public var models: [String]
 
     public var count: Int { names.count }
 
     public init(
-        categoryVocabulary: [Int32], categoryVocabularyRaw: [Int], models: [ModelFeature] = [],
+        categoryVocabulary: [Int32], categoryVocabularyRaw: [Int], models: [ModelColumn] = [],
         enabled: [FeatureGroup] = FeatureGroup.allCases
     ) {
         version = Self.currentVersion
         self.categoryVocabulary = categoryVocabulary
         self.categoryVocabularyRaw = categoryVocabularyRaw
-        self.models = ModelFeature.allCases.filter(models.contains)
+        self.models = models.map(\.generator)
         self.enabled = enabled
         var names: [String] = []
         var groups: [FeatureGroup] = []
@@ -79,9 +75,9 @@ public struct FeatureSchema: Codable, Sendable, Equatable {
         add("from_history", .provenance)
         add("item_conversion_log", .conversion)
         add("item_carts_log", .conversion)
-        for m in self.models {
+        for m in models {
             add(m.scoreColumn, .models)
-            add("from_\(m.rawValue)", .models)
+            add("from_\(m.generator)", .models)
         }
         for raw in categoryVocabularyRaw { add("category_\(raw)", .category) }
         add("category_other", .category)

@@ -1,3 +1,4 @@
+import RecsysCore
 /// Feature rows in CSR form: only non-zero columns are stored.
 public struct SparseRows: Sendable {
     public var start: [Int] = [0]

@@ -108,7 +108,7 @@ public struct LogisticRegression: Codable, Sendable, Equatable {
 }
 
 @inlinable
-func sigmoid(_ z: Double) -> Double {
+public func sigmoid(_ z: Double) -> Double {
     z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z))
 }
 

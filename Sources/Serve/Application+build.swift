@@ -1,6 +1,8 @@
 import Hummingbird
 import Logging
-import Ranker
+import ModelFile
+import Pipeline
+import RecsysCore
 import ServiceLifecycle
 
 public typealias RecsysApplication = Application<RouterResponder<RecsysRequestContext>>

@@ -1,7 +1,11 @@
 import ArgumentParser
 import Dispatch
 import Foundation
-import Ranker
+import Candidates
+import Evaluation
+import ModelFile
+import Pipeline
+import RecsysCore
 
 struct BackfillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,7 +36,7 @@ struct BackfillCommand: ParsableCommand {
         let started = Date()
         let artifacts: ModelArtifacts
         do {
-            artifacts = try ModelFile.read(path: model)
+            artifacts = try ModelBundle.read(path: model)
         } catch {
             throw CommandFailure("cannot load \(model): \(error)")
         }

@@ -2,7 +2,11 @@ import Candidates
 import Dataset
 import Features
 import Foundation
-import Ranker
+import Candidates
+import Evaluation
+import ModelFile
+import Pipeline
+import RecsysCore
 
 /// Writes what scripts/bench_train.sh feeds to scikit-learn and implicit:
 /// the ranker's train/validation pairs and the basket×item matrix, as raw

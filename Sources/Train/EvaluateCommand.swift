@@ -1,7 +1,11 @@
 import ArgumentParser
 import Dataset
 import Foundation
-import Ranker
+import Candidates
+import Evaluation
+import ModelFile
+import Pipeline
+import RecsysCore
 
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,8 +31,8 @@ struct EvaluateCommand: ParsableCommand {
         help: ArgumentHelp(
             "Generators to evaluate alone and added to the default two-stage set (which is always evaluated); default: all.",
             valueName: "list"),
-        transform: GeneratorKind.parseList)
-    var generators: [GeneratorKind] = GeneratorKind.allCases
+        transform: GeneratorRegistry.standard.parseList)
+    var generators: [String] = GeneratorRegistry.standard.names
 
     @Flag(name: .long, help: "Skip the generator and feature-group ablations.")
     var noAblations = false
@@ -59,23 +63,10 @@ struct EvaluateCommand: ParsableCommand {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicFile.write(Data(try encoder.encode(result)), to: folder + "/evaluation.json")
-            try AtomicFile.write(Data(result.markdown().utf8), to: folder + "/evaluation.md")
-            try AtomicFile.write(Data(result.svg().utf8), to: folder + "/evaluation.svg")
+            try AtomicFile.write(try encoder.encode(result), to: folder + "/evaluation.json")
+            try AtomicFile.write(text: result.markdown(), to: folder + "/evaluation.md")
+            try AtomicFile.write(text: result.svg(), to: folder + "/evaluation.svg")
             Progress.line("report written to \(folder)/evaluation.{json,md,svg}")
-        }
-    }
-}
-
-/// Temp file + rename, so readers never see half a file.
-enum AtomicFile {
-    static func write(_ data: Data, to path: String) throws {
-        let temp = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        try data.write(to: URL(fileURLWithPath: temp))
-        guard rename(temp, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temp)
-            throw CommandFailure("cannot rename \(temp) to \(path): \(reason)")
         }
     }
 }

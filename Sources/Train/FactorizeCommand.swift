@@ -2,7 +2,11 @@ import ArgumentParser
 import Candidates
 import Dataset
 import Foundation
-import Ranker
+import Candidates
+import Evaluation
+import ModelFile
+import Pipeline
+import RecsysCore
 
 enum FactorKind: String, ExpressibleByArgument, CaseIterable {
     case als, bpr
@@ -76,7 +80,7 @@ struct FactorizeCommand: ParsableCommand {
         let dataset = try dataOptions.load()
         let config = RecsysConfig()
         let log = dataset.log
-        let cutoff = log.maxTime + 1 - Int64(testDays * 86_400_000)
+        let cutoff = EventTime.testCutoff(maxTime: log.maxTime, days: testDays)
         let trainLog = log.before(cutoff)
         let matrix = InteractionMatrix(log: trainLog, itemCount: dataset.itemCount, kindWeight: config.kindWeight)
         let say: (String) -> Void = dataOptions.quiet ? { _ in } : { Progress.line($0) }
@@ -95,11 +99,11 @@ struct FactorizeCommand: ParsableCommand {
         let seconds = Date().timeIntervalSince(started)
         let tests = OfflineEvaluation.testUsers(log: log, trainLog: trainLog, cutoff: cutoff)
         let everything = FactorCandidates(
-            model: fitted, provenance: [], pool: (0..<Int32(dataset.itemCount)).map { $0 })
+            name: model.rawValue, model: fitted, pool: (0..<Int32(dataset.itemCount)).map { $0 }, limit: 20)
         let lists = tests.map { t in everything.top(user: t.user, limit: 20).map(\.item) }
         let catalogue = Set(trainLog.item).count
         let metrics = [10, 20].map {
-            OfflineEvaluation.rankingMetrics(lists: lists, tests: tests, k: $0, catalogue: catalogue)
+            RankingMetrics.measure(lists: lists, tests: tests, k: $0, catalogue: catalogue)
         }
         print(
             String(

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
-import Ranker
+import Candidates
+import Evaluation
+import ModelFile
+import Pipeline
+import RecsysCore
 
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,7 +22,7 @@ struct InspectCommand: ParsableCommand {
         let started = Date()
         let a: ModelArtifacts
         do {
-            a = try ModelFile.read(path: file)
+            a = try ModelBundle.read(path: file)
         } catch let error as ModelFileError {
             throw CommandFailure("cannot load \(file): \(error)")
         }
@@ -33,14 +37,14 @@ struct InspectCommand: ParsableCommand {
         }
         var out = """
             model \(file)
-            version \(m.modelVersion), created \(ISO8601DateFormatter().string(from: m.createdAt)), format \(ModelFile.formatVersion), fingerprint \(m.fingerprint)
+            version \(m.modelVersion), created \(ISO8601DateFormatter().string(from: m.createdAt)), format \(ModelContainer.formatVersion), fingerprint \(m.fingerprint)
             loaded in \(String(format: "%.3f", loadSeconds)) s
             generators \(m.generators.joined(separator: ", "))
             users \(m.counts.users), items \(m.counts.items), categories \(m.counts.categories), events \(m.counts.events), neighbour pairs \(m.counts.neighbourPairs)
             == sections (raw → compressed bytes)
 
             """
-        for s in try ModelFile.sectionSizes(path: file) { out += "  \(s.tag): \(s.raw) → \(s.compressed)\n" }
+        for s in try ModelBundle.sectionSizes(path: file) { out += "  \(s.tag): \(s.raw) → \(s.compressed)\n" }
         out += "== configuration\n"
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -2,7 +2,11 @@ import ArgumentParser
 import Candidates
 import Dataset
 import Foundation
-import Ranker
+import Candidates
+import Evaluation
+import ModelFile
+import Pipeline
+import RecsysCore
 
 /// Options that tune the recommender; defaults come from `RecsysConfig`.
 struct TuningOptions: ParsableArguments {
@@ -90,10 +94,10 @@ struct TrainCommand: ParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Candidate generators, comma separated: \(GeneratorKind.allCases.map(\.rawValue).joined(separator: ",")) (default: \(GeneratorKind.defaults.map(\.rawValue).joined(separator: ","))).",
+            "Candidate generators, comma separated: \(GeneratorRegistry.standard.names.joined(separator: ",")) (default: \(GeneratorRegistry.standard.defaults.joined(separator: ","))).",
             valueName: "list"),
-        transform: GeneratorKind.parseList)
-    var generators: [GeneratorKind] = GeneratorKind.defaults
+        transform: GeneratorRegistry.standard.parseList)
+    var generators: [String] = GeneratorRegistry.standard.defaults
 
     @Option(name: .long, help: "Model file to write (atomically).")
     var out: String = "models/model.rrm"
@@ -120,7 +124,7 @@ struct TrainCommand: ParsableCommand {
         let config = tuning.config
         let end = dataset.log.maxTime + 1
         say(
-            "building candidate structures (\(generators.map(\.rawValue).joined(separator: ", "))) from all \(dataset.log.count) events"
+            "building candidate structures (\(generators.joined(separator: ", "))) from all \(dataset.log.count) events"
         )
         var artifacts = ModelArtifacts.build(
             dataset: dataset, log: dataset.log, reference: end, config: config, generators: generators)
@@ -137,7 +141,7 @@ struct TrainCommand: ParsableCommand {
         let created = Date()
         artifacts.metadata.createdAt = created
         artifacts.metadata.modelVersion = modelVersion ?? "rr-" + ISO8601DateFormatter().string(from: created)
-        let bytes = try ModelFile.write(artifacts, to: out)
+        let bytes = try ModelBundle.write(artifacts, to: out)
         lap("write")
         if let folder = exportBenchmark {
             try BenchmarkExport.write(

@@ -255,7 +255,7 @@ struct InteractionMatrixTests {
         o.iterations = 3
         let model = ImplicitALS.fit(matrix, options: o)
         let pool: [Int32] = [3, 7, 11, 15, 19, 0]
-        let candidates = FactorCandidates(model: model, provenance: .als, pool: pool)
+        let candidates = FactorCandidates(name: "als", model: model, pool: pool, limit: 30)
         let expected = pool.map { ($0, model.score(user: 5, item: Int($0))) }
             .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(4).map(\.0)
         #expect(candidates.top(user: 5, limit: 4).map(\.item) == Array(expected))
@@ -274,7 +274,7 @@ struct InteractionMatrixTests {
             itemFactors: (0..<items * k).map { _ in Float.random(in: -1...1, using: &rng) },
             itemBias: (0..<items).map { _ in Float.random(in: -1...1, using: &rng) })
         let pool: [Int32] = (0..<Int32(items)).shuffled(using: &rng).prefix(70).map { $0 }
-        let candidates = FactorCandidates(model: model, provenance: .bpr, pool: pool)
+        let candidates = FactorCandidates(name: "bpr", model: model, pool: pool, limit: 30)
         let outside = (0..<Int32(items)).filter { !pool.contains($0) }
         let asked: [Int32] = [pool[0], outside[0], pool[69], outside.last!, pool[33], -1, Int32(items)]
         for user in 0..<users {

@@ -6,6 +6,8 @@ import Testing
 
 struct FeatureBuilderTests {
     let schema = FeatureSchema(categoryVocabulary: [2], categoryVocabularyRaw: [1338])
+    /// Slots: category 0, itemcf 1, history 2.
+    let layout = CandidateLayout(names: ["category", "itemcf", "history"])
 
     func stats() -> ItemStats {
         ItemStats(
@@ -27,13 +29,13 @@ struct FeatureBuilderTests {
 
     @Test func featuresLandInTheirNamedColumns() {
         let config = RecsysConfig()
-        let b = FeatureBuilder(schema: schema, stats: stats(), config: config, categoryCount: 4)
+        let b = FeatureBuilder(schema: schema, stats: stats(), config: config, categoryCount: 4, layout: layout)
         let user = UserState(items: [0, 0, 1], times: [0, 1000, 2000], kinds: [0, 1, 0], categories: [2, 2, 3])
-        var set = CandidateSet()
-        set.add(0, from: .history)
-        set.historyScore[0] = 2
-        set.cfScore[0] = 0.5
-        set.add(2, from: [.category, .itemCF])
+        var set = CandidateSet(columns: 3)
+        set.add(0, from: .slot(2))
+        set.scores[2][0] = 2
+        set.scores[1][0] = 0.5
+        set.add(2, from: [.slot(0), .slot(1)])
         // Wednesday 2015-06-03 14:30 UTC.
         let t: Int64 = 1_433_341_800_000
         var rows = SparseRows(columns: schema.count)
@@ -61,11 +63,11 @@ struct FeatureBuilderTests {
     @Test func disabledGroupsLeaveTheirColumnsEmpty() {
         var reduced = schema
         reduced.enabled = FeatureGroup.allCases.filter { $0 != .history && $0 != .time }
-        let b = FeatureBuilder(schema: reduced, stats: stats(), config: RecsysConfig(), categoryCount: 4)
+        let b = FeatureBuilder(schema: reduced, stats: stats(), config: RecsysConfig(), categoryCount: 4, layout: layout)
         let user = UserState(items: [0], times: [0], kinds: [1], categories: [2])
-        var set = CandidateSet()
-        set.add(0, from: .history)
-        set.historyScore[0] = 1
+        var set = CandidateSet(columns: 3)
+        set.add(0, from: .slot(2))
+        set.scores[2][0] = 1
         var rows = SparseRows(columns: reduced.count)
         b.build(user: user, candidates: set, at: 0, into: &rows)
         for (k, g) in reduced.groups.enumerated() where g == .history || g == .time {

@@ -1,7 +1,10 @@
 import Foundation
+import TestSupport
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Candidates
+import Pipeline
 import Testing
 
 @testable import Serve

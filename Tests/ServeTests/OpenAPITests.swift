@@ -1,6 +1,9 @@
 import Foundation
+import TestSupport
 import Hummingbird
 import HummingbirdTesting
+import Candidates
+import Pipeline
 import Testing
 
 @testable import Serve

@@ -1,9 +1,12 @@
 import Foundation
+import TestSupport
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import Ranker
+import Candidates
+import Pipeline
 import Testing
 
 @testable import Serve
@@ -43,10 +46,10 @@ struct RoutesTests {
 
     /// A model trained with every optional generator serves through the same routes.
     @Test func serveAModelWithEveryGenerator() async throws {
-        var a = TestModel.trained(generators: GeneratorKind.allCases)
+        var a = TestModel.trained(generators: GeneratorRegistry.standard.names)
         a.metadata.modelVersion = "test-all"
         let path = TestModel.folder + "/all-\(UUID().uuidString).rrm"
-        try ModelFile.write(a, to: path)
+        try ModelBundle.write(a, to: path)
         let user = TestModel.knownUser
         let at = a.metadata.referenceTime
         let expected = RecommendController.answer(.init(artifacts: a), user: user, at: at, n: 5).body.items.map(
@@ -62,7 +65,7 @@ struct RoutesTests {
             }
             try await client.execute(uri: "/model", method: .get) { response in
                 let body = try json(response.body)
-                #expect(body["generators"] as? [String] == GeneratorKind.allCases.map(\.rawValue))
+                #expect(body["generators"] as? [String] == GeneratorRegistry.standard.names)
                 #expect((body["features"] as? [String])?.contains("als_pool_score") == true)
             }
         }
@@ -162,7 +165,7 @@ struct RoutesTests {
             // A new good file is swapped in.
             var next = TestModel.artifacts
             next.metadata.modelVersion = "v2"
-            try ModelFile.write(next, to: path)
+            try ModelBundle.write(next, to: path)
             try await client.execute(uri: "/admin/reload", method: .post, headers: auth) { response in
                 #expect(response.status == .ok)
                 let body = try self.json(response.body)

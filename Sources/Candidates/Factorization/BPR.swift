@@ -1,3 +1,4 @@
+import RecsysCore
 import Dataset
 import Dispatch
 

@@ -1,3 +1,6 @@
+import ModelFile
+import RecsysCore
+
 /// Learned user and item vectors (row-major, `factors` floats per row) and
 /// an optional item bias: score(u, i) = x_u · y_i + b_i.
 public struct FactorModel: Sendable {
@@ -42,9 +45,10 @@ public struct FactorModel: Sendable {
 /// factors stream past (no horizontal sums, no stores until the end).
 /// A candidate outside the pool gets no factor score (0). A class: a
 /// request passes it around without retaining each of its arrays.
-public final class FactorCandidates: Sendable {
+public final class FactorCandidates: CandidateGenerator {
+    public let name: String
     public let model: FactorModel
-    public let provenance: Provenance
+    public let limit: Int
     public let pool: [Int32]
     /// Block b, factor f: the 32 items' values at ((b × factors) + f) × 32.
     private let poolFactors: [Float]
@@ -58,9 +62,14 @@ public final class FactorCandidates: Sendable {
     /// table's probe costs more.
     private let inPool: [UInt64]
 
-    public init(model: FactorModel, provenance: Provenance, pool: [Int32]) {
+    /// - Parameters:
+    ///   - name: "als" or "bpr" (its section tag and columns follow).
+    ///   - pool: the items it scores per request (the most popular).
+    ///   - limit: candidates it proposes per request.
+    public init(name: String, model: FactorModel, pool: [Int32], limit: Int) {
+        self.name = name
         self.model = model
-        self.provenance = provenance
+        self.limit = limit
         self.pool = pool
         let k = model.factors
         let width = VectorOps.blockWidth
@@ -146,4 +155,69 @@ public final class FactorCandidates: Sendable {
         guard !poolScores.isEmpty else { return [Float](repeating: 0, count: poolPositions.count) }
         return poolPositions.map { $0 >= 0 ? poolScores[Int($0)] : 0 }
     }
+}
+
+extension FactorCandidates {
+    public var candidateLimit: Int { limit }
+
+    /// Proposes the best pool items; every candidate in the pool gets its
+    /// pool score as the ranker's feature (0 outside the pool).
+    public func propose(for user: UserState, at time: Int64, proposing: Bool) -> Proposal {
+        let pool = poolScores(user: Int(user.id))
+        let items = proposing ? top(poolScores: pool, limit: limit, ordered: false) : []
+        return Proposal(
+            items: items, scores: .lookup { [self] items in scores(poolPositions: poolPositions(of: items), poolScores: pool) })
+    }
+
+    public func section() -> ModelContainer.Section? {
+        var w = BinaryWriter()
+        w.scalar(Int64(model.factors))
+        w.array(model.userFactors)
+        w.array(model.itemFactors)
+        w.array(model.itemBias)
+        return .init(tag: name == "als" ? "ALSF" : "BPRF", bytes: w.bytes)
+    }
+
+    /// The pool a factor generator scores: the most popular items under `config`.
+    static func pool(_ stats: ItemStats, _ config: RecsysConfig) -> [Int32] { stats.topItems(config.factorPool) }
+
+    static func factory(
+        name: String, displayName: String, tag: String, rank: Int, transform: ScoreTransform,
+        fit: @escaping @Sendable (GeneratorBuildContext) -> FactorModel
+    ) -> GeneratorFactory {
+        GeneratorFactory(
+            name: name, displayName: displayName, isDefault: false, proposalRank: rank,
+            // ALS and BPR score only their pool: the column's name says so, and a
+            // model trained when they scored every candidate (`als_score`) is refused.
+            role: FeatureRole(scoreColumn: "\(name)_pool_score", transform: transform), sectionTag: tag,
+            candidateLimit: { $0.factorCandidates },
+            build: { c in
+                FactorCandidates(
+                    name: name, model: fit(c), pool: pool(c.stats, c.config), limit: c.config.factorCandidates)
+            },
+            load: { source, c in
+                let model = try source.section(tag) { r in
+                    let k = Int(try r.scalar(Int64.self))
+                    return FactorModel(
+                        factors: k, userFactors: try r.array(), itemFactors: try r.array(), itemBias: try r.array())
+                }
+                guard model.isConsistent, model.userCount == c.userCount, model.itemCount == c.itemCount else {
+                    throw ModelFileError.corrupt(
+                        section: tag, reason: "factor arrays do not match \(c.userCount) users × \(c.itemCount) items")
+                }
+                return FactorCandidates(
+                    name: name, model: model, pool: pool(c.stats, c.config), limit: c.config.factorCandidates)
+            })
+    }
+
+    /// Implicit-feedback ALS (Hu, Koren & Volinsky).
+    public static let alsFactory = factory(
+        name: "als", displayName: "ALS", tag: "ALSF", rank: 4, transform: .identity,
+        fit: { c in ImplicitALS.fit(c.interactionMatrix, options: c.config.als, threads: c.threads) })
+
+    /// BPR matrix factorisation (Rendle et al.); margins are unbounded, so the
+    /// feature is their logistic (one outlier does not own the weight).
+    public static let bprFactory = factory(
+        name: "bpr", displayName: "BPR", tag: "BPRF", rank: 5, transform: .logistic,
+        fit: { c in BPR.fit(c.interactionMatrix, options: c.config.bpr) })
 }

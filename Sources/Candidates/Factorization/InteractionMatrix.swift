@@ -1,3 +1,4 @@
+import RecsysCore
 import Dataset
 
 /// The user × item matrix the factor models learn from: w = Σ kind weight

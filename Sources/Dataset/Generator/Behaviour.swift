@@ -1,3 +1,4 @@
+import RecsysCore
 import Foundation
 
 /// Shoppers' behaviour: sessions, views, the funnel. All rates are relative

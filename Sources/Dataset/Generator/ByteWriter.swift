@@ -1,3 +1,4 @@
+import RecsysCore
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)

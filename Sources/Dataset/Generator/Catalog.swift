@@ -1,3 +1,4 @@
+import RecsysCore
 import Foundation
 
 /// The synthetic shop: category tree, items, their categories over time,

@@ -1,3 +1,4 @@
+import RecsysCore
 import Foundation
 
 /// A fast deterministic generator (SplitMix64): same seed, same data, on every machine.

@@ -1,5 +1,7 @@
 import Foundation
-import Ranker
+import ModelFile
+import Pipeline
+import RecsysCore
 import Synchronization
 
 /// The model being served, swapped atomically on reload, and the
@@ -35,7 +37,7 @@ public final class ModelStore: Sendable {
     @discardableResult
     public func load(path: String) throws -> Loaded {
         let started = Date()
-        let artifacts = try ModelFile.read(path: path)
+        let artifacts = try ModelBundle.read(path: path)
         let loaded = Loaded(
             pipeline: TwoStagePipeline(artifacts: artifacts), path: path, loadedAt: Date(),
             loadSeconds: Date().timeIntervalSince(started))

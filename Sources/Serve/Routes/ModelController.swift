@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
 import Logging
-import Ranker
+import ModelFile
+import Pipeline
+import RecsysCore
 
 /// `GET /model`: what is loaded; `POST /admin/reload`: load the file again.
 struct ModelController {

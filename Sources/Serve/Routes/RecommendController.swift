@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
-import Ranker
+import ModelFile
+import Pipeline
+import RecsysCore
 
 /// `GET /recommend/<user_id>`: the two-stage pipeline, the same object the
 /// offline evaluation scores with.

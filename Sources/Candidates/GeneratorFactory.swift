@@ -1,0 +1,156 @@
+import Dataset
+import Foundation
+import ModelFile
+import RecsysCore
+
+/// How to make one kind of generator: from the training log, or from its
+/// model-file section. A generator's file defines one of these; the
+/// registry lists them.
+public struct GeneratorFactory: Sendable {
+    /// The name in `--generators` and the model's metadata.
+    public var name: String
+    /// The name in reports ("item-CF").
+    public var displayName: String
+    /// Part of the set `train` builds unless told otherwise.
+    public var isDefault: Bool
+    /// Proposals join the candidate set in increasing rank (ties by registry order):
+    /// the set's order is the training rows' order.
+    public var proposalRank: Int
+    public var role: FeatureRole
+    /// The section it saves, when it saves one.
+    public var sectionTag: String?
+    /// Candidates it proposes at most per request under `config`.
+    public var candidateLimit: @Sendable (RecsysConfig) -> Int
+    public var build: @Sendable (GeneratorBuildContext) -> any CandidateGenerator
+    /// Reads its section (when it has one) and checks it against the model's sizes.
+    public var load: @Sendable (SectionSource, GeneratorLoadContext) throws -> any CandidateGenerator
+
+    public init(
+        name: String, displayName: String, isDefault: Bool, proposalRank: Int, role: FeatureRole,
+        sectionTag: String?, candidateLimit: @escaping @Sendable (RecsysConfig) -> Int,
+        build: @escaping @Sendable (GeneratorBuildContext) -> any CandidateGenerator,
+        load: @escaping @Sendable (SectionSource, GeneratorLoadContext) throws -> any CandidateGenerator
+    ) {
+        self.name = name
+        self.displayName = displayName
+        self.isDefault = isDefault
+        self.proposalRank = proposalRank
+        self.role = role
+        self.sectionTag = sectionTag
+        self.candidateLimit = candidateLimit
+        self.build = build
+        self.load = load
+    }
+}
+
+/// What a generator may read when it is built from the training events
+/// (all strictly before `reference`). Shared, lazily built structures (the
+/// interaction matrix of the factor models) are made once per context.
+public final class GeneratorBuildContext: @unchecked Sendable {
+    public let dataset: Dataset
+    public let log: InteractionLog
+    public let reference: Int64
+    public let config: RecsysConfig
+    public let stats: ItemStats
+    public let histories: UserHistories
+    public let threads: Int
+    private let lock = NSLock()
+    private var matrix: InteractionMatrix?
+
+    public init(
+        dataset: Dataset, log: InteractionLog, reference: Int64, config: RecsysConfig, stats: ItemStats,
+        histories: UserHistories, threads: Int
+    ) {
+        self.dataset = dataset
+        self.log = log
+        self.reference = reference
+        self.config = config
+        self.stats = stats
+        self.histories = histories
+        self.threads = threads
+    }
+
+    /// The kind-weighted user × item matrix, built on first use.
+    public var interactionMatrix: InteractionMatrix {
+        lock.withLock {
+            if let matrix { return matrix }
+            let m = InteractionMatrix(log: log, itemCount: dataset.itemCount, kindWeight: config.kindWeight)
+            matrix = m
+            return m
+        }
+    }
+}
+
+/// What a generator may read when it is loaded from a model file.
+public struct GeneratorLoadContext: Sendable {
+    public var userCount: Int
+    public var itemCount: Int
+    public var categoryCount: Int
+    public var config: RecsysConfig
+    public var stats: ItemStats
+
+    public init(userCount: Int, itemCount: Int, categoryCount: Int, config: RecsysConfig, stats: ItemStats) {
+        self.userCount = userCount
+        self.itemCount = itemCount
+        self.categoryCount = categoryCount
+        self.config = config
+        self.stats = stats
+    }
+}
+
+/// The generators a build knows, in report order. Adding a generator is
+/// one line here (or `adding(_:)` for one defined outside this package).
+public struct GeneratorRegistry: Sendable {
+    public private(set) var factories: [GeneratorFactory]
+
+    public init(_ factories: [GeneratorFactory]) { self.factories = factories }
+
+    /// Everything this package ships.
+    public static let standard = GeneratorRegistry([
+        CategoryCandidates.factory,
+        ItemCF.factory,
+        RecentHistory.factory,
+        UserKNNCandidates.factory,
+        FactorCandidates.alsFactory,
+        FactorCandidates.bprFactory,
+    ])
+
+    /// This registry with one more generator (a name not yet used).
+    public func adding(_ factory: GeneratorFactory) -> GeneratorRegistry {
+        precondition(self[factory.name] == nil, "generator \(factory.name) is registered twice")
+        return GeneratorRegistry(factories + [factory])
+    }
+
+    public var names: [String] { factories.map(\.name) }
+    public var defaults: [String] { factories.filter(\.isDefault).map(\.name) }
+
+    public subscript(name: String) -> GeneratorFactory? { factories.first { $0.name == name } }
+
+    /// `names` in registry order, unknown ones dropped.
+    public func ordered(_ names: [String]) -> [String] { self.names.filter(names.contains) }
+
+    /// Parses "category,itemcf,history,als": known names, no repeats, at least one.
+    public func parseList(_ text: String) throws -> [String] {
+        let names = text.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        var out: [String] = []
+        for name in names {
+            guard self[name] != nil else {
+                throw GeneratorListError(
+                    "unknown generator \"\(name)\" in \"\(text)\"; expected a comma-separated list of \(self.names.joined(separator: ", "))"
+                )
+            }
+            guard !out.contains(name) else {
+                throw GeneratorListError("generator \"\(name)\" is listed twice in \"\(text)\"")
+            }
+            out.append(name)
+        }
+        return ordered(out)
+    }
+}
+
+public struct GeneratorListError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
+}

@@ -1,0 +1,96 @@
+import RecsysCore
+import Dataset
+
+/// Popular items of the user's most recent category (as of that event),
+/// climbing to the parent category while the list is too short, skipping
+/// items known to be unavailable.
+///
+/// Storage: CSR category → items sorted by decayed popularity (each
+/// category's list covers its whole subtree), `categoryListLength` per category.
+public struct CategoryPopularity: Sendable {
+    public var start: [Int32]
+    public var items: [Int32]
+    public var scores: [Float]
+    public var parent: [Int32]
+    public var minItems: Int
+
+    public init(start: [Int32], items: [Int32], scores: [Float], parent: [Int32], minItems: Int) {
+        self.start = start
+        self.items = items
+        self.scores = scores
+        self.parent = parent
+        self.minItems = minItems
+    }
+
+    /// Lists from items' current categories and decayed popularity.
+    public init(stats: ItemStats, tree: CategoryTree, config: RecsysConfig) {
+        let c = tree.count
+        var members = [[Int32]](repeating: [], count: c)
+        for i in 0..<stats.count where stats.popularity[i] > 0 && stats.category[i] >= 0 && stats.available[i] != 0 {
+            var x = Int(stats.category[i])
+            var steps = 0
+            while x >= 0 && steps <= c {
+                members[x].append(Int32(i))
+                x = Int(tree.parent[x])
+                steps += 1
+            }
+        }
+        start = [0]
+        items = []
+        scores = []
+        for k in 0..<c {
+            let sorted = members[k].sorted {
+                stats.popularity[Int($0)] != stats.popularity[Int($1)]
+                    ? stats.popularity[Int($0)] > stats.popularity[Int($1)] : $0 < $1
+            }.prefix(config.categoryListLength)
+            let top = sorted.first.map { stats.popularity[Int($0)] } ?? 1
+            for i in sorted {
+                items.append(i)
+                scores.append(stats.popularity[Int(i)] / top)
+            }
+            start.append(Int32(items.count))
+        }
+        parent = tree.parent
+        minItems = config.categoryMinItems
+    }
+
+    public func list(of category: Int) -> Range<Int> { Int(start[category])..<Int(start[category + 1]) }
+
+    /// Popular items of the user's `categories` best categories (the most
+    /// recent first, then by affinity); each gets `limit` items, scored by
+    /// popularity × 1/(1 + category rank) ÷ (1 + parent steps). An item may
+    /// appear twice (two categories); the set keeps its higher score.
+    public func proposals(for user: UserState, at time: Int64, limit: Int, categories: Int, config: RecsysConfig)
+        -> [(item: Int32, score: Float)]
+    {
+        let chosen: [Int32]
+        if categories > 1 {
+            chosen = user.categoryAffinity(at: time, config: config).prefix(categories).map(\.category)
+        } else {
+            chosen = user.recentCategory >= 0 ? [user.recentCategory] : []
+        }
+        var out: [(item: Int32, score: Float)] = []
+        out.reserveCapacity(limit * chosen.count)
+        for (rank, category) in chosen.enumerated() {
+            add(category: Int(category), rankWeight: 1 / Float(1 + rank), limit: limit, into: &out)
+        }
+        return out
+    }
+
+    private func add(category start: Int, rankWeight: Float, limit: Int, into out: inout [(item: Int32, score: Float)]) {
+        var c = start
+        guard c >= 0 && c < parent.count else { return }
+        var added = 0
+        var steps = 0
+        // Climb while the lists seen so far are shorter than `minItems`.
+        while c >= 0 && steps < 8 {
+            for e in list(of: c) where added < limit {
+                out.append((items[e], rankWeight * scores[e] / Float(1 + steps)))
+                added += 1
+            }
+            if added >= minItems || added >= limit { break }
+            c = Int(parent[c])
+            steps += 1
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import RecsysCore
+import Dataset
+
+/// Per-item facts as of a reference time: current category, availability,
+/// decayed popularity and funnel counts. Arrays indexed by dense item id.
+public struct ItemStats: Sendable {
+    public var category: [Int32]
+    /// 1 available, 0 not, -1 unknown.
+    public var available: [Int8]
+    public var popularity: [Float]
+    public var views: [Int32]
+    public var carts: [Int32]
+    public var purchases: [Int32]
+
+    public init(
+        category: [Int32], available: [Int8], popularity: [Float], views: [Int32], carts: [Int32], purchases: [Int32]
+    ) {
+        self.category = category
+        self.available = available
+        self.popularity = popularity
+        self.views = views
+        self.carts = carts
+        self.purchases = purchases
+    }
+
+    public var count: Int { category.count }
+
+    public init(log: InteractionLog, dataset: Dataset, reference: Int64, config: RecsysConfig) {
+        let n = dataset.itemCount
+        category = (0..<n).map { Int32(dataset.category(of: $0, at: reference) ?? -1) }
+        available = (0..<n).map { i in dataset.isAvailable(i, at: reference).map { $0 ? 1 : 0 } ?? -1 }
+        var pop = [Double](repeating: 0, count: n)
+        var v = [Int32](repeating: 0, count: n)
+        var c = [Int32](repeating: 0, count: n)
+        var p = [Int32](repeating: 0, count: n)
+        for e in 0..<log.count {
+            let i = Int(log.item[e])
+            let k = Int(log.kind[e])
+            pop[i] += config.kindWeight[k] * config.decay(ageMs: reference - log.time[e])
+            switch k {
+            case 0: v[i] += 1
+            case 1: c[i] += 1
+            default: p[i] += 1
+            }
+        }
+        popularity = pop.map(Float.init)
+        views = v
+        carts = c
+        purchases = p
+    }
+
+    /// Smoothed add-to-cart-or-purchase rate per view.
+    @inlinable
+    public func conversion(_ i: Int) -> Double {
+        (Double(carts[i]) + Double(purchases[i]) + 0.5) / (Double(views[i]) + 20)
+    }
+
+    /// Items by decayed popularity, best first.
+    public func topItems(_ n: Int, skipUnavailable: Bool = true) -> [Int32] {
+        let order = (0..<count).filter { popularity[$0] > 0 && (!skipUnavailable || available[$0] != 0) }
+        return order.sorted { popularity[$0] != popularity[$1] ? popularity[$0] > popularity[$1] : $0 < $1 }
+            .prefix(n).map { Int32($0) }
+    }
+}

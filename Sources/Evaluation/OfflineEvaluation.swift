@@ -1,0 +1,210 @@
+import Candidates
+import Dataset
+import Features
+import Foundation
+import Pipeline
+import Ranker
+import RecsysCore
+
+public struct MethodResult: Codable, Sendable {
+    public var name: String
+    /// "single", "two-stage", "addition" (the default set plus a generator) or "ablation".
+    public var kind: String
+    public var metrics: [RankingMetrics]
+    public var millisecondsPerUser: Double
+
+    public func at(_ k: Int) -> RankingMetrics? { metrics.first { $0.k == k } }
+}
+
+public struct EvaluationReport: Codable, Sendable {
+    public var cutoff: Int64
+    public var testDays: Double
+    public var testUsers: Int
+    public var relevantItems: Int
+    public var ks: [Int]
+    /// Share of relevant (user, item) pairs found by each generator and by the union.
+    public var candidateRecall: [String: Double]
+    public var meanCandidates: Double
+    public var methods: [MethodResult]
+    public var training: TrainingSummary
+    public var config: RecsysConfig
+    public var seconds: [String: Double]
+}
+
+/// A test user: state before the cutoff, request time, what they added to cart or bought after.
+public struct TestUser: Sendable {
+    public var user: Int
+    public var time: Int64
+    public var relevant: Set<Int32>
+}
+
+/// The offline protocol of docs/evaluation.md: last `testDays` are the test
+/// window; every structure and the ranker see only events before it.
+public enum OfflineEvaluation {
+    /// Evaluates every generator of `generators` alone, the two-stage
+    /// pipeline with the default generators, the default set plus each
+    /// optional generator, and (with `ablations`) the default pipeline
+    /// without each generator and each feature group.
+    public static func run(
+        dataset: Dataset, config: RecsysConfig, ks: [Int], testDays: Double = 14,
+        generators: [String]? = nil, registry: GeneratorRegistry = .standard, ablations: Bool = true,
+        progress: ((String) -> Void)? = nil
+    ) -> EvaluationReport {
+        let defaults = registry.defaults
+        var seconds: [String: Double] = [:]
+        var clock = Date()
+        func lap(_ name: String) {
+            seconds[name] = Date().timeIntervalSince(clock)
+            clock = Date()
+        }
+        let evaluated = registry.ordered((generators ?? registry.names) + defaults)
+        let log = dataset.log
+        let cutoff = EventTime.testCutoff(maxTime: log.maxTime, days: testDays)
+        let trainLog = log.before(cutoff)
+        let artifacts = ModelArtifacts.build(
+            dataset: dataset, log: trainLog, reference: cutoff, config: config, generators: evaluated,
+            registry: registry)
+        lap("build candidates")
+        progress?(
+            "candidate structures (\(evaluated.joined(separator: ", "))) built from \(trainLog.count) events before \(isoDate(cutoff))"
+        )
+        let examples = RankerTrainer.collect(
+            dataset: dataset, log: trainLog, end: cutoff, config: config, generators: evaluated, registry: registry,
+            progress: progress)
+        lap("training pairs")
+
+        /// The pipeline a model trained with only `subset` (and the enabled feature groups) would serve.
+        func trainedPipeline(_ subset: [String], groups: [FeatureGroup] = FeatureGroup.allCases)
+            -> (TwoStagePipeline, TrainingSummary)
+        {
+            var variant = artifacts
+            variant.metadata.generators = subset
+            variant.metadata.schema = FeatureSchema(
+                categoryVocabulary: artifacts.metadata.schema.categoryVocabulary,
+                categoryVocabularyRaw: artifacts.metadata.schema.categoryVocabularyRaw,
+                models: ModelArtifacts.modelColumns(subset, registry: registry), enabled: groups)
+            let (ranker, summary) = RankerTrainer.fit(
+                examples.restricted(to: subset), schema: variant.metadata.schema, config: config,
+                categoryCount: dataset.categoryCount)
+            variant.ranker = ranker
+            return (TwoStagePipeline(artifacts: variant), summary)
+        }
+        let (pipeline, training) = trainedPipeline(defaults)
+        lap("fit ranker")
+        progress?(
+            "ranker: \(training.pairs) pairs, \(training.positives) positives, validation AUC \(String(format: "%.4f", training.validationAUC))"
+        )
+        let tests = testUsers(log: log, trainLog: trainLog, cutoff: cutoff)
+        let relevantCount = tests.reduce(0) { $0 + $1.relevant.count }
+        progress?("\(tests.count) test users, \(relevantCount) relevant items")
+        let catalogue = Set((0..<trainLog.count).map { trainLog.item[$0] }).count
+        let maxK = ks.max() ?? 10
+
+        func measure(_ name: String, _ kind: String, _ recommend: (TestUser) -> [Int32]) -> MethodResult {
+            let started = Date()
+            let lists = tests.map { recommend($0) }
+            let ms = Date().timeIntervalSince(started) * 1000 / Double(max(tests.count, 1))
+            return MethodResult(
+                name: name, kind: kind,
+                metrics: ks.map { RankingMetrics.measure(lists: lists, tests: tests, k: $0, catalogue: catalogue) },
+                millisecondsPerUser: ms)
+        }
+        func ordered(_ set: CandidateSet, by score: [Float]) -> [Int32] {
+            let keys = zip(score, set.items).map { FloatRankKey($0, $1) }
+            return TopK.largest(keys, limit: maxK, ordered: true).map(\.id)
+        }
+        func ranked(_ p: TwoStagePipeline) -> (TestUser) -> [Int32] {
+            { t in p.recommend(user: p.state(ofUser: t.user), at: t.time, n: maxK).items.map(\.item) }
+        }
+        var methods: [MethodResult] = []
+        methods.append(measure("global popularity", "single") { _ in Array(artifacts.popular.prefix(maxK)) })
+        for g in evaluated {
+            let only = TwoStagePipeline(artifacts: artifacts, generators: [g])
+            let slot = only.layout.slot(g)
+            methods.append(
+                measure(registry[g]?.displayName ?? g, "single") { t in
+                    let set = only.candidates(for: only.state(ofUser: t.user), at: t.time)
+                    return ordered(set, by: set.score(slot: slot))
+                })
+        }
+        methods.append(measure("two-stage", "two-stage", ranked(pipeline)))
+        var additions: [(String, TwoStagePipeline)] = []
+        for g in evaluated where !defaults.contains(g) {
+            let (p, _) = trainedPipeline(defaults + [g])
+            additions.append((g, p))
+            methods.append(measure("two-stage + \(g)", "addition", ranked(p)))
+            progress?("two-stage + \(g) done")
+        }
+        if additions.count > 1 {
+            let (p, _) = trainedPipeline(evaluated)
+            methods.append(
+                measure("two-stage + \(additions.map(\.0).joined(separator: " + "))", "addition", ranked(p)))
+        }
+        lap("evaluate methods")
+
+        // Candidate recall: the ceiling of everything after candidate generation.
+        var recall: [String: Double] = [:]
+        var candidateTotal = 0
+        for g in evaluated {
+            let only = TwoStagePipeline(artifacts: artifacts, generators: [g])
+            recall[g] = candidateRecall(tests) {
+                only.candidates(for: only.state(ofUser: $0.user), at: $0.time)
+            }
+        }
+        recall["union"] = candidateRecall(tests) {
+            let set = pipeline.candidates(for: pipeline.state(ofUser: $0.user), at: $0.time)
+            candidateTotal += set.count
+            return set
+        }
+        for (g, p) in additions {
+            recall["union + \(g)"] = candidateRecall(tests) {
+                p.candidates(for: p.state(ofUser: $0.user), at: $0.time)
+            }
+        }
+
+        if ablations {
+            for g in defaults {
+                let without = TwoStagePipeline(
+                    artifacts: pipeline.artifacts, generators: defaults.filter { $0 != g })
+                methods.append(measure("two-stage without \(g)", "ablation", ranked(without)))
+            }
+            for group in FeatureGroup.allCases where group != .models {
+                let (p, _) = trainedPipeline(
+                    defaults, groups: FeatureGroup.allCases.filter { $0 != group })
+                methods.append(measure("two-stage without \(group.rawValue) features", "ablation", ranked(p)))
+                progress?("ablation without \(group.rawValue) features done")
+            }
+            lap("ablations")
+        }
+        return EvaluationReport(
+            cutoff: cutoff, testDays: testDays, testUsers: tests.count, relevantItems: relevantCount, ks: ks,
+            candidateRecall: recall, meanCandidates: Double(candidateTotal) / Double(max(tests.count, 1)),
+            methods: methods, training: training, config: config, seconds: seconds)
+    }
+
+    /// Users with an event before the cutoff and an add-to-cart or purchase after it.
+    public static func testUsers(log: InteractionLog, trainLog: InteractionLog, cutoff: Int64) -> [TestUser] {
+        var out: [TestUser] = []
+        for u in 0..<log.userCount where !trainLog.events(of: u).isEmpty {
+            var relevant = Set<Int32>()
+            var first: Int64 = .max
+            for e in log.events(of: u) where log.time[e] >= cutoff {
+                first = min(first, log.time[e])
+                if log.kind[e] != EventKind.view.rawValue { relevant.insert(log.item[e]) }
+            }
+            if !relevant.isEmpty { out.append(TestUser(user: u, time: first, relevant: relevant)) }
+        }
+        return out
+    }
+
+    static func candidateRecall(_ tests: [TestUser], _ candidates: (TestUser) -> CandidateSet) -> Double {
+        var found = 0
+        var total = 0
+        for t in tests {
+            let set = candidates(t)
+            total += t.relevant.count
+            found += t.relevant.filter { set.contains($0) }.count
+        }
+        return total > 0 ? Double(found) / Double(total) : 0
+    }
+}

@@ -1,0 +1,158 @@
+import Dispatch
+import Foundation
+
+/// The event store as an append-only log of segment files in one folder (format in RecordCodec.swift).
+///
+/// Appends are group-committed: concurrent `append` calls queue their batches, one writer on a serial
+/// dispatch queue writes every pending batch with one `write` and one `fsync`, then resumes them all. Reads use
+/// `pread` on a global queue so async callers never block the cooperative pool. Opening verifies every record
+/// (one read and one CRC pass per segment), so open costs about a second per few hundred MB of log.
+public final class EmbeddedEventLog: EventStore {
+    struct Pending {
+        let batch: [StoredEvent]
+        let continuation: CheckedContinuation<StorePosition, any Error>
+    }
+
+    struct State {
+        var segments: [SegmentInfo] = []
+        var head: StorePosition = 0
+        var pending: [Pending] = []
+        var writing = false
+        var closed = false
+        /// Why appends are refused for the life of this instance (read-only folder), or nil.
+        var readOnlyReason: String?
+        /// Bytes past the last segment's `end` may hold a failed write that could not be truncated yet; the
+        /// writer must cut them before writing again or a reopen would find stale frames after new ones.
+        var needsTruncate = false
+    }
+
+    let directory: String
+    let segmentBytes: Int
+    let fsyncEnabled: Bool
+    let log: @Sendable (String) -> Void
+    let state: Locked<State>
+    let followers = Followers()
+    let writerQueue = DispatchQueue(label: "EmbeddedEventLog.writer")
+    /// Successful group commits (write + fsync pairs) so far; tests check that queued appends share one.
+    let commitCount = Locked<Int>(0)
+    /// Tests inject errnos here: a value fails the next write after half its bytes hit the file (ENOSPC-like).
+    let injectedWriteFailures = Locked<[Int32]>([])
+    /// Tests inject errnos here: a value fails the next fsync after the whole write succeeded (EIO-like).
+    let injectedSyncFailures = Locked<[Int32]>([])
+
+    /// Opens (creating if missing) the log in `directory`, verifying every record. A torn tail of the last
+    /// segment is cut off and reported through `log`; any other damage throws `.corrupt`. A folder that cannot be
+    /// written still opens for reading, and appends then throw `.unavailable`. `segmentBytes` is the size at which
+    /// a new segment file starts; `fsync: false` trades durability for speed (tests, bulk loads).
+    public init(
+        directory: String, segmentBytes: Int = 64 << 20, fsync: Bool = true,
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws {
+        self.directory = directory
+        self.segmentBytes = max(segmentBytes, RecordCodec.frameSize(count: 1))
+        self.fsyncEnabled = fsync
+        self.log = log
+        state = Locked(try Self.open(directory: directory, log: log))
+    }
+
+    /// Refuses further calls and wakes followers so their `follow` returns; appends still queued fail with
+    /// `.unavailable`. Reads already running finish on their own descriptors. Cheap and idempotent.
+    public func close() {
+        let pending = state.withLock { s -> [Pending] in
+            s.closed = true
+            s.segments = []
+            // A writer already running finishes the group it took; what is still queued fails now.
+            let queued = s.pending
+            s.pending = []
+            return queued
+        }
+        for p in pending { p.continuation.resume(throwing: EventStoreError.unavailable("event log closed")) }
+        followers.finishAll()
+    }
+
+    /// The position of the newest durable record; a lock and a load.
+    public func head() async throws -> StorePosition {
+        try state.withLock { s in
+            if s.closed { throw EventStoreError.unavailable("event log closed") }
+            return s.head
+        }
+    }
+
+    /// Follows the log from `position`: pages of up to 4,096 records, woken by each group commit.
+    public func follow(
+        after position: StorePosition, _ body: @Sendable ([StoredEvent], StorePosition) async -> Void
+    ) async throws {
+        try await followers.follow(after: position, read: { try await self.read(after: $0, limit: 4096) }, body)
+    }
+
+    /// Scans the folder: segments in sequence order, each verified, the last one's torn tail cut.
+    static func open(directory: String, log: @Sendable (String) -> Void) throws -> State {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            if !isDirectory.boolValue { throw EventStoreError.unavailable("\(directory) is not a directory") }
+        } else {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw EventStoreError.unavailable("cannot create \(directory): \(error.localizedDescription)")
+            }
+        }
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            throw EventStoreError.unavailable("cannot list \(directory): \(error.localizedDescription)")
+        }
+        let found = names.compactMap { name in SegmentFile.firstSeq(fromName: name).map { (name, $0) } }
+            .sorted { $0.1 < $1.1 }
+
+        var s = State()
+        // Rolling creates files, so a folder we cannot write is read-only for the log even if the files are not.
+        if access(directory, W_OK) != 0 { s.readOnlyReason = FileIO.reason("cannot write to", directory) }
+        for (index, (name, firstSeq)) in found.enumerated() {
+            let path = (directory as NSString).appendingPathComponent(name)
+            let file = try openSegment(path: path, name: name, firstSeq: firstSeq, state: &s)
+            let isLast = index == found.count - 1
+            let bytes: [UInt8]
+            switch FileIO.size(file.fd).flatMap({ FileIO.read(file.fd, at: 0, count: $0) }) {
+            case .success(let b): bytes = b
+            case .failure(let code): throw EventStoreError.unavailable(FileIO.reason("cannot read", path, code))
+            }
+            let scan = try SegmentScanner.scan(bytes, file: file, isLast: isLast)
+            if let previous = s.segments.last, previous.lastSeq + 1 != firstSeq {
+                throw EventStoreError.corrupt(
+                    "\(path): segment starts at seq \(firstSeq) but the previous one ends at \(previous.lastSeq)")
+            }
+            if let torn = scan.torn {
+                log(
+                    "event log: \(path): dropping torn tail at offset \(torn.offset), \(torn.bytes) bytes (\(torn.reason))"
+                )
+                if s.readOnlyReason == nil {
+                    if let code = FileIO.truncate(file.fd, to: torn.offset) ?? FileIO.sync(file.fd) {
+                        s.readOnlyReason = FileIO.reason("cannot truncate torn tail of", path, code)
+                        log("event log: \(s.readOnlyReason ?? "")")
+                    }
+                }
+            }
+            s.segments.append(scan.info)
+        }
+        s.head = s.segments.last?.lastSeq ?? 0
+        return s
+    }
+
+    /// Opens a segment read-write when the folder allows it, else read-only (and records why appends will fail).
+    private static func openSegment(path: String, name: String, firstSeq: Int64, state s: inout State) throws
+        -> SegmentFile
+    {
+        if s.readOnlyReason == nil {
+            switch FileIO.open(path, O_RDWR) {
+            case .success(let fd): return SegmentFile(path: path, name: name, firstSeq: firstSeq, fd: fd)
+            case .failure(let code): s.readOnlyReason = FileIO.reason("cannot open for writing", path, code)
+            }
+        }
+        switch FileIO.open(path, O_RDONLY) {
+        case .success(let fd): return SegmentFile(path: path, name: name, firstSeq: firstSeq, fd: fd)
+        case .failure(let code): throw EventStoreError.unavailable(FileIO.reason("cannot open", path, code))
+        }
+    }
+}

@@ -1,0 +1,23 @@
+/// Monotonic position: the sequence number of the last record (0 = before the first). Records get sequence
+/// numbers 1, 2, 3… in append order, across segments and restarts.
+public typealias StorePosition = Int64
+
+/// The store protocol: the embedded log is one conformer; a PostgreSQL store will be a second.
+public protocol EventStore: AnyObject, Sendable {
+    /// Appends the whole batch durably (fsync'd) before returning; returns the position of its last record.
+    /// All or nothing: on error nothing of the batch is visible to readers, and records acknowledged earlier are
+    /// intact. An empty batch writes nothing and returns the current head.
+    func append(_ batch: [StoredEvent]) async throws -> StorePosition
+
+    /// Up to `limit` records after `position`, in order, with the position of the last one returned
+    /// (== position when none).
+    func read(after position: StorePosition, limit: Int) async throws -> (events: [StoredEvent], last: StorePosition)
+
+    /// The position of the newest durable record.
+    func head() async throws -> StorePosition
+
+    /// Calls `body` with every batch of records after `position` as they become durable, until the task is
+    /// cancelled (then it returns normally). Appends wake followers directly; there is no polling.
+    func follow(after position: StorePosition, _ body: @Sendable ([StoredEvent], StorePosition) async -> Void)
+        async throws
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Writes a whole file or nothing: a temp file in the same folder, flushed
+/// to disk, then renamed over the target, so a reader (or a crash) never
+/// sees half a file.
+public enum AtomicFile {
+    public struct Failure: Error, CustomStringConvertible {
+        public let path: String
+        public let reason: String
+        public var description: String { "cannot write \(path): \(reason)" }
+    }
+
+    /// Writes `bytes` to `path`; creates the parent folder when missing.
+    /// - Parameters:
+    ///   - bytes: the file's whole content.
+    ///   - path: the destination; replaced atomically when it exists.
+    ///   - sync: fsync the temp file before the rename (durable across a power cut).
+    public static func write(_ bytes: some ContiguousBytes, to path: String, sync: Bool = true) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw Failure(path: path, reason: "cannot create folder \(folder)")
+            }
+        }
+        let temp = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw Failure(path: path, reason: String(cString: strerror(errno))) }
+        var failure: String?
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = String(cString: strerror(errno))
+                    return
+                }
+                offset += n
+            }
+        }
+        if failure == nil, sync, fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+        if close(fd) != 0, failure == nil { failure = String(cString: strerror(errno)) }
+        if failure == nil, rename(temp, path) != 0 { failure = "rename failed: " + String(cString: strerror(errno)) }
+        if let failure {
+            unlink(temp)
+            throw Failure(path: path, reason: failure)
+        }
+    }
+
+    /// Writes `text` as UTF-8.
+    public static func write(text: String, to path: String, sync: Bool = true) throws {
+        try write(Array(text.utf8), to: path, sync: sync)
+    }
+}

@@ -1,0 +1,43 @@
+import Dataset
+import Foundation
+import RecsysCore
+import Testing
+
+@testable import Candidates
+
+struct GeneratorTests {
+    @Test func historyIsMostRecentFirstAndSumsRepeats() {
+        let config = RecsysConfig()
+        let user = UserState(items: [7, 8, 7], times: [0, 10, 20], kinds: [0, 0, 1], categories: [1, 1, 1])
+        let scores = RecentHistory(config: config).scores(for: user, at: 20, limit: 10)
+        #expect(scores.map(\.item) == [7, 8])
+        let expected = config.kindWeight[1] * config.decay(ageMs: 0) + config.kindWeight[0] * config.decay(ageMs: 20)
+        #expect(abs(scores[0].score - expected) < 1e-12)
+        #expect(RecentHistory(config: config).scores(for: user, at: 20, limit: 1).count == 1)
+    }
+
+    @Test func categoryPopularityClimbsToTheParent() {
+        // Category 1 (child of 0) has one item; its parent lists three.
+        let cp = CategoryPopularity(
+            start: [0, 3, 4], items: [10, 11, 12, 10], scores: [1, 0.5, 0.25, 1], parent: [-1, 0], minItems: 3)
+        let user = UserState(items: [10], times: [0], kinds: [0], categories: [1])
+        var set = CandidateSet(columns: 1)
+        for (item, score) in cp.proposals(for: user, at: 0, limit: 10, categories: 1, config: RecsysConfig()) {
+            set.add(item, slot: 0, score: score)
+        }
+        #expect(set.items == [10, 11, 12])
+        #expect(set.provenance.allSatisfy { $0 == .slot(0) })
+        // The user's own category scores higher than the parent's items.
+        #expect(set.scores[0][0] == 1)
+        #expect(set.scores[0][1] == 0.25)
+    }
+
+    @Test func categoryAffinityPutsTheMostRecentFirst() {
+        let config = RecsysConfig()
+        let user = UserState(
+            items: [1, 2, 3, 4], times: [0, 1, 2, 3], kinds: [1, 1, 1, 0], categories: [5, 5, 5, 9])
+        let affinity = user.categoryAffinity(at: 3, config: config)
+        #expect(affinity.map(\.category) == [9, 5])
+        #expect(abs(affinity.map(\.share).reduce(0, +) - 1) < 1e-12)
+    }
+}

@@ -1,0 +1,75 @@
+import Dataset
+import Foundation
+import Testing
+
+@testable import EventStore
+
+/// A fresh folder under the system temp dir, removed when the test is done with it.
+final class TempFolder: @unchecked Sendable {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "eventstore-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        chmod(path, 0o755)
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+
+    /// Segment file names in order.
+    func segments() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".evlog") }.sorted()
+    }
+}
+
+/// Collects `log` lines from a store so tests can assert on them.
+final class LogLines: Sendable {
+    private let lines = Locked<[String]>([])
+    var all: [String] { lines.withLock { $0 } }
+    var sink: @Sendable (String) -> Void { { line in self.lines.withLock { $0.append(line) } } }
+}
+
+/// Deterministic, distinguishable events: every field depends on `n`.
+func event(_ n: Int) -> StoredEvent {
+    let kind = EventKind(rawValue: UInt8(n % 3)) ?? .view
+    return StoredEvent(
+        timestamp: 1_433_221_332_117 + Int64(n), visitor: n * 7 + 1, kind: kind, item: n % 1000 + 5,
+        transaction: kind == .transaction ? n + 40_000 : -1)
+}
+
+func events(_ range: Range<Int>) -> [StoredEvent] { range.map(event) }
+
+/// The conformers the protocol suite runs against.
+enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case memory, embedded
+    var testDescription: String { rawValue }
+
+    /// A fresh store; the folder (nil for memory) must outlive the store.
+    func make() throws -> (store: any EventStore, folder: TempFolder?) {
+        switch self {
+        case .memory: return (InMemoryEventStore(), nil)
+        case .embedded:
+            let folder = try TempFolder()
+            return (try EmbeddedEventLog(directory: folder.path), folder)
+        }
+    }
+}
+
+/// Reads everything after `position` in one call.
+func readAll(_ store: any EventStore, after position: StorePosition = 0) async throws -> [StoredEvent] {
+    try await store.read(after: position, limit: Int.max).events
+}
+
+/// Polls `condition` every few ms until it holds or `seconds` pass; for waiting on a follower task.
+func eventually(seconds: Double = 5, _ condition: () -> Bool) async throws -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        try await Task.sleep(nanoseconds: 2_000_000)
+    }
+    return condition()
+}

@@ -1,0 +1,249 @@
+import Candidates
+import Foundation
+import TestSupport
+import Testing
+
+@testable import Pipeline
+import ModelFile
+import Ranker
+
+struct ModelFileTests {
+    func encoded() throws -> [UInt8] { try ModelBundle.encode(TestModel.artifacts) }
+
+    @Test func roundTripKeepsEverythingTheServerNeeds() throws {
+        let a = TestModel.artifacts
+        let b = try ModelBundle.decode(try encoded())
+        #expect(b.metadata.modelVersion == "test-v1")
+        #expect(b.userRaw == a.userRaw)
+        #expect(b.itemRaw == a.itemRaw)
+        #expect(b.ranker == a.ranker)
+        #expect((b.generator("itemcf") as? ItemCF)?.neighbours.neighbour == (a.generator("itemcf") as? ItemCF)?.neighbours.neighbour)
+        #expect(b.histories.time == a.histories.time)
+        #expect(b.popular == a.popular)
+        #expect(b.metadata.schema == a.metadata.schema)
+        // Same answers from the loaded model.
+        let p1 = TwoStagePipeline(artifacts: a)
+        let p2 = TwoStagePipeline(artifacts: b)
+        for raw in a.userRaw.prefix(50) {
+            let t = a.metadata.referenceTime
+            #expect(p1.recommend(rawUser: raw, at: t, n: 5).items == p2.recommend(rawUser: raw, at: t, n: 5).items)
+        }
+    }
+
+    @Test func wrongMagic() throws {
+        var bytes = try encoded()
+        bytes[0] = 0x58
+        #expect(throws: ModelFileError.wrongMagic) { try ModelBundle.decode(bytes) }
+    }
+
+    @Test func unknownVersion() throws {
+        var bytes = try encoded()
+        bytes[8] = 99
+        #expect(throws: ModelFileError.unsupportedVersion(found: 99, supported: ModelContainer.formatVersion)) {
+            try ModelBundle.decode(bytes)
+        }
+    }
+
+    @Test func badChecksum() throws {
+        var bytes = try encoded()
+        // Flip a byte inside the first section's compressed payload.
+        bytes[8 + 16 + 24 + 5] ^= 0xFF
+        #expect(throws: ModelFileError.checksumMismatch(section: "META")) { try ModelBundle.decode(bytes) }
+    }
+
+    @Test func everyTruncationFailsCleanly() throws {
+        let bytes = try encoded()
+        for cut in [0, 4, 8, 20, 30, 100, bytes.count / 2, bytes.count - 1] {
+            #expect(throws: ModelFileError.self) { try ModelBundle.decode(Array(bytes.prefix(cut))) }
+        }
+    }
+
+    @Test func atomicWriteLeavesNoTempFile() throws {
+        let folder = NSTemporaryDirectory() + "recsys-model-" + UUID().uuidString
+        let path = folder + "/m.rrm"
+        try ModelBundle.write(TestModel.artifacts, to: path)
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder)
+        #expect(files == ["m.rrm"])
+        #expect(try ModelBundle.read(path: path).metadata.modelVersion == "test-v1")
+        #expect(throws: ModelFileError.self) { try ModelBundle.read(path: folder + "/missing.rrm") }
+    }
+}
+
+struct ModelCompatibilityTests {
+    @Test func olderFeatureSchemaIsRefusedWithAClearMessage() throws {
+        var a = TestModel.artifacts
+        a.metadata.schema.version = "features-v0"
+        #expect(throws: ModelFileError.self) { try ModelBundle.decode(try ModelBundle.encode(a)) }
+        var b = TestModel.artifacts
+        b.metadata.schema.names[3] = "something_else"
+        do {
+            _ = try ModelBundle.decode(try ModelBundle.encode(b))
+            Issue.record("a renamed feature must be refused")
+        } catch let error as ModelFileError {
+            #expect(error.description.contains("retrain"))
+        }
+    }
+}
+
+/// A model built with every optional generator: the factor models and
+/// user-kNN survive the file, and a pipeline loaded from it answers the same.
+struct OptionalGeneratorModelTests {
+    /// Small factor models, so the fixture trains in a moment.
+    static func config(windows: Int, factors: Int, iterations: Int) -> RecsysConfig {
+        var config = RecsysConfig()
+        config.trainingWindows = windows
+        config.als.factors = factors
+        config.als.iterations = iterations
+        config.bpr.factors = factors
+        config.bpr.iterations = iterations
+        return config
+    }
+
+    static let artifacts: ModelArtifacts = {
+        let config = Self.config(windows: 2, factors: 8, iterations: 3)
+        let d = TestModel.dataset
+        let end = d.log.maxTime + 1
+        let all = GeneratorRegistry.standard.names
+        var a = ModelArtifacts.build(dataset: d, log: d.log, reference: end, config: config, generators: all)
+        let examples = RankerTrainer.collect(dataset: d, log: d.log, end: end, config: config, generators: all)
+        let (ranker, _) = RankerTrainer.fit(
+            examples, schema: a.metadata.schema, config: config, categoryCount: d.categoryCount)
+        a.ranker = ranker
+        a.metadata.modelVersion = "tiny-all"
+        return a
+    }()
+
+    @Test func everyGeneratorHasItsSectionAndFeatures() throws {
+        let a = Self.artifacts
+        #expect(a.metadata.generators == GeneratorRegistry.standard.names)
+        for name in ["userknn_score", "from_userknn", "als_pool_score", "from_als", "bpr_pool_score", "from_bpr"] {
+            #expect(a.metadata.schema.index(of: name) != nil, "\(name)")
+        }
+        let tags = try SectionSource(bytes: try ModelBundle.encode(a)).sections.map(\.tag)
+        #expect(Set(["UKNN", "ALSF", "BPRF"]).isSubset(of: Set(tags)))
+        // The default model has none of them.
+        let plain = try SectionSource(bytes: try ModelBundle.encode(TestModel.artifacts)).sections.map(\.tag)
+        #expect(Set(["UKNN", "ALSF", "BPRF"]).isDisjoint(with: Set(plain)))
+        #expect(TestModel.artifacts.metadata.schema.index(of: "als_pool_score") == nil)
+    }
+
+    /// A model from before the factor scores were limited to the pool
+    /// (column `als_score`) must not be served with pool-only scores.
+    @Test func factorScoresOfEveryCandidateAreRefused() throws {
+        var a = Self.artifacts
+        a.metadata.schema.names = a.metadata.schema.names.map { $0 == "als_pool_score" ? "als_score" : $0 }
+        do {
+            _ = try ModelBundle.decode(try ModelBundle.encode(a))
+            Issue.record("a model with the old ALS column must be refused")
+        } catch let error as ModelFileError {
+            #expect(error.description.contains("has als_score, this build als_pool_score"), "\(error)")
+            #expect(error.description.contains("retrain"))
+        }
+    }
+
+    /// Every section, the optional ones decoded in parallel included, must
+    /// inflate to exactly its stated length and pass its own CRC-32.
+    @Test func everySectionIsCheckedWhileStreaming() throws {
+        let bytes = try ModelBundle.encode(Self.artifacts)
+        for entry in try SectionSource(bytes: bytes).sections {
+            // A damaged payload byte: the CRC names the section.
+            var damaged = bytes
+            damaged[entry.offset + entry.packedLength / 2] ^= 0x5A
+            #expect(throws: ModelFileError.checksumMismatch(section: entry.tag)) { try ModelBundle.decode(damaged) }
+            // A stated length that is off either way, with a valid CRC: corrupt, naming the section.
+            for delta in [-8, 8] {
+                var wrong = bytes
+                let field = entry.offset - 20
+                let stated = UInt64(entry.rawLength + delta).littleEndian
+                withUnsafeBytes(of: stated) { for (k, b) in $0.enumerated() { wrong[field + k] = b } }
+                do {
+                    _ = try ModelBundle.decode(wrong)
+                    Issue.record("\(entry.tag) with length \(delta) decoded")
+                } catch let error as ModelFileError {
+                    guard case .corrupt(let section, _) = error else {
+                        Issue.record("\(entry.tag): \(error)")
+                        continue
+                    }
+                    #expect(section == entry.tag)
+                }
+            }
+        }
+    }
+
+    @Test func roundTripAnswersTheSame() throws {
+        let a = Self.artifacts
+        let b = try ModelBundle.decode(try ModelBundle.encode(a))
+        func factors(_ m: ModelArtifacts, _ name: String) -> FactorModel? {
+            (m.generator(name) as? FactorCandidates)?.model
+        }
+        func knn(_ m: ModelArtifacts) -> UserKNN? { (m.generator("userknn") as? UserKNNCandidates)?.knn }
+        #expect(factors(b, "als")?.userFactors == factors(a, "als")?.userFactors)
+        #expect(factors(b, "bpr")?.itemBias == factors(a, "bpr")?.itemBias)
+        #expect(knn(b)?.itemUser == knn(a)?.itemUser)
+        #expect(factors(a, "als") != nil && knn(a) != nil)
+        let p1 = TwoStagePipeline(artifacts: a)
+        let p2 = TwoStagePipeline(artifacts: b)
+        #expect(p2.generators == GeneratorRegistry.standard.names)
+        var fromOptional = 0
+        for raw in a.userRaw.prefix(60) {
+            let t = a.metadata.referenceTime
+            #expect(p1.recommend(rawUser: raw, at: t, n: 5).items == p2.recommend(rawUser: raw, at: t, n: 5).items)
+            if let u = p1.user(raw: raw) {
+                let set = p1.candidates(for: p1.state(ofUser: u), at: t)
+                let optional = p1.layout.provenance(of: ["userknn", "als", "bpr"])
+                fromOptional += set.provenance.filter { $0.overlaps(optional) }.count
+            }
+        }
+        #expect(fromOptional > 0)
+    }
+
+    @Test func aFactorSectionOfTheWrongShapeIsRefused() throws {
+        var a = Self.artifacts
+        a.generators = a.generators.map { g in
+            guard let f = g as? FactorCandidates, f.name == "als" else { return g }
+            var model = f.model
+            model.userFactors.removeLast(8)
+            return FactorCandidates(name: "als", model: model, pool: f.pool, limit: f.limit)
+        }
+        #expect(throws: ModelFileError.self) { try ModelBundle.decode(try ModelBundle.encode(a)) }
+        var b = Self.artifacts
+        b.generators.removeAll { $0.name == "bpr" }
+        // Listed in the metadata, missing from the file.
+        #expect(throws: ModelFileError.missingSection("BPRF")) { try ModelBundle.decode(try ModelBundle.encode(b)) }
+    }
+
+    @Test func anOlderFormatAsksForARetrain() throws {
+        var bytes = try ModelBundle.encode(TestModel.artifacts)
+        bytes[8] = 1
+        let error = ModelFileError.unsupportedVersion(found: 1, supported: ModelContainer.formatVersion)
+        #expect(throws: error) { try ModelBundle.decode(bytes) }
+        #expect(error.description.contains("retrain"))
+    }
+
+    @Test func generatorListsAreParsedStrictly() throws {
+        #expect(try GeneratorRegistry.standard.parseList("als,category") == ["category", "als"])
+        for bad in ["", "als,als", "category,knn", "category,,history"] {
+            #expect(throws: GeneratorListError.self, "\(bad)") { try GeneratorRegistry.standard.parseList(bad) }
+        }
+    }
+
+    @Test func restrictedExamplesMatchASmallerPipeline() {
+        // Collecting with every generator, then keeping the default ones'
+        // candidates, gives what a default pipeline collects.
+        let config = Self.config(windows: 1, factors: 4, iterations: 2)
+        let d = TestModel.dataset
+        let end = d.log.maxTime + 1
+        let all = RankerTrainer.collect(
+            dataset: d, log: d.log, end: end, config: config, generators: GeneratorRegistry.standard.names)
+        let plain = RankerTrainer.collect(dataset: d, log: d.log, end: end, config: config)
+        let restricted = all.restricted(to: GeneratorRegistry.standard.defaults)
+        #expect(restricted.examples.count == plain.examples.count)
+        for (r, p) in zip(restricted.examples, plain.examples) {
+            #expect(r.candidates.items == p.candidates.items)
+            #expect(r.labels == p.labels)
+            let category = all.layout.slot("category")
+            #expect(r.candidates.score(slot: category) == p.candidates.score(slot: plain.layout.slot("category")))
+            #expect(r.candidates.score(slot: all.layout.slot("als")).allSatisfy { $0 == 0 })
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Candidates
+import Features
+import Foundation
+import TestSupport
+import Testing
+
+@testable import Pipeline
+import ModelFile
+import Ranker
+
+struct PipelineTests {
+    @Test func unknownVisitorGetsLabelledFallback() {
+        let p = TwoStagePipeline(artifacts: TestModel.artifacts)
+        let r = p.recommend(rawUser: 999_999_999, at: 0, n: 5)
+        #expect(r.strategy == "popular")
+        #expect(r.items.map(\.item) == Array(TestModel.artifacts.popular.prefix(5)))
+    }
+
+    @Test func knownVisitorGetsRankedDistinctItems() throws {
+        let a = TestModel.artifacts
+        let p = TwoStagePipeline(artifacts: a)
+        let u = try #require((0..<a.histories.userCount).first { a.histories.state(of: $0).count >= 3 })
+        let r = p.recommend(user: p.state(ofUser: u), at: a.metadata.referenceTime, n: 10)
+        #expect(r.strategy == "two-stage")
+        #expect(r.items.count == 10)
+        #expect(Set(r.items.map(\.item)).count == 10)
+        let scores = r.items.map(\.score)
+        #expect(scores == scores.sorted(by: >))
+        #expect(r.candidates > 0)
+    }
+
+    @Test func trainingFindsPositivesAndAUCAboveChance() throws {
+        let t = try #require(TestModel.artifacts.metadata.training)
+        #expect(t.positives > 0)
+        #expect(t.validationAUC > 0.6)
+    }
+}
+
+struct FastScoringTests {
+    @Test func servingScoresEqualTheTrainingFeatureRows() throws {
+        let a = TestModel.artifacts
+        let p = TwoStagePipeline(artifacts: a)
+        var checked = 0
+        for u in 0..<a.histories.userCount where a.histories.state(of: u).count >= 2 {
+            let state = p.state(ofUser: u)
+            let t = a.metadata.referenceTime + 3_600_000 * Int64(u % 24)
+            let set = p.candidates(for: state, at: t)
+            var rows = SparseRows(columns: a.metadata.schema.count)
+            p.builder.build(user: state, candidates: set, at: t, into: &rows)
+            let fast = p.rankerLogits(user: state, candidates: set, at: t, recencyAt: t)
+            for k in 0..<set.count {
+                #expect(abs(fast[k] - a.ranker.margin(rows, k)) < 1e-9)
+            }
+            checked += 1
+            if checked == 20 { break }
+        }
+        #expect(checked == 20)
+    }
+}
