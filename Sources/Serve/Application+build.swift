@@ -23,7 +23,7 @@ public func buildApplication(
             "model loaded",
             metadata: [
                 "model_version": .string(loaded.version), "path": .string(configuration.modelPath),
-                "load_seconds": .stringConvertible(loaded.loadSeconds),
+                "load_seconds": .stringConvertible(loaded.loadSeconds), "reason": "startup",
             ])
     }
     let router = buildRouter(configuration, store: store, metrics: metrics)
@@ -35,46 +35,38 @@ public func buildApplication(
         logger: logger)
 }
 
-/// The routes, in one place; `routeTable` lists them for 405 answers and the docs.
+/// The routes, in one place. The admin and retrain routes sit in a group
+/// behind the admin token; 405 answers read the router's own route list.
 func buildRouter(_ configuration: ServeConfiguration, store: ModelStore, metrics: ServeMetrics) -> Router<
     RecsysRequestContext
 > {
     let router = Router(context: RecsysRequestContext.self)
+    let routes = RouteTable()
     router.add(middleware: RequestLogMiddleware(metrics: metrics))
-    router.add(middleware: JSONErrorMiddleware(routes: routeTable))
+    router.add(middleware: JSONErrorMiddleware(routes: routes))
     let recommend = RecommendController(store: store, metrics: metrics, configuration: configuration)
     let health = HealthController(store: store)
     let model = ModelController(store: store, metrics: metrics, configuration: configuration)
+    let predict = PredictController(store: store, metrics: metrics, configuration: configuration)
+    let tasks = RetrainTasks(folder: configuration.resolvedStateFolder, command: configuration.resolvedTrainCommand)
+    let train = TrainController(store: store, metrics: metrics, configuration: configuration, tasks: tasks)
     router.get("/recommend/:user_id", use: recommend.recommend)
     router.get("/health", use: health.health)
     router.head("/health", use: health.health)
     router.get("/ready", use: health.ready)
     router.head("/ready", use: health.ready)
     router.get("/model", use: model.info)
-    router.post("/admin/reload", use: model.reload)
-    let predict = PredictController(store: store, metrics: metrics, configuration: configuration)
     router.post("/api/v1/recs/predict", use: predict.predict)
-    let tasks = RetrainTasks(folder: configuration.resolvedStateFolder, command: configuration.resolvedTrainCommand)
-    let train = TrainController(store: store, metrics: metrics, configuration: configuration, tasks: tasks)
-    router.post("/api/v1/recs/train", use: train.train)
-    router.get("/api/v1/recs/status/:task_id", use: train.status)
     router.get("/metrics") { _, _ in
         Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
     }
+    router.group()
+        .add(middleware: BearerTokenMiddleware.admin(configuration))
+        .post("/admin/reload", use: model.reload)
+        .post("/api/v1/recs/train", use: train.train)
+        .get("/api/v1/recs/status/:task_id", use: train.status)
+    routes.fill(from: router)
     return router
 }
-
-/// Every route: path pattern and methods.
-let routeTable: [(pattern: [String], methods: [String])] = [
-    (["recommend", ":user_id"], ["GET"]),
-    (["health"], ["GET", "HEAD"]),
-    (["ready"], ["GET", "HEAD"]),
-    (["model"], ["GET"]),
-    (["metrics"], ["GET"]),
-    (["admin", "reload"], ["POST"]),
-    (["api", "v1", "recs", "predict"], ["POST"]),
-    (["api", "v1", "recs", "train"], ["POST"]),
-    (["api", "v1", "recs", "status", ":task_id"], ["GET"]),
-]

@@ -4,8 +4,8 @@ import Hummingbird
 /// keep their status; unknown paths become 404, known paths with another
 /// method 405; anything unexpected becomes a 500 JSON body (never a bare crash).
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    /// Path patterns and their methods, to tell 404 from 405.
-    let routes: [(pattern: [String], methods: [String])]
+    /// The router's routes, to tell 404 from 405.
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -16,7 +16,7 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return error.response()
         } catch let error as HTTPError where error.status == .notFound {
             let path = request.uri.path
-            if let methods = allowedMethods(for: path) {
+            if let methods = routes.allowedMethods(for: path) {
                 return APIError(
                     .methodNotAllowed, code: "method_not_allowed",
                     "\(request.method.rawValue) is not allowed on \(path); allowed: \(methods.joined(separator: ", "))",
@@ -31,14 +31,6 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             context.logger.error("unexpected error", metadata: ["error": "\(error)"])
             return APIError(.internalServerError, code: "internal", "internal error").response()
         }
-    }
-
-    func allowedMethods(for path: String) -> [String]? {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        for route in routes where route.pattern.count == parts.count {
-            if zip(route.pattern, parts).allSatisfy({ $0.hasPrefix(":") || $0 == $1 }) { return route.methods }
-        }
-        return nil
     }
 }
 

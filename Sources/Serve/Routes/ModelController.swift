@@ -70,32 +70,19 @@ struct ModelController {
     }
 
     func reload(_ request: Request, context: some RequestContext) async throws -> Response {
-        try AdminToken.check(request, configuration)
         let previous = store.current?.version
-        let loaded = try await Self.reload(
-            store: store, metrics: metrics, path: configuration.modelPath, logger: context.logger)
-        return try jsonResponse(
-            Reloaded(
-                status: "reloaded", modelVersion: loaded.version, previousVersion: previous,
-                loadSeconds: loaded.loadSeconds))
-    }
-
-    /// Loads off the event loop; a bad file is rejected and the old model keeps serving.
-    static func reload(store: ModelStore, metrics: ServeMetrics, path: String, logger: Logger) async throws
-        -> ModelStore.Loaded
-    {
+        let path = configuration.modelPath
+        let loaded: ModelStore.Loaded
         do {
-            let loaded = try await Task.detached { try store.load(path: path) }.value
-            metrics.recordModel(version: loaded.version, loadSeconds: loaded.loadSeconds, loadedAt: loaded.loadedAt)
-            logger.info("model reloaded", metadata: ["model_version": .string(loaded.version), "path": .string(path)])
-            return loaded
+            loaded = try await store.reload(path: path, metrics: metrics, logger: context.logger, reason: "admin")
         } catch {
-            logger.error(
-                "model reload rejected; the previous model keeps serving",
-                metadata: ["error": .string("\(error)"), "path": .string(path)])
             throw APIError(
                 .unprocessableContent, code: "reload_failed",
                 "could not load \(path): \(error); the previous model keeps serving")
         }
+        return try jsonResponse(
+            Reloaded(
+                status: "reloaded", modelVersion: loaded.version, previousVersion: previous,
+                loadSeconds: loaded.loadSeconds))
     }
 }

@@ -29,7 +29,7 @@ struct ReloadOnHangupService: Service {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         await withGracefulShutdownHandler {
             for await _ in signals.cancelOnGracefulShutdown() {
-                _ = try? await ModelController.reload(store: store, metrics: metrics, path: path, logger: logger)
+                _ = try? await store.reload(path: path, metrics: metrics, logger: logger, reason: "SIGHUP")
             }
         } onGracefulShutdown: {
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import ModelFile
 import Pipeline
 import RecsysCore
@@ -46,6 +47,29 @@ public final class ModelStore: Sendable {
             if $0.phase == .starting { $0.phase = .ready }
         }
         return loaded
+    }
+
+    /// Loads `path` off the caller's thread, records it in `metrics` and
+    /// logs it; a bad file is logged and rejected (the old model keeps
+    /// serving). Every reload (admin route, SIGHUP, file watcher, retrain) comes here.
+    @discardableResult
+    public func reload(path: String, metrics: ServeMetrics, logger: Logger, reason: String) async throws -> Loaded {
+        do {
+            let loaded = try await Task.detached { try self.load(path: path) }.value
+            metrics.recordModel(version: loaded.version, loadSeconds: loaded.loadSeconds, loadedAt: loaded.loadedAt)
+            logger.info(
+                "model loaded",
+                metadata: [
+                    "model_version": .string(loaded.version), "path": .string(path), "reason": .string(reason),
+                    "load_seconds": .stringConvertible(loaded.loadSeconds),
+                ])
+            return loaded
+        } catch {
+            logger.error(
+                "model reload rejected; the previous model keeps serving",
+                metadata: ["error": .string("\(error)"), "path": .string(path), "reason": .string(reason)])
+            throw error
+        }
     }
 
     /// Readiness turns 503 from now on; requests in flight still finish.

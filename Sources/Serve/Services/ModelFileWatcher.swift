@@ -21,7 +21,7 @@ struct ModelFileWatcher: Service {
                 let now = stamp()
                 if now != last {
                     last = now
-                    _ = try? await ModelController.reload(store: store, metrics: metrics, path: path, logger: logger)
+                    _ = try? await store.reload(path: path, metrics: metrics, logger: logger, reason: "file changed")
                 }
             }
         }

@@ -1,0 +1,174 @@
+import Candidates
+import Dataset
+import Foundation
+import Pipeline
+import RecsysCore
+import TestSupport
+import Testing
+
+@testable import Evaluation
+
+/// The offline protocol on the shared tiny dataset, without ablations.
+struct OfflineEvaluationTests {
+    static let ks = [5, 10, 20]
+    static let testDays = 14.0
+    static let defaults = GeneratorRegistry.standard.defaults
+    /// Run once: the default generators only.
+    static let report = OfflineEvaluation.run(
+        dataset: TestModel.dataset, config: TestModel.config, ks: ks, testDays: testDays, generators: defaults,
+        ablations: false)
+
+    static func displayName(_ g: String) -> String { GeneratorRegistry.standard[g]!.displayName }
+
+    @Test func methodsArePopularityEachGeneratorAloneAndTheTwoStagePipeline() {
+        let r = Self.report
+        let expected = ["global popularity"] + Self.defaults.map(Self.displayName) + ["two-stage"]
+        #expect(r.methods.map(\.name) == expected)
+        #expect(r.methods.map(\.kind) == Array(repeating: "single", count: expected.count - 1) + ["two-stage"])
+        // No ablation without being asked, no addition without an optional generator.
+        #expect(!r.methods.contains { $0.kind == "ablation" || $0.kind == "addition" })
+        #expect(r.ks == Self.ks)
+        #expect(r.testDays == Self.testDays)
+        #expect(r.config == TestModel.config)
+    }
+
+    @Test func metricsAreSharesAndGrowWithK() throws {
+        let r = Self.report
+        for m in r.methods {
+            #expect(m.metrics.map(\.k) == Self.ks, "\(m.name)")
+            for x in m.metrics {
+                for (name, v) in [
+                    ("precision", x.precision), ("recall", x.recall), ("NDCG", x.ndcg), ("hit rate", x.hitRate),
+                    ("MAP", x.map), ("coverage", x.coverage),
+                ] {
+                    #expect(v >= 0 && v <= 1, "\(m.name) \(name)@\(x.k) = \(v)")
+                }
+            }
+            let at5 = try #require(m.at(5))
+            let at20 = try #require(m.at(20))
+            #expect(at20.recall >= at5.recall, "\(m.name)")
+            #expect(at20.hitRate >= at5.hitRate, "\(m.name)")
+            // Hits only accumulate down a longer list.
+            #expect(at20.precision * 20 >= at5.precision * 5 - 1e-9, "\(m.name)")
+            #expect(m.millisecondsPerUser >= 0)
+        }
+        // The tiny world still has signal: the pipeline finds something.
+        let twoStage = try #require(r.methods.first { $0.name == "two-stage" })
+        #expect(try #require(twoStage.at(20)).recall > 0)
+    }
+
+    @Test func unionOfCandidatesRecallsAtLeastEachGenerator() throws {
+        let r = Self.report
+        #expect(Set(r.candidateRecall.keys) == Set(Self.defaults + ["union"]))
+        let union = try #require(r.candidateRecall["union"])
+        for g in Self.defaults {
+            let alone = try #require(r.candidateRecall[g])
+            #expect(alone >= 0 && alone <= 1)
+            #expect(union >= alone, "\(g): \(alone) > union \(union)")
+        }
+        #expect(union > 0 && union <= 1)
+        // At most every generator's full list per user.
+        let limit = Self.defaults.reduce(0) { $0 + GeneratorRegistry.standard[$1]!.candidateLimit(TestModel.config) }
+        #expect(r.meanCandidates > 0 && r.meanCandidates <= Double(limit))
+    }
+
+    @Test func reportCountsTheTestUsersOfTheProtocol() {
+        let r = Self.report
+        let log = TestModel.dataset.log
+        let cutoff = EventTime.testCutoff(maxTime: log.maxTime, days: Self.testDays)
+        let tests = OfflineEvaluation.testUsers(log: log, trainLog: log.before(cutoff), cutoff: cutoff)
+        #expect(r.cutoff == cutoff)
+        #expect(r.testUsers == tests.count)
+        #expect(r.testUsers > 0)
+        #expect(r.relevantItems == tests.reduce(0) { $0 + $1.relevant.count })
+        #expect(r.training.pairs > 0)
+        #expect(r.training.positives > 0)
+    }
+
+    @Test func testUsersHaveHistoryBeforeAndACartOrPurchaseAfterTheCutoff() {
+        let cutoff: Int64 = 1000
+        let (view, cart, buy) = (EventKind.view.rawValue, EventKind.addToCart.rawValue, EventKind.transaction.rawValue)
+        // Per user, oldest first: (time, item, kind).
+        let events: [[(Int64, Int32, UInt8)]] = [
+            // 0: history, then a view, a cart and a purchase in the test window.
+            [(500, 1, view), (1100, 4, view), (1200, 2, cart), (1500, 3, buy)],
+            // 1: nothing before the cutoff.
+            [(1300, 5, cart)],
+            // 2: only views after the cutoff.
+            [(200, 1, view), (1400, 6, view)],
+            // 3: a cart before the cutoff, nothing after.
+            [(900, 5, cart)],
+            // 4: a cart exactly at the cutoff is in the test window; the same item bought twice counts once.
+            [(100, 1, view), (1000, 7, cart), (1700, 7, buy)],
+        ]
+        var log = InteractionLog(time: [], user: [], item: [], kind: [], userStart: [0])
+        for (u, list) in events.enumerated() {
+            for (t, i, k) in list {
+                log.time.append(t)
+                log.user.append(Int32(u))
+                log.item.append(i)
+                log.kind.append(k)
+            }
+            log.userStart.append(Int32(log.time.count))
+        }
+        let tests = OfflineEvaluation.testUsers(log: log, trainLog: log.before(cutoff), cutoff: cutoff)
+        #expect(tests.map(\.user) == [0, 4])
+        // The request time is the first event of the test window, whatever its kind.
+        #expect(tests.map(\.time) == [1100, 1000])
+        #expect(tests.map(\.relevant) == [[2, 3], [7]])
+    }
+
+    @Test func markdownHasATableRowPerMethodAndCutoff() {
+        let r = Self.report
+        let md = r.markdown()
+        #expect(md.hasPrefix("# Offline evaluation"))
+        for k in Self.ks { #expect(md.contains("## K = \(k)\n")) }
+        let lines = md.split(separator: "\n").map(String.init)
+        for m in r.methods {
+            let rows = lines.filter { $0.hasPrefix("| \(m.name) |") }
+            #expect(rows.count == Self.ks.count, "\(m.name): \(rows.count) rows")
+            // Eight columns: method, six metrics, ms/user.
+            #expect(rows.allSatisfy { $0.split(separator: "|").count == 8 }, "\(m.name)")
+        }
+        for name in r.candidateRecall.keys {
+            #expect(lines.contains { $0.hasPrefix("| \(name) | ") }, "candidate recall of \(name)")
+        }
+        let twoStage = r.methods.first { $0.name == "two-stage" }!.at(10)!
+        #expect(md.contains(String(format: "| two-stage | %.4f | %.4f |", twoStage.precision, twoStage.recall)))
+    }
+
+    @Test func svgHasTwoBarsPerMethod() {
+        let r = Self.report
+        let svg = r.svg()
+        #expect(svg.hasPrefix("<svg"))
+        #expect(svg.hasSuffix("</svg>\n"))
+        #expect(svg.components(separatedBy: "<rect").count - 1 == 2 * r.methods.count)
+        for m in r.methods { #expect(svg.contains(">\(m.name)</text>"), "\(m.name)") }
+        #expect(svg.contains("test users: \(r.testUsers)"))
+    }
+
+    @Test func reportSurvivesJSON() throws {
+        let r = Self.report
+        let decoded = try JSONDecoder().decode(EvaluationReport.self, from: try JSONEncoder().encode(r))
+        #expect(decoded.methods.map(\.name) == r.methods.map(\.name))
+        #expect(decoded.candidateRecall == r.candidateRecall)
+        #expect(decoded.markdown() == r.markdown())
+    }
+
+    @Test func anOptionalGeneratorIsEvaluatedAloneAndAddedToTheDefaults() throws {
+        let r = OfflineEvaluation.run(
+            dataset: TestModel.dataset, config: TestModel.config, ks: [10], testDays: Self.testDays,
+            generators: ["userknn"], ablations: false)
+        let names = r.methods.map(\.name)
+        #expect(names.filter { $0 == "two-stage" }.count == 1)
+        #expect(names.contains("user-kNN"))
+        for g in Self.defaults { #expect(names.contains(Self.displayName(g)), "\(g)") }
+        let addition = try #require(r.methods.first { $0.name == "two-stage + userknn" })
+        #expect(addition.kind == "addition")
+        #expect(Set(r.candidateRecall.keys) == Set(Self.defaults + ["userknn", "union", "union + userknn"]))
+        let union = try #require(r.candidateRecall["union"])
+        let withKNN = try #require(r.candidateRecall["union + userknn"])
+        #expect(withKNN >= union)
+        #expect(withKNN >= r.candidateRecall["userknn"] ?? 2)
+    }
+}

@@ -1,0 +1,262 @@
+import ArgumentParser
+import Candidates
+import Dataset
+import Evaluation
+import Foundation
+import ModelFile
+import Pipeline
+import RecsysCore
+import TestSupport
+import Testing
+
+@testable import Train
+
+/// Each `recsys-train` command run in-process on the shared tiny dataset
+/// (or the shared model), checked by what it writes.
+struct TrainCommandTests {
+    /// The shared fixture's generated RetailRocket folder.
+    static var data: String {
+        _ = TestModel.dataset
+        return TestModel.folder + "/data"
+    }
+
+    /// A new empty folder for one test's outputs.
+    static func scratch(_ name: String) throws -> String {
+        let path = TestModel.folder + "/train-tests/\(name)-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    static func run(_ arguments: [String]) throws {
+        var command = try RecsysTrain.parseAsRoot(arguments)
+        try command.run()
+    }
+
+    /// Parsing (with validation) fails with a usage error.
+    static func rejects(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) {
+        do {
+            _ = try RecsysTrain.parseAsRoot(arguments)
+            Issue.record("\(arguments) was accepted", sourceLocation: sourceLocation)
+        } catch {
+            #expect(
+                RecsysTrain.exitCode(for: error) == .validationFailure, "\(arguments): \(error)",
+                sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func generateWritesTheSameFilesAsTheGenerator() throws {
+        let folder = try Self.scratch("generate")
+        let output = try StandardOutput.capture {
+            try Self.run(["generate", "--out", folder + "/cli", "--scale", "0.002", "--seed", "9", "--json"])
+        }
+        let summary = try JSONDecoder().decode(GeneratorSummary.self, from: jsonObject(in: output))
+        let direct = try SyntheticRetailRocket.generate(GeneratorConfig(scale: 0.002, seed: 9), to: folder + "/lib")
+        #expect(summary == direct)
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder + "/cli").sorted()
+        #expect(files == ["category_tree.csv", "events.csv", "item_properties_part1.csv", "item_properties_part2.csv"])
+        for f in files {
+            let a = try Data(contentsOf: URL(fileURLWithPath: folder + "/cli/" + f))
+            let b = try Data(contentsOf: URL(fileURLWithPath: folder + "/lib/" + f))
+            #expect(a == b, "\(f) differs from the library's")
+        }
+        let dataset = try DatasetLoader.load(DatasetFiles(directory: folder + "/cli"))
+        #expect(dataset.log.count == summary.events)
+        #expect(summary.events > 0)
+        Self.rejects(["generate", "--out", folder, "--scale", "0"])
+        Self.rejects(["generate", "--out", folder, "--scale", "21"])
+    }
+
+    @Test func statsJSONDescribesTheFolder() throws {
+        let output = try StandardOutput.capture { try Self.run(["stats", "--data", Self.data, "--quiet", "--json"]) }
+        let stats = try JSONDecoder().decode(DatasetStats.self, from: jsonObject(in: output))
+        let log = TestModel.dataset.log
+        #expect(stats.events == log.count)
+        #expect(stats.views + stats.addToCarts + stats.transactions == stats.events)
+        #expect(stats.visitors == Set(log.user).count)
+        #expect(stats.eventsByHour.count == 24)
+        #expect(stats.eventsByHour.reduce(0, +) == stats.events)
+        #expect(stats.eventsByWeekday.reduce(0, +) == stats.events)
+        #expect(stats.badRows == 0)
+
+        let text = try StandardOutput.capture { try Self.run(["stats", "--data", Self.data, "--quiet"]) }
+        #expect(text.hasPrefix("== files\n"))
+        #expect(text.contains("events \(stats.events) "))
+        #expect(text.contains("== events by weekday"))
+    }
+
+    @Test func statsOfAMissingFolderFails() throws {
+        let missing = TestModel.folder + "/no-such-folder"
+        do {
+            try Self.run(["stats", "--data", missing, "--quiet"])
+            Issue.record("stats read a missing folder")
+        } catch {
+            #expect(RecsysTrain.exitCode(for: error) == .failure)
+            #expect("\(error)".contains("no-such-folder"))
+        }
+    }
+
+    @Test func trainWritesALoadableModel() throws {
+        let folder = try Self.scratch("train")
+        let out = folder + "/model.rrm"
+        try Self.run([
+            "train", "--data", Self.data, "--out", out, "--quiet", "--training-windows", "1",
+            "--generators", "history,userknn,category", "--model-version", "cli-v7",
+        ])
+        let a = try ModelBundle.read(path: out)
+        #expect(a.metadata.modelVersion == "cli-v7")
+        // Registry order, not the order given.
+        #expect(a.metadata.generators == ["category", "history", "userknn"])
+        #expect(a.generators.map(\.name) == ["category", "history", "userknn"])
+        #expect(a.metadata.schema.index(of: "userknn_score") != nil)
+        #expect(a.metadata.config.trainingWindows == 1)
+        let training = try #require(a.metadata.training)
+        #expect(training.windows.count == 1)
+        #expect(training.positives > 0)
+        let dataset = TestModel.dataset
+        #expect(a.metadata.counts.events == dataset.log.count)
+        #expect(a.metadata.referenceTime == dataset.log.maxTime + 1)
+        #expect(a.userRaw.count == dataset.userCount)
+        // Written atomically: no temp file left beside it.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["model.rrm"])
+
+        Self.rejects(["train", "--data", Self.data, "--out", out, "--training-windows", "0"])
+        Self.rejects(["train", "--data", Self.data, "--out", out, "--generators", "itemcf,nosuch"])
+        Self.rejects(["train", "--data", Self.data, "--out", out, "--generators", "itemcf,itemcf"])
+        Self.rejects(["train", "--data", Self.data, "--out", out, "--l2", "-1"])
+    }
+
+    @Test func evaluateWritesTheReportFiles() throws {
+        let folder = try Self.scratch("evaluate")
+        _ = try StandardOutput.capture {
+            try Self.run([
+                "evaluate", "--data", Self.data, "--quiet", "--no-ablations", "--k", "5,10", "--training-windows", "1",
+                "--generators", "category,itemcf,history", "--report", folder,
+            ])
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        #expect(files == ["evaluation.json", "evaluation.md", "evaluation.svg"])
+        let json = try Data(contentsOf: URL(fileURLWithPath: folder + "/evaluation.json"))
+        let report = try JSONDecoder().decode(EvaluationReport.self, from: json)
+        #expect(report.ks == [5, 10])
+        #expect(report.config.trainingWindows == 1)
+        #expect(report.methods.contains { $0.name == "two-stage" })
+        #expect(!report.methods.contains { $0.kind == "ablation" })
+        #expect(report.methods.allSatisfy { $0.metrics.map(\.k) == [5, 10] })
+        let md = try String(contentsOfFile: folder + "/evaluation.md", encoding: .utf8)
+        #expect(md == report.markdown())
+        let svg = try String(contentsOfFile: folder + "/evaluation.svg", encoding: .utf8)
+        #expect(svg.hasPrefix("<svg"))
+        #expect(svg == report.svg())
+
+        Self.rejects(["evaluate", "--data", Self.data, "--k", "0"])
+        Self.rejects(["evaluate", "--data", Self.data, "--k", "5,,10"])
+        Self.rejects(["evaluate", "--data", Self.data, "--k", "five"])
+        Self.rejects(["evaluate", "--data", Self.data, "--test-days", "0"])
+    }
+
+    @Test func inspectPrintsTheModelsMetadata() throws {
+        let file = try TestModel.file(version: "inspect-v9")
+        let output = try StandardOutput.capture { try Self.run(["inspect", file, "--json"]) }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let metadata = try decoder.decode(ModelMetadata.self, from: jsonObject(in: output))
+        let expected = TestModel.artifacts.metadata
+        #expect(metadata.modelVersion == "inspect-v9")
+        #expect(metadata.generators == expected.generators)
+        #expect(metadata.schema == expected.schema)
+        #expect(metadata.fingerprint == expected.fingerprint)
+
+        let text = try StandardOutput.capture { try Self.run(["inspect", file]) }
+        #expect(text.contains("version inspect-v9,"))
+        for s in try ModelBundle.sectionSizes(path: file) { #expect(text.contains("  \(s.tag): \(s.raw) → "), "\(s.tag)") }
+        // One line per feature weight, under the features heading.
+        for name in expected.schema.names { #expect(text.contains("  \(name) "), "\(name)") }
+    }
+
+    @Test func inspectOfAMissingFileFailsWithoutUsage() throws {
+        let missing = TestModel.folder + "/missing.rrm"
+        do {
+            try Self.run(["inspect", missing])
+            Issue.record("inspect read a missing file")
+        } catch let error as CommandFailure {
+            #expect(error.description.hasPrefix("cannot load \(missing)"))
+            #expect(RecsysTrain.exitCode(for: error) == .failure)
+        }
+    }
+
+    @Test func backfillWritesTopKForEveryVisitorAsTheServerWould() throws {
+        let model = try TestModel.file()
+        let out = try Self.scratch("backfill") + "/top.jsonl"
+        _ = try StandardOutput.capture { try Self.run(["backfill", "--model", model, "--out", out, "--k", "3", "--quiet"]) }
+        let a = try ModelBundle.read(path: model)
+        let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines.count == a.userRaw.count)
+        let pipeline = TwoStagePipeline(artifacts: a)
+        for (u, line) in lines.enumerated() {
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "line \(u)")
+            #expect(object["user_id"] as? Int == a.userRaw[u])
+            let items = try #require(object["items"] as? [[String: Any]])
+            #expect(items.count == 3, "line \(u)")
+            #expect(Set(items.compactMap { $0["item_id"] as? Int }).count == 3, "line \(u)")
+            // Every 50th visitor: exactly the pipeline's answer at the model's reference time.
+            if u % 50 == 0 {
+                let r = pipeline.recommend(user: pipeline.state(ofUser: u), at: a.metadata.referenceTime, n: 3)
+                #expect(line == RecommendationLine.json(r, user: a.userRaw[u], artifacts: a))
+            }
+        }
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: (out as NSString).deletingLastPathComponent)
+                == ["top.jsonl"])
+
+        Self.rejects(["backfill", "--model", model, "--out", out, "--k", "0"])
+        Self.rejects(["backfill", "--model", model, "--out", out, "--k", "101"])
+        Self.rejects(["backfill", "--model", model])
+    }
+
+    @Test func factorizeExportsTheMatrixAndTheTestUsers() throws {
+        let folder = try Self.scratch("factorize")
+        _ = try StandardOutput.capture {
+            try Self.run([
+                "factorize", "--data", Self.data, "--quiet", "--model", "bpr", "--factors", "4", "--iterations", "2",
+                "--export", folder,
+            ])
+        }
+        func raw<T: BitwiseCopyable>(_ name: String, as: T.Type) throws -> [T] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))
+            #expect(data.count % MemoryLayout<T>.stride == 0, "\(name)")
+            return data.withUnsafeBytes { Array($0.bindMemory(to: T.self)) }
+        }
+        // The matrix and the test users of the offline protocol (14 test days).
+        let log = TestModel.dataset.log
+        let cutoff = EventTime.testCutoff(maxTime: log.maxTime, days: 14)
+        let trainLog = log.before(cutoff)
+        let tests = OfflineEvaluation.testUsers(log: log, trainLog: trainLog, cutoff: cutoff)
+        let matrix = InteractionMatrix(
+            log: trainLog, itemCount: TestModel.dataset.itemCount, kindWeight: RecsysConfig().kindWeight)
+        #expect(try raw("matrix_indptr.bin", as: Int64.self) == matrix.start.map(Int64.init))
+        #expect(try raw("matrix_indices.bin", as: Int32.self) == matrix.column)
+        #expect(try raw("matrix_data.bin", as: Float.self) == matrix.value)
+        #expect(try raw("test_users.bin", as: Int32.self) == tests.map { Int32($0.user) })
+        let start = try raw("test_indptr.bin", as: Int64.self)
+        let items = try raw("test_items.bin", as: Int32.self)
+        #expect(start.count == tests.count + 1)
+        #expect(start.last.map(Int.init) == items.count)
+        for (t, test) in tests.enumerated() where t + 1 < start.count {
+            #expect(Array(items[Int(start[t])..<Int(start[t + 1])]) == test.relevant.sorted())
+        }
+        let info = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/ours_bpr.json")))
+                as? [String: Any])
+        #expect(info["model"] as? String == "bpr")
+        #expect(info["factors"] as? Int == 4)
+        #expect(info["iterations"] as? Int == 2)
+        #expect(info["non_zeros"] as? Int == matrix.nonZeros)
+        let ndcg = try #require(info["ndcg10"] as? Double)
+        #expect(ndcg >= 0 && ndcg <= 1)
+
+        Self.rejects(["factorize", "--data", Self.data, "--model", "svd"])
+        Self.rejects(["factorize", "--data", Self.data, "--factors", "0"])
+        Self.rejects(["factorize", "--data", Self.data, "--threads", "0"])
+    }
+}
