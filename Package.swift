@@ -29,10 +29,11 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         // The data's path, bottom up: each target depends only on the ones above it.
-        .target(name: "RecsysCore", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+        .target(name: "RecsysCore", swiftSettings: swiftSettings),
         .target(name: "Dataset", dependencies: ["RecsysCore", "CZlib"], swiftSettings: swiftSettings),
         .target(name: "ModelFile", dependencies: ["RecsysCore", "CZlib"], swiftSettings: swiftSettings),
-        .target(name: "Candidates", dependencies: ["RecsysCore", "Dataset", "ModelFile"], swiftSettings: swiftSettings),
+        .target(
+            name: "Candidates", dependencies: ["RecsysCore", "Dataset", "ModelFile"], swiftSettings: swiftSettings),
         .target(name: "Features", dependencies: ["RecsysCore", "Candidates"], swiftSettings: swiftSettings),
         .target(name: "Ranker", dependencies: ["Features"], swiftSettings: swiftSettings),
         .target(

@@ -1,4 +1,5 @@
 import RecsysCore
+
 /// The generators a model holds, one slot each (registry order): the
 /// candidate set's score columns and provenance bits, and where the feature
 /// builder finds the built-in generators' scores.

@@ -1,4 +1,5 @@
 import RecsysCore
+
 /// Every number that tunes the recommender, in one place. Stored in the
 /// model file and printed by `recsys-train inspect`.
 public struct RecsysConfig: Codable, Sendable, Equatable {

@@ -1,5 +1,5 @@
-import RecsysCore
 import CZlib
+import RecsysCore
 
 #if canImport(Glibc)
     import Glibc

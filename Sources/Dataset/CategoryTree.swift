@@ -1,4 +1,5 @@
 import RecsysCore
+
 /// The category hierarchy over dense category ids.
 ///
 /// Categories named only in item properties (absent from the tree file) are

@@ -1,5 +1,5 @@
-import RecsysCore
 import Foundation
+import RecsysCore
 
 /// Everything read from a RetailRocket folder, with dense ids.
 ///

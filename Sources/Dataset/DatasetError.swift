@@ -1,4 +1,5 @@
 import RecsysCore
+
 /// Everything that can go wrong while reading RetailRocket files, with the
 /// place (file, line, field) and what was expected.
 public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {

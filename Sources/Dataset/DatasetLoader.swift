@@ -1,6 +1,6 @@
-import RecsysCore
 import Dispatch
 import Foundation
+import RecsysCore
 
 /// Reads the four files (in parallel, one file per core) and assembles a `Dataset`.
 public enum DatasetLoader {

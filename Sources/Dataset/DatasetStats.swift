@@ -1,4 +1,5 @@
 import RecsysCore
+
 /// What a data scientist checks first about a RetailRocket log.
 /// One pass over the log plus a sort per quantile column.
 public struct DatasetStats: Codable, Sendable {
@@ -67,8 +68,8 @@ public struct DatasetStats: Codable, Sendable {
                 let t = log.time[e]
                 let item = Int(log.item[e])
                 kinds[Int(log.kind[e])] += 1
-                byHour[Int((t / 3_600_000) % 24)] += 1
-                byWeekday[Int((t / 86_400_000 + 3) % 7)] += 1
+                byHour[EventTime.hour(t)] += 1
+                byWeekday[EventTime.weekday(t)] += 1
                 perItem[item] += 1
                 if let c = d.category(of: item, at: t) { perCategory[c] += 1 }
                 if seen[item] != Int32(u) {

@@ -1,4 +1,5 @@
 import RecsysCore
+
 /// The three RetailRocket event types, in funnel order.
 public enum EventKind: UInt8, Sendable, CaseIterable, Codable {
     case view = 0

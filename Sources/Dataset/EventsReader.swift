@@ -1,4 +1,5 @@
 import RecsysCore
+
 /// The rows of `events.csv` as columns of raw ids, in file order.
 public struct RawEvents: Sendable {
     public var time: [Int64] = []

@@ -1,6 +1,6 @@
-import RecsysCore
 import CZlib
 import Foundation
+import RecsysCore
 
 /// In-memory gzip compression (for small files: samples, tests, reports).
 public enum Gzip {

@@ -1,4 +1,5 @@
 import RecsysCore
+
 /// Dense ids `0..<count` for raw ids, ordered by raw id so the mapping is
 /// deterministic. Lookup is a direct table for raw ids below 2^25 (4 bytes
 /// per slot), a hash map above.

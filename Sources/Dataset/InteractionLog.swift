@@ -1,4 +1,5 @@
 import RecsysCore
+
 /// The event log as columns, ordered by user then time (CSR by user).
 ///
 /// `userStart[u]..<userStart[u+1]` are user `u`'s events, oldest first.

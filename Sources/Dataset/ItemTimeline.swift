@@ -1,4 +1,5 @@
 import RecsysCore
+
 /// A per-item time series of one value (category or availability) from the
 /// weekly property snapshots, in CSR form sorted by time.
 ///

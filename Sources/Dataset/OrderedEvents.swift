@@ -1,5 +1,5 @@
-import RecsysCore
 import Foundation
+import RecsysCore
 
 /// The events ordered by (user, time, kind, raw item, transaction), exact
 /// duplicates removed. Item ids stay raw until every file is read (dense item

@@ -1,4 +1,5 @@
 import RecsysCore
+
 /// The two readable properties of `item_properties_part*.csv`, as columns.
 ///
 /// Every other property (hashed names and values) is skipped without being

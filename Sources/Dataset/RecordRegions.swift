@@ -1,4 +1,5 @@
 import RecsysCore
+
 /// Feeds a byte source to a parser as regions that hold only whole records.
 ///
 /// A region ends at the last newline that is outside quotes, so a quoted

@@ -1,4 +1,5 @@
 import RecsysCore
+
 /// Sorts one short run in place (a user's events, an item's snapshots):
 /// insertion sort for the usual few, mostly ordered rows; the standard sort
 /// for a long run.

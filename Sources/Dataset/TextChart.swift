@@ -1,4 +1,5 @@
 import RecsysCore
+
 /// Horizontal bar charts for terminals: one line per label.
 public enum TextChart {
     public static func bars(_ rows: [(String, Double)], width: Int = 40) -> String {

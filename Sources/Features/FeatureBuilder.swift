@@ -1,6 +1,6 @@
-import RecsysCore
 import Candidates
 import Foundation
+import RecsysCore
 
 /// (user state, candidate set, request time) → one sparse feature row per
 /// candidate. Pure function of its inputs: training, evaluation and the

@@ -1,4 +1,5 @@
 import RecsysCore
+
 /// Groups of features, switched on and off together for the ablation.
 public enum FeatureGroup: String, Codable, Sendable, CaseIterable {
     case time, category, cf, popularity, history, context, provenance, conversion

@@ -1,4 +1,5 @@
 import RecsysCore
+
 /// Feature rows in CSR form: only non-zero columns are stored.
 public struct SparseRows: Sendable {
     public var start: [Int] = [0]

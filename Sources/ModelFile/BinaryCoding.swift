@@ -44,3 +44,12 @@ struct BinaryReader {
         return T(littleEndian: v)
     }
 }
+
+extension ModelContainer.Section {
+    /// A section whose bytes `fill` writes.
+    public init(tag: String, _ fill: (inout BinaryWriter) -> Void) {
+        var writer = BinaryWriter()
+        fill(&writer)
+        self.init(tag: tag, bytes: writer.bytes)
+    }
+}

@@ -29,31 +29,32 @@ public enum ModelBundle {
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .millisecondsSince1970
         sections.append(.init(tag: "META", bytes: Array(try encoder.encode(a.metadata))))
-        var w = BinaryWriter()
-        w.array(a.userRaw.map(Int64.init))
-        w.array(a.itemRaw.map(Int64.init))
-        w.array(a.categoryRaw.map(Int64.init))
-        sections.append(.init(tag: "IDMP", bytes: w.bytes))
-        w = BinaryWriter()
-        w.array(a.stats.category)
-        w.array(a.stats.available)
-        w.array(a.stats.popularity)
-        w.array(a.stats.views)
-        w.array(a.stats.carts)
-        w.array(a.stats.purchases)
-        sections.append(.init(tag: "ITEM", bytes: w.bytes))
-        w = BinaryWriter()
-        w.array(a.histories.start)
-        w.array(a.histories.item)
-        w.array(a.histories.time)
-        w.array(a.histories.kind)
-        w.array(a.histories.category)
-        sections.append(.init(tag: "USER", bytes: w.bytes))
-        w = BinaryWriter()
-        w.array(a.popular)
-        w.array(a.ranker.weights)
-        w.array([a.ranker.intercept])
-        sections.append(.init(tag: "RANK", bytes: w.bytes))
+        sections.append(
+            .init(tag: "IDMP") { w in
+                for ids in [a.userRaw, a.itemRaw, a.categoryRaw] { w.array(ids.map(Int64.init)) }
+            })
+        let stats = a.stats
+        sections.append(
+            .init(tag: "ITEM") { w in
+                w.array(stats.category)
+                w.array(stats.available)
+                w.array(stats.popularity)
+                for counts in [stats.views, stats.carts, stats.purchases] { w.array(counts) }
+            })
+        let h = a.histories
+        sections.append(
+            .init(tag: "USER") { w in
+                for column in [h.start, h.item] { w.array(column) }
+                w.array(h.time)
+                w.array(h.kind)
+                w.array(h.category)
+            })
+        sections.append(
+            .init(tag: "RANK") { w in
+                w.array(a.popular)
+                w.array(a.ranker.weights)
+                w.array([a.ranker.intercept])
+            })
         // Only the model's own generators: a build with more (the evaluation's) saves its set.
         for g in a.generators where a.metadata.generators.contains(g.name) {
             if let section = g.section() { sections.append(section) }
@@ -89,10 +90,8 @@ public enum ModelBundle {
         }
         let unknown = metadata.generators.filter { registry[$0] == nil }
         guard unknown.isEmpty else {
-            throw ModelFileError.corrupt(
-                section: "META",
-                reason:
-                    "unknown generator \(unknown.joined(separator: ", ")) in \(metadata.generators); this build knows \(registry.names.joined(separator: ", "))"
+            throw ModelFileError.incompatible(
+                "the model uses the unknown generator \(unknown.joined(separator: ", ")) in \(metadata.generators); this build knows \(registry.names.joined(separator: ", "))"
             )
         }
         let (userRaw, itemRaw, categoryRaw) = try source.section("IDMP") { ids in

@@ -59,7 +59,9 @@ public final class TwoStagePipeline: Sendable {
             guard proposes || layout.keepsScores.overlaps(.slot(slot)) else { return nil }
             return Step(slot: slot, generator: g, proposes: proposes)
         }.sorted { a, b in
-            let (ra, rb) = (registry[a.generator.name]?.proposalRank ?? 0, registry[b.generator.name]?.proposalRank ?? 0)
+            let (ra, rb) = (
+                registry[a.generator.name]?.proposalRank ?? 0, registry[b.generator.name]?.proposalRank ?? 0
+            )
             return ra != rb ? ra < rb : a.slot < b.slot
         }
         let config = artifacts.metadata.config

@@ -9,7 +9,9 @@ public enum TopK {
     /// model's 500-item pool, a user-kNN map) are first cut down to about
     /// twice `limit` keys by a cut estimated from a sample, in a pass that
     /// does not branch on the data.
-    public static func largest<Key: PartitionKey & BitwiseCopyable>(_ keys: [Key], limit: Int, ordered: Bool = true) -> [Key] {
+    public static func largest<Key: PartitionKey & BitwiseCopyable>(_ keys: [Key], limit: Int, ordered: Bool = true)
+        -> [Key]
+    {
         keys.withUnsafeBufferPointer { largest(in: $0, limit: limit, ordered: ordered) }
     }
 
@@ -93,7 +95,9 @@ public enum TopK {
     /// advances the boundary by the comparison's result as a number, where a
     /// classic partition mispredicts about every other step on random keys
     /// (and the compiler turned `x > pivot ? 1 : 0` back into a branch).
-    public static func kthLargest<Value: PartitionKey & BitwiseCopyable>(_ v: UnsafeMutableBufferPointer<Value>, _ k: Int)
+    public static func kthLargest<Value: PartitionKey & BitwiseCopyable>(
+        _ v: UnsafeMutableBufferPointer<Value>, _ k: Int
+    )
         -> Value
     {
         var lo = 0

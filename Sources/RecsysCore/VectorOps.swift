@@ -70,7 +70,7 @@ public enum VectorOps {
     }
 
     /// Items per block of `scoreBlock`: four SIMD8 accumulators.
-    
+
     public static let blockWidth = 32
 
     /// out[j] = bias[j] + Σ_f x[f] · y[f × 32 + j] for the 32 items of one

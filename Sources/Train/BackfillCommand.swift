@@ -1,8 +1,8 @@
 import ArgumentParser
-import Dispatch
-import Foundation
 import Candidates
+import Dispatch
 import Evaluation
+import Foundation
 import ModelFile
 import Pipeline
 import RecsysCore

@@ -1,9 +1,8 @@
 import Candidates
 import Dataset
+import Evaluation
 import Features
 import Foundation
-import Candidates
-import Evaluation
 import ModelFile
 import Pipeline
 import RecsysCore

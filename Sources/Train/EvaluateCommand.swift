@@ -1,8 +1,8 @@
 import ArgumentParser
-import Dataset
-import Foundation
 import Candidates
+import Dataset
 import Evaluation
+import Foundation
 import ModelFile
 import Pipeline
 import RecsysCore

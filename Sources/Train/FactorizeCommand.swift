@@ -1,9 +1,8 @@
 import ArgumentParser
 import Candidates
 import Dataset
-import Foundation
-import Candidates
 import Evaluation
+import Foundation
 import ModelFile
 import Pipeline
 import RecsysCore

@@ -1,7 +1,7 @@
 import ArgumentParser
-import Foundation
 import Candidates
 import Evaluation
+import Foundation
 import ModelFile
 import Pipeline
 import RecsysCore

@@ -1,6 +1,6 @@
-import RecsysCore
 import Dataset
 import Foundation
+import RecsysCore
 import Testing
 
 @testable import Candidates

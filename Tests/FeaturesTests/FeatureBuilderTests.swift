@@ -63,7 +63,8 @@ struct FeatureBuilderTests {
     @Test func disabledGroupsLeaveTheirColumnsEmpty() {
         var reduced = schema
         reduced.enabled = FeatureGroup.allCases.filter { $0 != .history && $0 != .time }
-        let b = FeatureBuilder(schema: reduced, stats: stats(), config: RecsysConfig(), categoryCount: 4, layout: layout)
+        let b = FeatureBuilder(
+            schema: reduced, stats: stats(), config: RecsysConfig(), categoryCount: 4, layout: layout)
         let user = UserState(items: [0], times: [0], kinds: [1], categories: [2])
         var set = CandidateSet(columns: 3)
         set.add(0, from: .slot(2))

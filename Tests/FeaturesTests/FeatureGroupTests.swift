@@ -56,7 +56,9 @@ struct FeatureGroupTests {
         let names = schema.names
         for name in expected.flatMap(\.keys) {
             let k = schema.index(of: name)
-            #expect(k.map { schema.groups[$0] } == group, "\(name) is not a \(group) column", sourceLocation: sourceLocation)
+            #expect(
+                k.map { schema.groups[$0] } == group, "\(name) is not a \(group) column", sourceLocation: sourceLocation
+            )
         }
         for groups in [FeatureGroup.allCases, [group]] {
             let rows = rows(groups, candidates: candidates, at: time, recencyAt: recencyAt)
@@ -70,7 +72,9 @@ struct FeatureGroupTests {
                             abs(row[k] - w) <= 1e-12 * max(1, abs(w)), "row \(r) \(name): \(row[k]) ≠ \(w)",
                             sourceLocation: sourceLocation)
                     } else if groups.count == 1 {
-                        #expect(row[k] == 0, "row \(r) \(name) is set with only \(group) on", sourceLocation: sourceLocation)
+                        #expect(
+                            row[k] == 0, "row \(r) \(name) is set with only \(group) on", sourceLocation: sourceLocation
+                        )
                     }
                 }
             }
@@ -169,7 +173,8 @@ struct FeatureGroupTests {
     }
 
     @Test func historyMarksPurchases() {
-        let buyer = UserState(items: [1, 2], times: [Self.now - 2 * Self.hour, Self.now], kinds: [2, 0], categories: [3, -1])
+        let buyer = UserState(
+            items: [1, 2], times: [Self.now - 2 * Self.hour, Self.now], kinds: [2, 0], categories: [3, -1])
         var set = CandidateSet(columns: 4)
         set.add(1, slot: 2, score: 6)
         let rows = Self.rows(FeatureGroup.allCases, user: buyer, candidates: set)

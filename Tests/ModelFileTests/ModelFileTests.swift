@@ -1,11 +1,11 @@
 import Candidates
 import Foundation
+import ModelFile
+import Ranker
 import TestSupport
 import Testing
 
 @testable import Pipeline
-import ModelFile
-import Ranker
 
 struct ModelFileTests {
     func encoded() throws -> [UInt8] { try ModelBundle.encode(TestModel.artifacts) }
@@ -17,7 +17,9 @@ struct ModelFileTests {
         #expect(b.userRaw == a.userRaw)
         #expect(b.itemRaw == a.itemRaw)
         #expect(b.ranker == a.ranker)
-        #expect((b.generator("itemcf") as? ItemCF)?.neighbours.neighbour == (a.generator("itemcf") as? ItemCF)?.neighbours.neighbour)
+        #expect(
+            (b.generator("itemcf") as? ItemCF)?.neighbours.neighbour
+                == (a.generator("itemcf") as? ItemCF)?.neighbours.neighbour)
         #expect(b.histories.time == a.histories.time)
         #expect(b.popular == a.popular)
         #expect(b.metadata.schema == a.metadata.schema)

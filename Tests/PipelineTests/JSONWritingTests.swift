@@ -1,9 +1,9 @@
 import Foundation
+import ModelFile
+import Ranker
 import Testing
 
 @testable import Pipeline
-import ModelFile
-import Ranker
 
 /// The hand-written JSON of the serving path must parse back to what was written.
 struct JSONWritingTests {

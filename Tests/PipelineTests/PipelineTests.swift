@@ -1,12 +1,12 @@
 import Candidates
 import Features
 import Foundation
+import ModelFile
+import Ranker
 import TestSupport
 import Testing
 
 @testable import Pipeline
-import ModelFile
-import Ranker
 
 struct PipelineTests {
     @Test func unknownVisitorGetsLabelledFallback() {

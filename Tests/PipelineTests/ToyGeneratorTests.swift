@@ -152,12 +152,9 @@ struct ToyGeneratorTests {
     @Test func standardRegistryRejectsTheFileNamingTheUnknownGenerator() throws {
         let bytes = try ModelBundle.encode(Self.artifacts)
         let error = try #require(throws: ModelFileError.self) { try ModelBundle.decode(bytes) }
-        guard case .corrupt(let section, let reason) = error else {
-            Issue.record("expected a corrupt META error, got \(error)")
-            return
-        }
-        #expect(section == "META")
-        #expect(reason.contains("unknown generator evenitems"))
-        #expect(error.description.contains("evenitems"))
+        // Which case is the loader's choice; the message must name the generator.
+        #expect(error.description.contains("unknown generator evenitems"), "\(error)")
+        // The toy's own registry reads the same bytes.
+        #expect(try ModelBundle.decode(bytes, registry: Self.registry).metadata.generators.contains("evenitems"))
     }
 }

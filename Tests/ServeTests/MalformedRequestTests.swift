@@ -1,10 +1,10 @@
+import Candidates
 import Foundation
-import TestSupport
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Candidates
 import Pipeline
+import TestSupport
 import Testing
 
 @testable import Serve

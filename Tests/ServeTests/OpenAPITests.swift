@@ -1,9 +1,9 @@
+import Candidates
 import Foundation
-import TestSupport
 import Hummingbird
 import HummingbirdTesting
-import Candidates
 import Pipeline
+import TestSupport
 import Testing
 
 @testable import Serve

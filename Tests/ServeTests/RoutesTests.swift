@@ -1,12 +1,12 @@
+import Candidates
 import Foundation
-import TestSupport
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import Ranker
-import Candidates
 import Pipeline
+import Ranker
+import TestSupport
 import Testing
 
 @testable import Serve

@@ -8,7 +8,8 @@ import Foundation
 
 /// Runs a command with file descriptor 1 redirected to a temp file and
 /// returns what it printed. One capture at a time in the process; Swift
-/// Testing reports on stderr, so its own output is not captured.
+/// Testing reports on stderr, so its own output is not captured, but other
+/// suites' stdout writes during a capture are: read captures tolerantly.
 enum StandardOutput {
     private static let lock = NSLock()
 
@@ -41,11 +42,13 @@ enum StandardOutput {
     }
 }
 
-/// The JSON object in captured text: from the first line that opens one to the last that closes it.
+/// The pretty-printed JSON object in captured text: from the first line that
+/// is a lone "{" to the last that is a lone "}" (one-line JSON logs another
+/// test may write to stdout meanwhile are neither).
 func jsonObject(in text: String) -> Data {
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-    guard let first = lines.firstIndex(where: { $0.hasPrefix("{") }),
-        let last = lines.lastIndex(where: { $0.hasPrefix("}") }), first <= last
+    guard let first = lines.firstIndex(where: { $0 == "{" }),
+        let last = lines.lastIndex(where: { $0 == "}" }), first <= last
     else { return Data() }
     return Data(lines[first...last].joined(separator: "\n").utf8)
 }

@@ -1,6 +1,6 @@
-import RecsysCore
 import Dataset
 import Dispatch
+import RecsysCore
 
 /// Hyper-parameters of BPR; stored in the model's configuration.
 public struct BPROptions: Codable, Sendable, Equatable {

@@ -166,7 +166,8 @@ extension FactorCandidates {
         let pool = poolScores(user: Int(user.id))
         let items = proposing ? top(poolScores: pool, limit: limit, ordered: false) : []
         return Proposal(
-            items: items, scores: .lookup { [self] items in scores(poolPositions: poolPositions(of: items), poolScores: pool) })
+            items: items,
+            scores: .lookup { [self] items in scores(poolPositions: poolPositions(of: items), poolScores: pool) })
     }
 
     public func section() -> ModelContainer.Section? {

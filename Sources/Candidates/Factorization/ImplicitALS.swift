@@ -1,6 +1,6 @@
-import RecsysCore
 import Dataset
 import Dispatch
+import RecsysCore
 
 /// Hyper-parameters of implicit ALS; stored in the model's configuration.
 public struct ALSOptions: Codable, Sendable, Equatable {

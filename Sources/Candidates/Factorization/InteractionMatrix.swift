@@ -1,5 +1,5 @@
-import RecsysCore
 import Dataset
+import RecsysCore
 
 /// The user × item matrix the factor models learn from: w = Σ kind weight
 /// over a user's events with an item (views 1, carts 4, purchases 6 by

@@ -1,6 +1,6 @@
-import RecsysCore
 import Dataset
 import ModelFile
+import RecsysCore
 
 /// The `category` generator: popular items of the visitor's recent
 /// categories (`CategoryPopularity`), `categoryCandidates` per category.
@@ -28,13 +28,13 @@ public struct CategoryCandidates: CandidateGenerator {
     }
 
     public func section() -> ModelContainer.Section? {
-        var w = BinaryWriter()
-        w.array(popularity.start)
-        w.array(popularity.items)
-        w.array(popularity.scores)
-        w.array(popularity.parent)
-        w.scalar(Int64(popularity.minItems))
-        return .init(tag: "CPOP", bytes: w.bytes)
+        .init(tag: "CPOP") { w in
+            w.array(popularity.start)
+            w.array(popularity.items)
+            w.array(popularity.scores)
+            w.array(popularity.parent)
+            w.scalar(Int64(popularity.minItems))
+        }
     }
 
     public static let factory = GeneratorFactory(
@@ -42,7 +42,8 @@ public struct CategoryCandidates: CandidateGenerator {
         role: FeatureRole(scoreColumn: nil), sectionTag: "CPOP", candidateLimit: limit,
         build: { c in
             CategoryCandidates(
-                popularity: CategoryPopularity(stats: c.stats, tree: c.dataset.tree, config: c.config), config: c.config)
+                popularity: CategoryPopularity(stats: c.stats, tree: c.dataset.tree, config: c.config), config: c.config
+            )
         },
         load: { source, c in
             let p = try source.section("CPOP") { cpop in

@@ -1,5 +1,5 @@
-import RecsysCore
 import Dataset
+import RecsysCore
 
 /// Popular items of the user's most recent category (as of that event),
 /// climbing to the parent category while the list is too short, skipping
@@ -77,7 +77,8 @@ public struct CategoryPopularity: Sendable {
         return out
     }
 
-    private func add(category start: Int, rankWeight: Float, limit: Int, into out: inout [(item: Int32, score: Float)]) {
+    private func add(category start: Int, rankWeight: Float, limit: Int, into out: inout [(item: Int32, score: Float)])
+    {
         var c = start
         guard c >= 0 && c < parent.count else { return }
         var added = 0

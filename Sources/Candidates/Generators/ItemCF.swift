@@ -5,7 +5,7 @@ import RecsysCore
 /// items, each weighted by its event kind and recency.
 public struct ItemCF: CandidateGenerator {
     public let name = "itemcf"
-        public var neighbours: ItemNeighbours
+    public var neighbours: ItemNeighbours
     public var config: RecsysConfig
 
     public init(neighbours: ItemNeighbours, config: RecsysConfig) {
@@ -44,11 +44,11 @@ public struct ItemCF: CandidateGenerator {
     }
 
     public func section() -> ModelContainer.Section? {
-        var w = BinaryWriter()
-        w.array(neighbours.start)
-        w.array(neighbours.neighbour)
-        w.array(neighbours.similarity)
-        return .init(tag: "NBRS", bytes: w.bytes)
+        .init(tag: "NBRS") { w in
+            w.array(neighbours.start)
+            w.array(neighbours.neighbour)
+            w.array(neighbours.similarity)
+        }
     }
 
     public static let factory = GeneratorFactory(

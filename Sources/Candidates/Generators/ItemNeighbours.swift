@@ -1,7 +1,7 @@
-import RecsysCore
 import Dataset
 import Dispatch
 import Foundation
+import RecsysCore
 
 /// Item-item cosine similarities, top `cfNeighbours` per item, in CSR arrays.
 ///

@@ -1,4 +1,5 @@
 import RecsysCore
+
 /// User-based kNN: cosine between users' weighted interaction vectors
 /// (log1p of kind-weighted counts over their recent history), neighbours
 /// found per request through an item → users inverted index (no user×user

@@ -22,12 +22,12 @@ public struct UserKNNCandidates: CandidateGenerator {
     }
 
     public func section() -> ModelContainer.Section? {
-        var w = BinaryWriter()
-        w.array(knn.userStart)
-        w.array(knn.userItem)
-        w.array(knn.userWeight)
-        w.scalar(Int64(knn.maxUsersPerItem))
-        return .init(tag: "UKNN", bytes: w.bytes)
+        .init(tag: "UKNN") { w in
+            w.array(knn.userStart)
+            w.array(knn.userItem)
+            w.array(knn.userWeight)
+            w.scalar(Int64(knn.maxUsersPerItem))
+        }
     }
 
     public static let factory = GeneratorFactory(
@@ -36,7 +36,8 @@ public struct UserKNNCandidates: CandidateGenerator {
         candidateLimit: { $0.userKNNCandidates },
         build: { c in
             UserKNNCandidates(
-                knn: UserKNN(histories: c.histories, itemCount: c.dataset.itemCount, config: c.config), config: c.config)
+                knn: UserKNN(histories: c.histories, itemCount: c.dataset.itemCount, config: c.config), config: c.config
+            )
         },
         load: { source, c in
             let knn = try source.section("UKNN") { knn in

@@ -1,5 +1,5 @@
-import RecsysCore
 import Dataset
+import RecsysCore
 
 /// Per-item facts as of a reference time: current category, availability,
 /// decayed popularity and funnel counts. Arrays indexed by dense item id.

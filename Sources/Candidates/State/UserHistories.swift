@@ -1,5 +1,5 @@
-import RecsysCore
 import Dataset
+import RecsysCore
 
 /// What the recommender knows about one user at request time: recent
 /// interactions, oldest first, each with the item's category as of then.

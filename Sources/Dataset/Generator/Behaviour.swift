@@ -1,5 +1,5 @@
-import RecsysCore
 import Foundation
+import RecsysCore
 
 /// Shoppers' behaviour: sessions, views, the funnel. All rates are relative
 /// weights; the totals are fixed exactly by `Funnel` afterwards.
@@ -19,9 +19,9 @@ enum Behaviour {
         0.6 + 0.8 * exp(-Double((hour - 15) * (hour - 15)) / 18)
     }
 
-    static func hour(_ t: Int64) -> Int { Int((t / 3_600_000) % 24) }
+    static func hour(_ t: Int64) -> Int { EventTime.hour(t) }
     /// 0 = Monday (1970-01-01 was a Thursday).
-    static func weekday(_ t: Int64) -> Int { Int((t / 86_400_000 + 3) % 7) }
+    static func weekday(_ t: Int64) -> Int { EventTime.weekday(t) }
 }
 
 /// The simulated log before writing.

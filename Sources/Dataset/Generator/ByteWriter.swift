@@ -1,4 +1,5 @@
 import RecsysCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)

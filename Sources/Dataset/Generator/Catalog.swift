@@ -1,5 +1,5 @@
-import RecsysCore
 import Foundation
+import RecsysCore
 
 /// The synthetic shop: category tree, items, their categories over time,
 /// availability per week and latent appeal.

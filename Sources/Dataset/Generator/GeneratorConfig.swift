@@ -1,4 +1,5 @@
 import RecsysCore
+
 /// The published shape of the RetailRocket dataset, scaled. Scale 1 is the
 /// full Kaggle size; every count is rounded from these.
 public struct GeneratorConfig: Sendable, Codable {

@@ -1,5 +1,5 @@
-import RecsysCore
 import Foundation
+import RecsysCore
 
 /// A fast deterministic generator (SplitMix64): same seed, same data, on every machine.
 public struct SplitMix64: RandomNumberGenerator, Sendable {

@@ -1,6 +1,6 @@
-import RecsysCore
 import Dispatch
 import Foundation
+import RecsysCore
 
 /// Writes RetailRocket-format files (`events.csv`, `item_properties_part1.csv`,
 /// `item_properties_part2.csv`, `category_tree.csv`) with plausible shopper

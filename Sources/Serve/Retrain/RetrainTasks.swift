@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import RecsysCore
 import Synchronization
 
 #if canImport(Glibc)
@@ -162,10 +163,7 @@ public final class RetrainTasks: Sendable {
     func write(_ record: Record) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let path = recordPath(record.taskID)
-        let temp = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        try encoder.encode(record).write(to: URL(fileURLWithPath: temp))
-        guard rename(temp, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        try AtomicFile.write(try encoder.encode(record), to: recordPath(record.taskID))
     }
 
     private func createExclusively(_ lock: Lock) -> Bool {
@@ -183,9 +181,9 @@ public final class RetrainTasks: Sendable {
     }
 
     private func writeLock(_ lock: Lock) {
-        let temp = lockPath + ".beat-\(ProcessInfo.processInfo.processIdentifier)"
-        guard (try? JSONEncoder().encode(lock).write(to: URL(fileURLWithPath: temp))) != nil else { return }
-        _ = rename(temp, lockPath)
+        // A heartbeat: no fsync (a lost beat only makes the lock look older).
+        guard let data = try? JSONEncoder().encode(lock) else { return }
+        try? AtomicFile.write(data, to: lockPath, sync: false)
     }
 }
 
