@@ -5,6 +5,11 @@ let swiftSettings: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-cross-module-optimization"], .when(configuration: .release))
 ]
 
+/// Products of the package dependencies, by package, in a stable order.
+func products(_ byPackage: KeyValuePairs<String, [String]>) -> [Target.Dependency] {
+    byPackage.flatMap { package, names in names.map { Target.Dependency.product(name: $0, package: package) } }
+}
+
 let package = Package(
     name: "recsys",
     platforms: [.macOS(.v14)],
@@ -57,16 +62,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "Serve",
-            dependencies: [
-                "RecsysCore", "ModelFile", "Pipeline",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            ],
+            dependencies: ["RecsysCore", "ModelFile", "Pipeline", "EventStore"]
+                + products([
+                    "swift-argument-parser": ["ArgumentParser"], "hummingbird": ["Hummingbird"],
+                    "swift-log": ["Logging"], "swift-metrics": ["Metrics"], "swift-prometheus": ["Prometheus"],
+                    "swift-service-lifecycle": ["ServiceLifecycle", "UnixSignals"],
+                ]),
             swiftSettings: swiftSettings
         ),
         // One shared fixture (a tiny generated world and a model trained on it) for every test target.

@@ -13,31 +13,23 @@ public protocol CandidateGenerator: Sendable {
     var name: String { get }
     /// How it proposes at most per request.
     var candidateLimit: Int { get }
-    /// Proposes candidates for `user` at `time` (ages are measured from it)
-    /// and says how any candidate gets this generator's score.
-    /// - Parameter proposing: false when the generator is only asked to
-    ///   score (it is not enabled, but `FeatureRole.scoresEveryCandidate`).
-    func propose(for user: UserState, at time: Int64, proposing: Bool) -> Proposal
+    /// Adds its candidates for `user` at `time` (ages are measured from it)
+    /// to `set` under `slot`, and says how any candidate of the set gets
+    /// this generator's score.
+    /// - Parameters:
+    ///   - proposing: false when the generator is only asked to score (it is
+    ///     not enabled, but `FeatureRole.scoresEveryCandidate`): add nothing.
+    ///   - set: the request's candidates so far.
+    ///   - slot: this generator's score column and provenance bit in `set`.
+    func propose(for user: UserState, at time: Int64, proposing: Bool, into set: inout CandidateSet, slot: Int)
+        -> CandidateScores
     /// The model-file section it owns, or nil when it saves nothing.
     func section() -> ModelContainer.Section?
 }
 
-/// What a generator offers for one request.
-public struct Proposal {
-    /// Its candidates in the order they join the set, each with its own score.
-    public var items: [(item: Int32, score: Float)]
-    /// How every candidate of the set (whoever proposed it) gets this generator's score.
-    public var scores: CandidateScores
-
-    public init(items: [(item: Int32, score: Float)], scores: CandidateScores) {
-        self.items = items
-        self.scores = scores
-    }
-}
-
 /// The score of this generator for every candidate of a request.
 public enum CandidateScores {
-    /// Only its own proposals score (the highest when proposed twice); 0 elsewhere.
+    /// Only its own proposals score (added with `CandidateSet.add(_:slot:score:)`); 0 elsewhere.
     case proposals
     /// A score per item; 0 for items absent from the map.
     case map(IntMap<Float>)

@@ -194,30 +194,32 @@ public struct FeatureBuilder: Sendable {
         // instead of each stalling the long loop body below.
         let candidateCategory =
             useContext && usePair ? candidates.items.map { stats.category[Int($0)] } : []
-        let cfScore = candidates.score(slot: cfSlot)
-        let categoryScore = candidates.score(slot: categorySlot)
-        let historyScore = candidates.score(slot: historySlot)
+        // A built-in generator the model lacks scores 0 (its slot is -1).
+        @inline(__always) func slotScore(_ slot: Int, _ c: Int) -> Float {
+            slot >= 0 ? candidates[slot: slot, candidate: c] : 0
+        }
         for c in 0..<candidates.count {
             let item = Int(candidates.items[c])
             let p = candidates.provenance[c]
             if parts.contains(.request) { emitRequest(at: time, into: &rows) }
             if useCF {
-                let cf = Double(cfScore[c])
+                let cf = Double(slotScore(cfSlot, c))
                 // Most candidates have no score: skip the transcendental (log1p(0) is exactly 0).
                 rows.put(col.cfLog, cf > 0 ? log1p(cf * 10) : 0)
                 rows.put(col.cfPresent, cf > 0 ? 1 : 0)
             }
             if usePopularity && usePair {
-                let score = Double(categoryScore[c])
+                let score = Double(slotScore(categorySlot, c))
                 rows.put(col.categoryScore, score)
                 rows.put(col.categoryScoreLog, score > 0 ? log(score) + 10 : 0)
             }
-            if useHistory, historyScore[c] > 0 || p.overlaps(fromHistory), let t = touches[Int32(item)] {
+            let historyScore = slotScore(historySlot, c)
+            if useHistory, historyScore > 0 || p.overlaps(fromHistory), let t = touches[Int32(item)] {
                 rows.put(col.views, log1p(Double(t.views)))
                 rows.put(col.carted, t.carted ? 1 : 0)
                 rows.put(col.bought, t.bought ? 1 : 0)
                 rows.put(col.recency, config.decay(ageMs: now - t.last))
-                rows.put(col.historyScore, log1p(Double(historyScore[c])))
+                rows.put(col.historyScore, log1p(Double(historyScore)))
                 rows.put(col.lastItem, Int32(item) == lastItem ? 1 : 0)
                 rows.put(col.recencyRank, 1 / Double(recencyRank[Int32(item)] ?? user.count))
                 rows.put(col.eventsSince, 1 + log1p(Double(user.count - 1 - t.lastIndex)))
@@ -237,7 +239,7 @@ public struct FeatureBuilder: Sendable {
             }
             if useModels {
                 for m in modelColumns {
-                    rows.put(m.score, m.transform.apply(Double(candidates.scores[m.slot][c])))
+                    rows.put(m.score, m.transform.apply(Double(candidates[slot: m.slot, candidate: c])))
                     rows.put(m.from, p.overlaps(m.bit) ? 1 : 0)
                 }
             }

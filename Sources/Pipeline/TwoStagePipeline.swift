@@ -88,26 +88,17 @@ public final class TwoStagePipeline: Sendable {
         var scored: [(slot: Int, scores: CandidateScores)] = []
         scored.reserveCapacity(steps.count)
         for step in steps {
-            let proposal = step.generator.propose(for: user, at: time, proposing: step.proposes)
-            for (item, score) in proposal.items { set.add(item, slot: step.slot, score: score) }
-            scored.append((step.slot, proposal.scores))
+            let scores = step.generator.propose(
+                for: user, at: time, proposing: step.proposes, into: &set, slot: step.slot)
+            scored.append((step.slot, scores))
         }
         // Every candidate gets every score, whichever generator proposed it.
-        let items = set.items
         for (slot, scores) in scored {
-            // Through buffers: each subscript write to the set's arrays checked their uniqueness.
             switch scores {
             case .proposals: break
-            case .map(let map):
-                set.scores[slot].withUnsafeMutableBufferPointer { out in
-                    for k in out.indices { out[k] = map[items[k]] ?? 0 }
-                }
-            case .doubleMap(let map):
-                set.scores[slot].withUnsafeMutableBufferPointer { out in
-                    for k in out.indices { out[k] = Float(map[items[k]] ?? 0) }
-                }
-            case .lookup(let score):
-                set.scores[slot] = score(items)
+            case .map(let map): set.fill(slot: slot) { map[$0] ?? 0 }
+            case .doubleMap(let map): set.fill(slot: slot) { Float(map[$0] ?? 0) }
+            case .lookup(let score): set.fill(slot: slot, with: score(set.items))
             }
         }
         return set

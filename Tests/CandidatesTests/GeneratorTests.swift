@@ -22,14 +22,12 @@ struct GeneratorTests {
             start: [0, 3, 4], items: [10, 11, 12, 10], scores: [1, 0.5, 0.25, 1], parent: [-1, 0], minItems: 3)
         let user = UserState(items: [10], times: [0], kinds: [0], categories: [1])
         var set = CandidateSet(columns: 1)
-        for (item, score) in cp.proposals(for: user, at: 0, limit: 10, categories: 1, config: RecsysConfig()) {
-            set.add(item, slot: 0, score: score)
-        }
+        cp.propose(for: user, at: 0, limit: 10, categories: 1, config: RecsysConfig(), into: &set, slot: 0)
         #expect(set.items == [10, 11, 12])
         #expect(set.provenance.allSatisfy { $0 == .slot(0) })
         // The user's own category scores higher than the parent's items.
-        #expect(set.scores[0][0] == 1)
-        #expect(set.scores[0][1] == 0.25)
+        #expect(set[slot: 0, candidate: 0] == 1)
+        #expect(set[slot: 0, candidate: 1] == 0.25)
     }
 
     @Test func categoryAffinityPutsTheMostRecentFirst() {

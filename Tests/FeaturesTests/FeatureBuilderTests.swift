@@ -33,8 +33,8 @@ struct FeatureBuilderTests {
         let user = UserState(items: [0, 0, 1], times: [0, 1000, 2000], kinds: [0, 1, 0], categories: [2, 2, 3])
         var set = CandidateSet(columns: 3)
         set.add(0, from: .slot(2))
-        set.scores[2][0] = 2
-        set.scores[1][0] = 0.5
+        set[slot: 2, candidate: 0] = 2
+        set[slot: 1, candidate: 0] = 0.5
         set.add(2, from: [.slot(0), .slot(1)])
         // Wednesday 2015-06-03 14:30 UTC.
         let t: Int64 = 1_433_341_800_000
@@ -68,7 +68,7 @@ struct FeatureBuilderTests {
         let user = UserState(items: [0], times: [0], kinds: [1], categories: [2])
         var set = CandidateSet(columns: 3)
         set.add(0, from: .slot(2))
-        set.scores[2][0] = 1
+        set[slot: 2, candidate: 0] = 1
         var rows = SparseRows(columns: reduced.count)
         b.build(user: user, candidates: set, at: 0, into: &rows)
         for (k, g) in reduced.groups.enumerated() where g == .history || g == .time {

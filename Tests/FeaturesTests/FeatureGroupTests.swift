@@ -111,7 +111,7 @@ struct FeatureGroupTests {
         set.add(3, slot: 1, score: 2)
         set.add(0, from: .slot(0))
         // Another generator's score is not the CF score.
-        set.scores[0][2] = 3
+        set[slot: 0, candidate: 2] = 3
         Self.check(
             .cf, set,
             [
@@ -147,7 +147,7 @@ struct FeatureGroupTests {
         set.add(0, slot: 2, score: 2)
         // Not proposed by the history, but with a history score.
         set.add(3, from: .slot(0))
-        set.scores[2][1] = 0.75
+        set[slot: 2, candidate: 1] = 0.75
         // Touched, but neither proposed by the history nor scored by it.
         set.add(1, from: .slot(1))
         // Proposed by the history, never touched.
@@ -243,7 +243,7 @@ struct FeatureGroupTests {
         set.add(0, slot: 3, score: 0.5)
         // Scored by user-kNN but proposed by another generator.
         set.add(1, from: .slot(1))
-        set.scores[3][1] = 0.25
+        set[slot: 3, candidate: 1] = 0.25
         set.add(2, from: .slot(0))
         Self.check(
             .models, set,

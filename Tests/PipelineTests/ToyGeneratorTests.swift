@@ -18,15 +18,17 @@ struct EvenItems: CandidateGenerator {
 
     var candidateLimit: Int { Self.listLength }
 
-    func propose(for user: UserState, at time: Int64, proposing: Bool) -> Proposal {
-        let proposed = proposing ? items.enumerated().map { ($0.element, Self.score(rank: $0.offset)) } : []
-        return Proposal(items: proposed, scores: .proposals)
+    func propose(
+        for user: UserState, at time: Int64, proposing: Bool, into set: inout CandidateSet, slot: Int
+    ) -> CandidateScores {
+        if proposing {
+            for (rank, item) in items.enumerated() { set.add(item, slot: slot, score: Self.score(rank: rank)) }
+        }
+        return .proposals
     }
 
     func section() -> ModelContainer.Section? {
-        var w = BinaryWriter()
-        w.array(items)
-        return .init(tag: "EVEN", bytes: w.bytes)
+        .init(tag: "EVEN") { $0.array(items) }
     }
 
     static func score(rank: Int) -> Float { 1 - Float(rank) / Float(listLength) }
@@ -123,12 +125,12 @@ struct ToyGeneratorTests {
             for (rank, item) in toyItems.enumerated() {
                 let k = try #require(set.items.firstIndex(of: item), "user \(u) lacks toy item \(item)")
                 #expect(set.provenance[k].contains(bit))
-                #expect(set.scores[slot][k] == EvenItems.score(rank: rank))
+                #expect(set[slot: slot, candidate: k] == EvenItems.score(rank: rank))
             }
             // Only the toy's own proposals carry its bit and score.
             for k in 0..<set.count where !toyItems.contains(set.items[k]) {
                 #expect(!set.provenance[k].overlaps(bit))
-                #expect(set.scores[slot][k] == 0)
+                #expect(set[slot: slot, candidate: k] == 0)
             }
             let r1 = before.recommend(user: before.state(ofUser: u), at: time, n: 10)
             let r2 = after.recommend(user: after.state(ofUser: u), at: time, n: 10)

@@ -162,12 +162,14 @@ extension FactorCandidates {
 
     /// Proposes the best pool items; every candidate in the pool gets its
     /// pool score as the ranker's feature (0 outside the pool).
-    public func propose(for user: UserState, at time: Int64, proposing: Bool) -> Proposal {
+    public func propose(
+        for user: UserState, at time: Int64, proposing: Bool, into set: inout CandidateSet, slot: Int
+    ) -> CandidateScores {
         let pool = poolScores(user: Int(user.id))
-        let items = proposing ? top(poolScores: pool, limit: limit, ordered: false) : []
-        return Proposal(
-            items: items,
-            scores: .lookup { [self] items in scores(poolPositions: poolPositions(of: items), poolScores: pool) })
+        if proposing {
+            for (item, _) in top(poolScores: pool, limit: limit, ordered: false) { set.add(item, from: .slot(slot)) }
+        }
+        return .lookup { [self] items in scores(poolPositions: poolPositions(of: items), poolScores: pool) }
     }
 
     public func section() -> ModelContainer.Section? {

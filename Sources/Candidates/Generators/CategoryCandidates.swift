@@ -20,11 +20,15 @@ public struct CategoryCandidates: CandidateGenerator {
     // Each of the visitor's top categories gets its own list.
     static func limit(_ config: RecsysConfig) -> Int { config.categoryCandidates * max(config.userCategories, 1) }
 
-    public func propose(for user: UserState, at time: Int64, proposing: Bool) -> Proposal {
-        guard proposing else { return Proposal(items: [], scores: .proposals) }
-        let items = popularity.proposals(
-            for: user, at: time, limit: config.categoryCandidates, categories: config.userCategories, config: config)
-        return Proposal(items: items, scores: .proposals)
+    public func propose(
+        for user: UserState, at time: Int64, proposing: Bool, into set: inout CandidateSet, slot: Int
+    ) -> CandidateScores {
+        if proposing {
+            popularity.propose(
+                for: user, at: time, limit: config.categoryCandidates, categories: config.userCategories,
+                config: config, into: &set, slot: slot)
+        }
+        return .proposals
     }
 
     public func section() -> ModelContainer.Section? {

@@ -60,25 +60,22 @@ public struct CategoryPopularity: Sendable {
     /// recent first, then by affinity); each gets `limit` items, scored by
     /// popularity × 1/(1 + category rank) ÷ (1 + parent steps). An item may
     /// appear twice (two categories); the set keeps its higher score.
-    public func proposals(for user: UserState, at time: Int64, limit: Int, categories: Int, config: RecsysConfig)
-        -> [(item: Int32, score: Float)]
-    {
+    public func propose(
+        for user: UserState, at time: Int64, limit: Int, categories: Int, config: RecsysConfig,
+        into set: inout CandidateSet, slot: Int
+    ) {
         let chosen: [Int32]
         if categories > 1 {
             chosen = user.categoryAffinity(at: time, config: config).prefix(categories).map(\.category)
         } else {
             chosen = user.recentCategory >= 0 ? [user.recentCategory] : []
         }
-        var out: [(item: Int32, score: Float)] = []
-        out.reserveCapacity(limit * chosen.count)
         for (rank, category) in chosen.enumerated() {
-            add(category: Int(category), rankWeight: 1 / Float(1 + rank), limit: limit, into: &out)
+            add(category: Int(category), rankWeight: 1 / Float(1 + rank), limit: limit, into: &set, slot: slot)
         }
-        return out
     }
 
-    private func add(category start: Int, rankWeight: Float, limit: Int, into out: inout [(item: Int32, score: Float)])
-    {
+    private func add(category start: Int, rankWeight: Float, limit: Int, into set: inout CandidateSet, slot: Int) {
         var c = start
         guard c >= 0 && c < parent.count else { return }
         var added = 0
@@ -86,7 +83,7 @@ public struct CategoryPopularity: Sendable {
         // Climb while the lists seen so far are shorter than `minItems`.
         while c >= 0 && steps < 8 {
             for e in list(of: c) where added < limit {
-                out.append((items[e], rankWeight * scores[e] / Float(1 + steps)))
+                set.add(items[e], slot: slot, score: rankWeight * scores[e] / Float(1 + steps))
                 added += 1
             }
             if added >= minItems || added >= limit { break }

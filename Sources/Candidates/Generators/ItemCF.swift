@@ -37,10 +37,12 @@ public struct ItemCF: CandidateGenerator {
 
     public var candidateLimit: Int { config.cfCandidates }
 
-    public func propose(for user: UserState, at time: Int64, proposing: Bool) -> Proposal {
+    public func propose(
+        for user: UserState, at time: Int64, proposing: Bool, into set: inout CandidateSet, slot: Int
+    ) -> CandidateScores {
         let scores = scores(for: user, at: time)
-        let items = proposing ? scores.top(config.cfCandidates, ordered: false).map { ($0.key, Float($0.value)) } : []
-        return Proposal(items: items, scores: .doubleMap(scores))
+        if proposing { set.addBest(of: scores, limit: config.cfCandidates, slot: slot) }
+        return .doubleMap(scores)
     }
 
     public func section() -> ModelContainer.Section? {

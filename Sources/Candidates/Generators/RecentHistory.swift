@@ -13,13 +13,17 @@ public struct RecentHistory: CandidateGenerator {
 
     /// Proposes the `historyCandidates` most recent items; every candidate
     /// scores by the visitor's whole kept history (`historyLength`).
-    public func propose(for user: UserState, at time: Int64, proposing: Bool) -> Proposal {
-        let items =
-            proposing
-            ? scores(for: user, at: time, limit: config.historyCandidates).map { ($0.item, Float($0.score)) } : []
+    public func propose(
+        for user: UserState, at time: Int64, proposing: Bool, into set: inout CandidateSet, slot: Int
+    ) -> CandidateScores {
+        if proposing {
+            for (item, _) in scores(for: user, at: time, limit: config.historyCandidates) {
+                set.add(item, from: .slot(slot))
+            }
+        }
         var all = IntMap<Float>(capacity: user.count)
         for (item, score) in scores(for: user, at: time, limit: config.historyLength) { all[item] = Float(score) }
-        return Proposal(items: items, scores: .map(all))
+        return .map(all)
     }
 
     public func section() -> ModelContainer.Section? { nil }

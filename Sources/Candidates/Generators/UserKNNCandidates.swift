@@ -15,10 +15,12 @@ public struct UserKNNCandidates: CandidateGenerator {
 
     public var candidateLimit: Int { config.userKNNCandidates }
 
-    public func propose(for user: UserState, at time: Int64, proposing: Bool) -> Proposal {
+    public func propose(
+        for user: UserState, at time: Int64, proposing: Bool, into set: inout CandidateSet, slot: Int
+    ) -> CandidateScores {
         let scores = knn.scores(for: user)
-        let items = proposing ? scores.top(config.userKNNCandidates, ordered: false).map { ($0.key, $0.value) } : []
-        return Proposal(items: items, scores: .map(scores))
+        if proposing { set.addBest(of: scores, limit: config.userKNNCandidates, slot: slot) }
+        return .map(scores)
     }
 
     public func section() -> ModelContainer.Section? {
