@@ -62,7 +62,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "Serve",
-            dependencies: ["RecsysCore", "ModelFile", "Pipeline", "EventStore"]
+            dependencies: ["RecsysCore", "Dataset", "ModelFile", "Pipeline", "EventStore"]
                 + products([
                     "swift-argument-parser": ["ArgumentParser"], "hummingbird": ["Hummingbird"],
                     "swift-log": ["Logging"], "swift-metrics": ["Metrics"], "swift-prometheus": ["Prometheus"],

@@ -26,7 +26,8 @@ public func buildApplication(
                 "load_seconds": .stringConvertible(loaded.loadSeconds), "reason": "startup",
             ])
     }
-    let router = buildRouter(configuration, store: store, metrics: metrics)
+    let live = try LiveEvents.open(configuration, metrics: metrics, logger: logger)
+    let router = buildRouter(configuration, store: store, metrics: metrics, live: live)
     return Application(
         router: router,
         configuration: .init(
@@ -37,17 +38,18 @@ public func buildApplication(
 
 /// The routes, in one place. The admin and retrain routes sit in a group
 /// behind the admin token; 405 answers read the router's own route list.
-func buildRouter(_ configuration: ServeConfiguration, store: ModelStore, metrics: ServeMetrics) -> Router<
-    RecsysRequestContext
-> {
+func buildRouter(_ configuration: ServeConfiguration, store: ModelStore, metrics: ServeMetrics, live: LiveEvents)
+    -> Router<RecsysRequestContext>
+{
     let router = Router(context: RecsysRequestContext.self)
     let routes = RouteTable()
     router.add(middleware: RequestLogMiddleware(metrics: metrics))
     router.add(middleware: JSONErrorMiddleware(routes: routes))
-    let recommend = RecommendController(store: store, metrics: metrics, configuration: configuration)
-    let health = HealthController(store: store)
+    let recommend = RecommendController(store: store, metrics: metrics, configuration: configuration, live: live)
+    let events = EventsController(store: store, live: live, metrics: metrics)
+    let health = HealthController(store: store, live: live)
     let model = ModelController(store: store, metrics: metrics, configuration: configuration)
-    let predict = PredictController(store: store, metrics: metrics, configuration: configuration)
+    let predict = PredictController(store: store, metrics: metrics, configuration: configuration, live: live)
     let tasks = RetrainTasks(folder: configuration.resolvedStateFolder, command: configuration.resolvedTrainCommand)
     let train = TrainController(store: store, metrics: metrics, configuration: configuration, tasks: tasks)
     router.get("/recommend/:user_id", use: recommend.recommend)
@@ -62,6 +64,10 @@ func buildRouter(_ configuration: ServeConfiguration, store: ModelStore, metrics
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
     }
+    router.get("/api/v1/visitors/:visitor_id/events", use: events.visitorEvents)
+    router.group()
+        .add(middleware: BearerTokenMiddleware(token: configuration.apiKey, whenUnset: .allow))
+        .post("/api/v1/events", use: events.post)
     router.group()
         .add(middleware: BearerTokenMiddleware.admin(configuration))
         .post("/admin/reload", use: model.reload)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Pipeline
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -54,6 +55,23 @@ struct RecsysServe: AsyncParsableCommand {
     )
     var trainData: String?
 
+    @Option(
+        name: .long,
+        help:
+            "Live events store: a folder for the embedded append-only log, or 'memory' (lost on exit) (env RECSYS_EVENTS_STORE; default events/ in the state folder)."
+    )
+    var eventsStore: String?
+
+    @Option(
+        name: .long,
+        help: "Live events kept in memory per visitor, the oldest evicted first (env RECSYS_LIVE_PER_VISITOR; default 200).")
+    var livePerVisitor: Int?
+
+    @Option(
+        name: .long,
+        help: "Live events kept in memory in all, the least recently active visitors evicted first (env RECSYS_LIVE_MAX; default 10000000).")
+    var liveMax: Int?
+
     func resolved() throws -> ServeConfiguration {
         let env = ProcessInfo.processInfo.environment
         var c = ServeConfiguration()
@@ -82,6 +100,16 @@ struct RecsysServe: AsyncParsableCommand {
         }
         c.stateFolder = stateDir ?? env["RECSYS_STATE_DIR"]
         if let d = trainData ?? env["RECSYS_TRAIN_DATA"] { c.trainData = d }
+        c.eventsStore = eventsStore ?? env["RECSYS_EVENTS_STORE"]
+        c.apiKey = env["RECSYS_API_KEY"]
+        func limit(_ flag: Int?, _ name: String, _ fallback: Int) throws -> Int {
+            guard let text = flag.map(String.init) ?? env[name] else { return fallback }
+            guard let v = Int(text), v >= 1 else { throw ValidationError("\(name) must be a positive integer, got \"\(text)\"") }
+            return v
+        }
+        c.liveLimits = LiveOverlay.Limits(
+            perVisitor: try limit(livePerVisitor, "RECSYS_LIVE_PER_VISITOR", c.liveLimits.perVisitor),
+            total: try limit(liveMax, "RECSYS_LIVE_MAX", c.liveLimits.total))
         return c
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Pipeline
 
 /// Everything `recsys-serve` can be told, from flags or the environment.
 public struct ServeConfiguration: Sendable {
@@ -22,6 +23,16 @@ public struct ServeConfiguration: Sendable {
     public var trainData: String = "data/sample"
     /// How often the model file is checked for changes (0: never).
     public var watchSeconds: Double = 2
+    /// Where live events are kept: a folder for the embedded log (default
+    /// `events/` in the state folder), or `memory` (lost on exit; tests).
+    public var eventsStore: String?
+    /// Bearer key `POST /api/v1/events` requires when set; reads stay open.
+    public var apiKey: String?
+    /// Live events kept per visitor and in all (the oldest are evicted).
+    public var liveLimits = LiveOverlay.Limits()
+
+    /// The event store location.
+    public var resolvedEventsStore: String { eventsStore ?? resolvedStateFolder + "/events" }
 
     /// The state folder, by default next to the model file.
     public var resolvedStateFolder: String {

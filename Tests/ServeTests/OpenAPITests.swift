@@ -1,5 +1,6 @@
 import Candidates
 import Foundation
+import Logging
 import Hummingbird
 import HummingbirdTesting
 import Pipeline
@@ -40,7 +41,10 @@ struct OpenAPITests {
         var c = ServeConfiguration(modelPath: try TestModel.file())
         c.logLevel = .error
         let routes = RouteTable()
-        routes.fill(from: buildRouter(c, store: ModelStore(), metrics: ServeMetrics()))
+        c.eventsStore = "memory"
+        let metrics = ServeMetrics()
+        let live = try LiveEvents.open(c, metrics: metrics, logger: Logger(label: "test"))
+        routes.fill(from: buildRouter(c, store: ModelStore(), metrics: metrics, live: live))
         for route in routes.routes {
             registered["/" + route.pattern.joined(separator: "/"), default: []].formUnion(route.methods)
         }
@@ -61,6 +65,7 @@ extension OpenAPITests {
             for (path, methods) in documented {
                 let uri = path.replacingOccurrences(of: "{user_id}", with: "1")
                     .replacingOccurrences(of: "{task_id}", with: "00000000-0000-0000-0000-000000000000")
+                    .replacingOccurrences(of: "{visitor_id}", with: "1")
                 for method in ["GET", "POST", "HEAD", "PUT", "DELETE"] {
                     try await client.execute(
                         uri: uri, method: .init(method)!, body: ByteBuffer(string: "{\"user_id\":1}")

@@ -52,8 +52,9 @@ struct RoutesTests {
         try ModelBundle.write(a, to: path)
         let user = TestModel.knownUser
         let at = a.metadata.referenceTime
-        let expected = RecommendController.answer(.init(artifacts: a), user: user, at: at, n: 5).body.items.map(
-            \.itemID)
+        let expected = TwoStagePipeline(artifacts: a).recommend(rawUser: user, at: at, n: 5).items.map {
+            a.itemRaw[Int($0.item)]
+        }
         try await app(path).test(.router) { client in
             try await client.execute(uri: "/recommend/\(user)?n=5&at=\(at)", method: .get) { response in
                 #expect(response.status == .ok)
@@ -74,9 +75,11 @@ struct RoutesTests {
     @Test func sameAnswerAsThePipelineTheEvaluationUses() async throws {
         let user = TestModel.knownUser
         let at = TestModel.artifacts.metadata.referenceTime
-        let expected = RecommendController.answer(
-            .init(artifacts: TestModel.artifacts), user: user, at: at, n: 5
-        ).body.items.map(\.itemID)
+        let a = TestModel.artifacts
+        // The offline evaluation's own call: what is measured is what is served.
+        let expected = TwoStagePipeline(artifacts: a).recommend(rawUser: user, at: at, n: 5).items.map {
+            a.itemRaw[Int($0.item)]
+        }
         try await app().test(.router) { client in
             try await client.execute(uri: "/recommend/\(user)?at=\(at)", method: .get) { response in
                 let items = try #require(try json(response.body)["items"] as? [[String: Any]])

@@ -19,6 +19,12 @@ public final class ServeMetrics: Sendable {
     private let modelLoadSeconds: CoreMetrics.Gauge
     private let modelLoadedAt: CoreMetrics.Gauge
     private let modelInfo = Mutex<CoreMetrics.Gauge?>(nil)
+    private let eventsAccepted: CoreMetrics.Counter
+    private let eventsRejected: CoreMetrics.Counter
+    private let eventAppend: Metrics.Timer
+    private let overlayEvents: CoreMetrics.Gauge
+    private let overlayVisitors: CoreMetrics.Gauge
+    private let overlayEvictions: CoreMetrics.Gauge
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -35,6 +41,28 @@ public final class ServeMetrics: Sendable {
         modelLoadSeconds = CoreMetrics.Gauge(label: "recsys_model_load_seconds", dimensions: [], factory: factory)
         modelLoadedAt = CoreMetrics.Gauge(
             label: "recsys_model_loaded_timestamp_seconds", dimensions: [], factory: factory)
+        eventsAccepted = CoreMetrics.Counter(label: "recsys_events_accepted_total", dimensions: [], factory: factory)
+        eventsRejected = CoreMetrics.Counter(label: "recsys_events_rejected_total", dimensions: [], factory: factory)
+        // Durable append: write + fsync of the group commit the batch joined.
+        eventAppend = Metrics.Timer(label: "recsys_event_append_seconds", dimensions: [], factory: factory)
+        overlayEvents = CoreMetrics.Gauge(label: "recsys_live_overlay_events", dimensions: [], factory: factory)
+        overlayVisitors = CoreMetrics.Gauge(label: "recsys_live_overlay_visitors", dimensions: [], factory: factory)
+        overlayEvictions = CoreMetrics.Gauge(label: "recsys_live_overlay_evictions", dimensions: [], factory: factory)
+    }
+
+    func recordEvents(accepted: Int, rejected: Int, appendDuration: Duration?) {
+        if accepted > 0 { eventsAccepted.increment(by: accepted) }
+        if rejected > 0 { eventsRejected.increment(by: rejected) }
+        if let d = appendDuration {
+            eventAppend.recordNanoseconds(
+                Int64(d.components.seconds) * 1_000_000_000 + d.components.attoseconds / 1_000_000_000)
+        }
+    }
+
+    func recordOverlay(events: Int, visitors: Int, evictions: Int) {
+        overlayEvents.record(events)
+        overlayVisitors.record(visitors)
+        overlayEvictions.record(evictions)
     }
 
     func recordRequest(route: String, status: Int, duration: Duration) {

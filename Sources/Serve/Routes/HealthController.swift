@@ -4,6 +4,7 @@ import Hummingbird
 /// or draining) for load balancers.
 struct HealthController {
     let store: ModelStore
+    let live: LiveEvents
 
     struct Status: Encodable {
         var status: String
@@ -19,9 +20,15 @@ struct HealthController {
         try jsonResponse(Status(status: "ok"))
     }
 
-    func ready(_ request: Request, context: some RequestContext) throws -> Response {
+    func ready(_ request: Request, context: some RequestContext) async throws -> Response {
+        // A fresh server replays its event log first; a short wait spares a
+        // load balancer one 503 when the log is small.
+        for _ in 0..<20 where !live.isReplayed { try await Task.sleep(for: .milliseconds(5)) }
         let phase = store.phase
         let version = store.current?.version
+        guard live.isReplayed || phase == .draining else {
+            return try jsonResponse(Status(status: "starting", modelVersion: version), status: .serviceUnavailable)
+        }
         if phase == .ready && version != nil {
             return try jsonResponse(Status(status: "ready", modelVersion: version))
         }

@@ -7,6 +7,7 @@ struct PredictController {
     let store: ModelStore
     let metrics: ServeMetrics
     let configuration: ServeConfiguration
+    let live: LiveEvents
 
     struct Body: Decodable {
         var userID: Int?
@@ -44,6 +45,7 @@ struct PredictController {
         guard let loaded = store.current else {
             throw APIError(.serviceUnavailable, code: "not_ready", "the model is not loaded yet")
         }
-        return RecommendController.respond(loaded.pipeline, user: user, at: body.time, n: k, metrics: metrics)
+        return try RecommendController.respond(
+            loaded.pipeline, query: RecommendQuery(userID: user, n: k, at: body.time), live: live, metrics: metrics)
     }
 }

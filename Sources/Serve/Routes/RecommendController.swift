@@ -1,3 +1,4 @@
+import Candidates
 import Foundation
 import Hummingbird
 import ModelFile
@@ -10,6 +11,7 @@ struct RecommendController {
     let store: ModelStore
     let metrics: ServeMetrics
     let configuration: ServeConfiguration
+    let live: LiveEvents
 
     struct Answer {
         var userID: Int
@@ -43,28 +45,57 @@ struct RecommendController {
         guard let loaded = store.current else {
             throw APIError(.serviceUnavailable, code: "not_ready", "the model is not loaded yet")
         }
-        return Self.respond(loaded.pipeline, user: query.userID, at: query.at, n: query.n, metrics: metrics)
+        return try Self.respond(loaded.pipeline, query: query, live: live, metrics: metrics)
     }
 
-    /// The 200 answer of every route that recommends; `at` nil means now.
-    static func respond(_ pipeline: TwoStagePipeline, user: Int, at: Int64?, n: Int, metrics: ServeMetrics) -> Response
+    /// The 200 answer of every route that recommends.
+    static func respond(_ pipeline: TwoStagePipeline, query: RecommendQuery, live: LiveEvents, metrics: ServeMetrics)
+        throws -> Response
     {
-        let answer = Self.answer(pipeline, user: user, at: at ?? Int64(Date().timeIntervalSince1970 * 1000), n: n)
-        metrics.recordRecommendation(candidates: answer.candidates, fallback: answer.body.strategy != "two-stage")
+        let at = query.at ?? Int64(Date().timeIntervalSince1970 * 1000)
+        let answer = try Self.answer(pipeline, query: query, at: at, live: live)
+        metrics.recordRecommendation(
+            candidates: answer.candidates, fallback: !answer.body.strategy.hasPrefix("two-stage"))
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: answer.body.json())))
     }
 
-    /// Shared by every route that recommends.
-    static func answer(_ pipeline: TwoStagePipeline, user: Int, at: Int64, n: Int) -> (body: Answer, candidates: Int) {
-        let r = pipeline.recommend(rawUser: user, at: at, n: n)
+    /// Shared by every route that recommends: the visitor's model history
+    /// with their live events, the exclusions and the category filter.
+    static func answer(_ pipeline: TwoStagePipeline, query: RecommendQuery, at: Int64, live: LiveEvents) throws
+        -> (body: Answer, candidates: Int)
+    {
+        var category: Int32?
+        if let raw = query.category {
+            guard let c = pipeline.category(raw: raw) else {
+                throw APIError(.badRequest, code: "unknown_category", "category \(raw) is not in the model's category tree")
+            }
+            category = c
+        }
+        let events = live.overlay(for: pipeline).events(of: query.userID)
+        let state = pipeline.state(rawUser: query.userID, live: events, at: at)
+        var excluded = Set<Int32>()
+        switch query.exclude {
+        case .none: break
+        case .seen: excluded = Set(state.state.items).union(
+            pipeline.user(raw: query.userID).map { Set(pipeline.state(ofUser: $0).items) } ?? [])
+        case .purchased:
+            var full = pipeline.user(raw: query.userID).map { pipeline.state(ofUser: $0) } ?? UserState()
+            full.items += state.state.items
+            full.kinds += state.state.kinds
+            excluded = Set(zip(full.items, full.kinds).filter { $0.1 == 2 }.map(\.0))
+        }
+        var r = pipeline.recommend(live: state, at: at, n: query.n, excluding: excluded, category: category)
+        if state.unknownItems > 0 && state.liveEvents == 0 && r.strategy == "popular" {
+            // Only unknown items so far: they shape nothing until the next model.
+            r.strategy = "popular-live-unknown-items"
+        }
         let a = pipeline.artifacts
-        let items = a.served(r)
         return (
             Answer(
-                userID: user, items: items, strategy: r.strategy, modelVersion: a.metadata.modelVersion,
-                requestTime: at), r.candidates
+                userID: query.userID, items: a.served(r), strategy: r.strategy,
+                modelVersion: a.metadata.modelVersion, requestTime: at), r.candidates
         )
     }
 }

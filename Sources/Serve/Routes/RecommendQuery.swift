@@ -1,13 +1,26 @@
 import Foundation
 
-/// The validated inputs of `GET /recommend/<user_id>?n=&at=`.
+/// The validated inputs of `GET /recommend/<user_id>?n=&at=&exclude=&category=`.
 struct RecommendQuery: Equatable {
+    /// Which of the visitor's own items an answer leaves out.
+    enum Exclude: String, Equatable {
+        /// Nothing (the default: in this domain people mostly buy what they looked at).
+        case none
+        /// Every item the visitor touched (model history and live events).
+        case seen
+        /// Items the visitor bought.
+        case purchased
+    }
+
     var userID: Int
     var n: Int
     /// Request time in unix ms; nil means now.
     var at: Int64?
+    var exclude: Exclude = .none
+    /// Only items of this category (raw id) or its subtree.
+    var category: Int?
 
-    static let allowedParameters = ["n", "at"]
+    static let allowedParameters = ["n", "at", "exclude", "category"]
 
     /// Parses and validates; every problem is a 400 naming the parameter.
     static func parse(userID raw: String, query: String?, defaultN: Int, maxN: Int) throws -> RecommendQuery {
@@ -15,6 +28,8 @@ struct RecommendQuery: Equatable {
         // Two known parameters: two slots, no dictionary (this runs on every request).
         var nText: String?
         var atText: String?
+        var excludeText: String?
+        var categoryText: String?
         for pair in (query ?? "").split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let key = decoded(parts[0])
@@ -26,6 +41,12 @@ struct RecommendQuery: Equatable {
             case "at":
                 guard atText == nil else { throw repeated(key) }
                 atText = value
+            case "exclude":
+                guard excludeText == nil else { throw repeated(key) }
+                excludeText = value
+            case "category":
+                guard categoryText == nil else { throw repeated(key) }
+                categoryText = value
             default:
                 throw APIError(
                     .badRequest, code: "unknown_parameter",
@@ -52,7 +73,27 @@ struct RecommendQuery: Equatable {
             }
             at = v
         }
-        return RecommendQuery(userID: userID, n: n, at: at)
+        var exclude = Exclude.none
+        if let text = excludeText {
+            guard let e = Exclude(rawValue: text) else {
+                throw APIError(
+                    .badRequest, code: "invalid_exclude",
+                    "exclude must be one of none, seen, purchased, got \"\(truncated(text, 40))\"")
+            }
+            exclude = e
+        }
+        var category: Int?
+        if let text = categoryText {
+            guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                let c = Int(text)
+            else {
+                throw APIError(
+                    .badRequest, code: "invalid_category",
+                    "category must be a non-negative integer category id, got \"\(truncated(text, 40))\"")
+            }
+            category = c
+        }
+        return RecommendQuery(userID: userID, n: n, at: at, exclude: exclude, category: category)
     }
 
     static func repeated(_ key: String) -> APIError {

@@ -1,0 +1,141 @@
+import Foundation
+import Synchronization
+
+/// One visitor action the served model has not seen, in raw (RetailRocket) ids.
+public struct LiveEvent: Sendable, Equatable, Hashable {
+    public var time: Int64
+    public var visitor: Int
+    public var item: Int
+    /// `EventKind` raw value: 0 view, 1 add-to-cart, 2 transaction.
+    public var kind: UInt8
+    /// -1 when none.
+    public var transaction: Int
+
+    public init(time: Int64, visitor: Int, item: Int, kind: UInt8, transaction: Int = -1) {
+        self.time = time
+        self.visitor = visitor
+        self.item = item
+        self.kind = kind
+        self.transaction = transaction
+    }
+}
+
+/// The events that arrived after the served model's data ends, per visitor,
+/// in memory: what the pipeline merges into a visitor's history at request
+/// time. Bounded: at most `perVisitor` events per visitor (the oldest are
+/// dropped) and `total` in all (the visitors least recently written to lose
+/// theirs first); every dropped event is counted in `evictions`.
+///
+/// Cost: appending is O(1) amortised per event under one lock; a request
+/// copies one visitor's events (at most `perVisitor`).
+public final class LiveOverlay: Sendable {
+    public struct Limits: Sendable {
+        public var perVisitor: Int
+        public var total: Int
+        public init(perVisitor: Int = 200, total: Int = 10_000_000) {
+            self.perVisitor = max(1, perVisitor)
+            self.total = max(1, total)
+        }
+    }
+
+    public struct Figures: Sendable, Equatable {
+        public var events: Int
+        public var visitors: Int
+        public var evictions: Int
+        /// Events not kept because the model already covers their time.
+        public var skippedAsModelled: Int
+    }
+
+    struct State {
+        var byVisitor: [Int: [LiveEvent]] = [:]
+        /// Visitors in the order they were last written to (may repeat; stale entries are skipped).
+        var writeOrder: [(visitor: Int, stamp: Int)] = []
+        var orderStart = 0
+        var lastStamp: [Int: Int] = [:]
+        var stamp = 0
+        var figures = Figures(events: 0, visitors: 0, evictions: 0, skippedAsModelled: 0)
+    }
+
+    public let limits: Limits
+    private let state = Mutex(State())
+    /// Events before this time are inside the model (its reference time).
+    private let since = Atomic<Int64>(.min)
+
+    public init(limits: Limits = Limits()) { self.limits = limits }
+
+    /// The model's reference time: events before it are the model's business.
+    public var modelledUntil: Int64 { since.load(ordering: .relaxed) }
+
+    /// Adds events (any order); those before `modelledUntil` are skipped.
+    public func apply(_ events: [LiveEvent]) {
+        let cutoff = modelledUntil
+        state.withLock { s in
+            for e in events {
+                guard e.time >= cutoff else {
+                    s.figures.skippedAsModelled += 1
+                    continue
+                }
+                var list = s.byVisitor[e.visitor] ?? []
+                if list.isEmpty { s.figures.visitors += 1 }
+                // Keep time order; live events mostly arrive in order, so this is an append.
+                var at = list.count
+                while at > 0 && list[at - 1].time > e.time { at -= 1 }
+                list.insert(e, at: at)
+                s.figures.events += 1
+                if list.count > limits.perVisitor {
+                    list.removeFirst(list.count - limits.perVisitor)
+                    s.figures.evictions += 1
+                    s.figures.events -= 1
+                }
+                s.byVisitor[e.visitor] = list
+                s.stamp += 1
+                s.lastStamp[e.visitor] = s.stamp
+                s.writeOrder.append((e.visitor, s.stamp))
+            }
+            Self.evictOverTotal(&s, limit: limits.total)
+        }
+    }
+
+    private static func evictOverTotal(_ s: inout State, limit: Int) {
+        while s.figures.events > limit, s.orderStart < s.writeOrder.count {
+            let (visitor, stamp) = s.writeOrder[s.orderStart]
+            s.orderStart += 1
+            // Only the visitor's latest write counts; older entries are stale.
+            guard s.lastStamp[visitor] == stamp, let list = s.byVisitor.removeValue(forKey: visitor) else { continue }
+            s.lastStamp[visitor] = nil
+            s.figures.events -= list.count
+            s.figures.evictions += list.count
+            s.figures.visitors -= 1
+        }
+        // Compact the order list once its consumed prefix dominates.
+        if s.orderStart > 1024 && s.orderStart * 2 > s.writeOrder.count {
+            s.writeOrder.removeFirst(s.orderStart)
+            s.orderStart = 0
+        }
+    }
+
+    /// A visitor's live events, oldest first.
+    public func events(of visitor: Int) -> [LiveEvent] { state.withLock { $0.byVisitor[visitor] ?? [] } }
+
+    /// Drops what a newly loaded model covers (events before `reference`),
+    /// so nothing is counted twice after a reload.
+    public func modelCovers(until reference: Int64) {
+        since.store(reference, ordering: .relaxed)
+        state.withLock { s in
+            for (visitor, list) in s.byVisitor {
+                let kept = list.filter { $0.time >= reference }
+                guard kept.count != list.count else { continue }
+                s.figures.events -= list.count - kept.count
+                if kept.isEmpty {
+                    s.byVisitor[visitor] = nil
+                    s.lastStamp[visitor] = nil
+                    s.figures.visitors -= 1
+                } else {
+                    s.byVisitor[visitor] = kept
+                }
+            }
+        }
+    }
+
+    public var figures: Figures { state.withLock { $0.figures } }
+}

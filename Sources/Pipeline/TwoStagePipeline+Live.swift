@@ -1,0 +1,102 @@
+import Candidates
+import Foundation
+
+/// A visitor's history as the server sees it: the model's part and the live part.
+public struct LiveState: Sendable {
+    public var state: UserState
+    /// Live events merged into `state` (items the model knows, at or before the request time).
+    public var liveEvents: Int
+    /// Live events on items the model does not know: kept for listing and
+    /// retraining, but they cannot be scored until the next model.
+    public var unknownItems: Int
+}
+
+extension TwoStagePipeline {
+    /// The visitor's model history with their live events (at or before
+    /// `time`) appended, cut to the model's history length.
+    /// - Parameters:
+    ///   - rawUser: the visitor's RetailRocket id (known to the model or not).
+    ///   - live: their live events, oldest first (`LiveOverlay.events(of:)`).
+    public func state(rawUser: Int, live: [LiveEvent], at time: Int64) -> LiveState {
+        var state = user(raw: rawUser).map { self.state(ofUser: $0) } ?? UserState()
+        var merged = 0
+        var unknown = 0
+        for e in live where e.time <= time {
+            guard let item = item(raw: e.item) else {
+                unknown += 1
+                continue
+            }
+            state.items.append(Int32(item))
+            state.times.append(e.time)
+            state.kinds.append(e.kind)
+            state.categories.append(artifacts.stats.category[item])
+            merged += 1
+        }
+        let keep = config.historyLength
+        if state.count > keep {
+            let drop = state.count - keep
+            state.items.removeFirst(drop)
+            state.times.removeFirst(drop)
+            state.kinds.removeFirst(drop)
+            state.categories.removeFirst(drop)
+        }
+        return LiveState(state: state, liveEvents: merged, unknownItems: unknown)
+    }
+
+    /// Dense id of a raw category, when the model knows it.
+    public func category(raw: Int) -> Int32? {
+        var (lo, hi) = (0, artifacts.categoryRaw.count)
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if artifacts.categoryRaw[mid] < raw { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < artifacts.categoryRaw.count && artifacts.categoryRaw[lo] == raw ? Int32(lo) : nil
+    }
+
+    /// Whether `item`'s category is `category` or below it in the tree.
+    public func item(_ item: Int32, isIn category: Int32) -> Bool {
+        var c = artifacts.stats.category[Int(item)]
+        let parent = categoryPopularity?.parent ?? []
+        var steps = 0
+        while c >= 0 && steps < 64 {
+            if c == category { return true }
+            c = Int(c) < parent.count ? parent[Int(c)] : -1
+            steps += 1
+        }
+        return false
+    }
+
+    /// The category generator's lists, when the model has that generator.
+    var categoryPopularity: CategoryPopularity? { (artifacts.generator("category") as? CategoryCandidates)?.popularity }
+
+    /// The answer for a visitor with live events: two-stage when their
+    /// history (model and live) is not empty, labelled `-live` when live
+    /// events shaped it. Items in `excluded` (dense ids) are never returned;
+    /// with `category`, only items of that category's subtree are, the
+    /// ranked ones first, then the category's popular items.
+    public func recommend(
+        live: LiveState, at time: Int64, n: Int, excluding excluded: Set<Int32> = [], category: Int32? = nil
+    ) -> Recommendation {
+        // Ask for enough to fill `n` after the filters: a category keeps a
+        // fraction of the candidates, so it takes the whole ranked list.
+        let wanted = category == nil ? n + excluded.count : max(n + excluded.count, candidateCapacity)
+        var answer = recommend(user: live.state, at: time, n: wanted)
+        let keep = { (item: Int32) in !excluded.contains(item) && (category.map { self.item(item, isIn: $0) } ?? true) }
+        answer.items.removeAll { !keep($0.item) }
+        if answer.items.count < n {
+            var seen = Set(answer.items.map(\.item))
+            let fallback: [Int32]
+            if let c = category, let lists = categoryPopularity, Int(c) < lists.parent.count {
+                fallback = lists.list(of: Int(c)).map { lists.items[$0] }
+            } else {
+                fallback = artifacts.popular
+            }
+            for item in fallback where answer.items.count < n && keep(item) && seen.insert(item).inserted {
+                answer.items.append(ScoredItem(item: item, score: 0))
+            }
+        }
+        if answer.items.count > n { answer.items.removeLast(answer.items.count - n) }
+        if live.liveEvents > 0 { answer.strategy += "-live" }
+        return answer
+    }
+}

@@ -1,0 +1,123 @@
+import Dataset
+import EventStore
+import Foundation
+
+/// Any JSON value, decoded without loss, so a bad event can be named by
+/// index and field instead of by a decoder's generic message.
+indirect enum JSONValue: Decodable, Sendable {
+    case null, bool(Bool), int(Int64), double(Double), string(String)
+    case array([JSONValue]), object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() {
+            self = .null
+        } else if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let i = try? c.decode(Int64.self) {
+            self = .int(i)
+        } else if let d = try? c.decode(Double.self) {
+            self = .double(d)
+        } else if let s = try? c.decode(String.self) {
+            self = .string(s)
+        } else if let a = try? c.decode([JSONValue].self) {
+            self = .array(a)
+        } else {
+            self = .object(try c.decode([String: JSONValue].self))
+        }
+    }
+
+    /// How a value is named in an error message.
+    var shown: String {
+        switch self {
+        case .null: "null"
+        case .bool(let b): "\(b)"
+        case .int(let i): "\(i)"
+        case .double(let d): "\(d)"
+        case .string(let s): "\"\(s.count > 40 ? String(s.prefix(40)) + "…" : s)\""
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+}
+
+/// The body of `POST /api/v1/events`, validated as a whole before anything
+/// is stored: `{"events": [{"timestamp", "visitor_id", "event", "item_id", "transaction_id"?}, …]}`.
+enum EventBatch {
+    static let maxEvents = 10_000
+    /// Bytes a body may have: 10,000 events of generous width.
+    static let maxBodyBytes = 4 << 20
+    /// How far in the future a timestamp may be (clock skew between shop and server).
+    static let futureSlackMs: Int64 = 3_600_000
+    static let fields: Set<String> = ["timestamp", "visitor_id", "event", "item_id", "transaction_id"]
+
+    /// Every event, or the first problem as a 400 (413 for too many events).
+    static func parse(_ body: Data, now: Int64) throws -> [StoredEvent] {
+        let root: JSONValue
+        do {
+            root = try JSONDecoder().decode(JSONValue.self, from: body)
+        } catch {
+            throw APIError(
+                .badRequest, code: "invalid_body",
+                "the body must be JSON like {\"events\": [{\"timestamp\": 1442534400000, \"visitor_id\": 257597, \"event\": \"view\", \"item_id\": 355908}]}"
+            )
+        }
+        guard case .object(let top) = root else {
+            throw APIError(.badRequest, code: "invalid_body", "the body must be a JSON object with an \"events\" array")
+        }
+        if let extra = top.keys.first(where: { $0 != "events" }) {
+            throw APIError(.badRequest, code: "invalid_body", "unknown field \"\(extra)\"; the body has only \"events\"")
+        }
+        guard case .array(let items) = top["events"] ?? .null else {
+            throw APIError(.badRequest, code: "invalid_body", "\"events\" must be an array of events")
+        }
+        guard !items.isEmpty else { throw APIError(.badRequest, code: "invalid_body", "\"events\" is empty") }
+        guard items.count <= maxEvents else {
+            throw APIError(
+                .contentTooLarge, code: "too_many_events",
+                "a batch holds at most \(maxEvents) events, got \(items.count); split it")
+        }
+        return try items.enumerated().map { index, item in try event(item, index: index, now: now) }
+    }
+
+    static func event(_ value: JSONValue, index: Int, now: Int64) throws -> StoredEvent {
+        func bad(_ field: String, _ expected: String, _ got: JSONValue?) -> APIError {
+            APIError(
+                .badRequest, code: "invalid_event",
+                "events[\(index)].\(field) must be \(expected), got \(got?.shown ?? "nothing (the field is missing)")")
+        }
+        guard case .object(let o) = value else {
+            throw APIError(.badRequest, code: "invalid_event", "events[\(index)] must be an object, got \(value.shown)")
+        }
+        if let extra = o.keys.sorted().first(where: { !fields.contains($0) }) {
+            throw APIError(
+                .badRequest, code: "invalid_event",
+                "events[\(index)] has the unknown field \"\(extra)\"; allowed: \(fields.sorted().joined(separator: ", "))")
+        }
+        func id(_ field: String) throws -> Int {
+            guard case .int(let v) = o[field] ?? .null, v >= 0 else {
+                throw bad(field, "a non-negative integer", o[field])
+            }
+            return Int(v)
+        }
+        guard case .int(let timestamp) = o["timestamp"] ?? .null, timestamp >= 0 else {
+            throw bad("timestamp", "a unix time in milliseconds", o["timestamp"])
+        }
+        guard timestamp <= now + futureSlackMs else {
+            throw APIError(
+                .badRequest, code: "invalid_event",
+                "events[\(index)].timestamp \(timestamp) is more than an hour in the future (now \(now))")
+        }
+        let visitor = try id("visitor_id")
+        let item = try id("item_id")
+        guard case .string(let name) = o["event"] ?? .null, let kind = EventKind.allCases.first(where: { $0.csvName == name })
+        else { throw bad("event", "one of \"view\", \"addtocart\", \"transaction\"", o["event"]) }
+        var transaction = -1
+        switch o["transaction_id"] {
+        case nil, .null?: break
+        case .int(let v)? where v >= 0: transaction = Int(v)
+        case let other: throw bad("transaction_id", "a non-negative integer or null", other)
+        }
+        return StoredEvent(timestamp: timestamp, visitor: visitor, kind: kind, item: item, transaction: transaction)
+    }
+}

@@ -1,0 +1,118 @@
+import Dataset
+import EventStore
+import Foundation
+import Hummingbird
+import Pipeline
+
+/// `POST /api/v1/events`: visitors' actions in, acknowledged once durable;
+/// `GET /api/v1/visitors/<id>/events`: what the server knows of a visitor.
+struct EventsController {
+    let store: ModelStore
+    let live: LiveEvents
+    let metrics: ServeMetrics
+
+    struct Accepted: Encodable { var accepted: Int }
+
+    func post(_ request: Request, context: some RequestContext) async throws -> Response {
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: EventBatch.maxBodyBytes)
+        } catch {
+            throw APIError(
+                .contentTooLarge, code: "body_too_large",
+                "the body is over \(EventBatch.maxBodyBytes) bytes; send at most \(EventBatch.maxEvents) events per call")
+        }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let events: [StoredEvent]
+        do {
+            events = try EventBatch.parse(Data(buffer: body), now: now)
+        } catch {
+            metrics.recordEvents(accepted: 0, rejected: 1, appendDuration: nil)
+            throw error
+        }
+        do {
+            try await live.append(events)
+        } catch let error as EventStoreError {
+            context.logger.error("events not stored", metadata: ["error": .string("\(error)")])
+            switch error {
+            case .invalid(let reason): throw APIError(.badRequest, code: "invalid_event", reason)
+            case .unavailable, .corrupt:
+                throw APIError(
+                    .serviceUnavailable, code: "store_unavailable",
+                    "the event store cannot take writes now; nothing of this batch was stored, retry later")
+            }
+        }
+        return try jsonResponse(Accepted(accepted: events.count))
+    }
+
+    struct VisitorEvent: Encodable {
+        var timestamp: Int64
+        var event: String
+        var itemID: Int
+        var transactionID: Int?
+        /// "model" (in the served model's history) or "live".
+        var source: String
+        var knownItem: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case timestamp, event, source
+            case itemID = "item_id"
+            case transactionID = "transaction_id"
+            case knownItem = "known_item"
+        }
+    }
+
+    struct VisitorEvents: Encodable {
+        var visitorID: Int
+        var events: [VisitorEvent]
+        enum CodingKeys: String, CodingKey {
+            case visitorID = "visitor_id"
+            case events
+        }
+    }
+
+    /// Newest first: the model's kept history of the visitor and their live events.
+    func visitorEvents(_ request: Request, context: some RequestContext) async throws -> Response {
+        _ = try await live.replayed()
+        let visitor = try RecommendQuery.parseUserID(context.parameters.get("visitor_id") ?? "")
+        var limit = 50
+        for pair in (request.uri.query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let value = parts.count > 1 ? String(parts[1]) : ""
+            guard parts[0] == "limit" else {
+                throw APIError(
+                    .badRequest, code: "unknown_parameter",
+                    "unknown query parameter '\(truncated(String(parts[0]), 40))'; allowed: limit")
+            }
+            guard let v = Int(value), (1...1000).contains(v) else {
+                throw APIError(
+                    .badRequest, code: "invalid_limit", "limit must be an integer in 1...1000, got \"\(truncated(value, 40))\"")
+            }
+            limit = v
+        }
+        guard let loaded = store.current else {
+            throw APIError(.serviceUnavailable, code: "not_ready", "the model is not loaded yet")
+        }
+        let pipeline = loaded.pipeline
+        let a = pipeline.artifacts
+        var out: [VisitorEvent] = []
+        for e in live.overlay(for: pipeline).events(of: visitor) {
+            out.append(
+                VisitorEvent(
+                    timestamp: e.time, event: EventKind(rawValue: e.kind)?.csvName ?? "view", itemID: e.item,
+                    transactionID: e.transaction >= 0 ? e.transaction : nil, source: "live",
+                    knownItem: pipeline.item(raw: e.item) != nil))
+        }
+        out.reverse()
+        if let u = pipeline.user(raw: visitor) {
+            let s = pipeline.state(ofUser: u)
+            for k in stride(from: s.count - 1, through: 0, by: -1) {
+                out.append(
+                    VisitorEvent(
+                        timestamp: s.times[k], event: EventKind(rawValue: s.kinds[k])?.csvName ?? "view",
+                        itemID: a.itemRaw[Int(s.items[k])], transactionID: nil, source: "model", knownItem: true))
+            }
+        }
+        return try jsonResponse(VisitorEvents(visitorID: visitor, events: Array(out.prefix(limit))))
+    }
+}

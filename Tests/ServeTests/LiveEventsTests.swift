@@ -1,0 +1,217 @@
+import Candidates
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Pipeline
+import TestSupport
+import Testing
+
+@testable import Serve
+
+/// `POST /api/v1/events` and what it changes: answers shaped by live
+/// events at once, filters, the visitor's event list, validation, durability.
+struct LiveEventsTests {
+    /// An application with its own event store folder (or the given one).
+    func app(events folder: String? = nil, apiKey: String? = nil) throws -> (RecsysApplication, String) {
+        let folder = folder ?? NSTemporaryDirectory() + "recsys-live-" + UUID().uuidString
+        var c = ServeConfiguration(modelPath: try TestModel.file())
+        c.logLevel = .error
+        c.eventsStore = folder
+        c.apiKey = apiKey
+        return (try buildApplication(c), folder)
+    }
+
+    /// The body as a JSON object; empty when it is not one (the expectations then fail).
+    func json(_ buffer: ByteBuffer) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(buffer: buffer))) as? [String: Any] ?? [:]
+    }
+
+    func body(_ events: [[String: Any]]) throws -> ByteBuffer {
+        ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["events": events]))
+    }
+
+    var reference: Int64 { TestModel.artifacts.metadata.referenceTime }
+
+    /// Known items with a category, from the model.
+    func knownItems(_ n: Int) -> [Int] {
+        let a = TestModel.artifacts
+        return a.popular.prefix(n).map { a.itemRaw[Int($0)] }
+    }
+
+    func items(_ body: [String: Any]) -> [Int] {
+        (body["items"] as? [[String: Any]])?.compactMap { $0["item_id"] as? Int } ?? []
+    }
+
+    @Test func aNewVisitorIsAnsweredFromTheirLiveEvents() async throws {
+        let visitor = 9_000_000_001
+        let viewed = knownItems(3)
+        let (app, _) = try app()
+        try await app.test(.router) { client in
+            // Unknown to the model: the popular fallback first.
+            try await client.execute(uri: "/recommend/\(visitor)?at=\(reference + 10_000)", method: .get) { r in
+                #expect(json(r.body)["strategy"] as? String == "popular")
+            }
+            let events = viewed.enumerated().map { k, item -> [String: Any] in
+                ["timestamp": reference + Int64(k) * 1000, "visitor_id": visitor, "event": "view", "item_id": item]
+            }
+            try await client.execute(uri: "/api/v1/events", method: .post, body: try body(events)) { r in
+                #expect(r.status == .ok)
+                #expect(json(r.body)["accepted"] as? Int == 3)
+            }
+            try await client.execute(uri: "/recommend/\(visitor)?n=10&at=\(reference + 10_000)", method: .get) { r in
+                let b = json(r.body)
+                #expect(b["strategy"] as? String == "two-stage-live")
+                // Their own recent items rank: the strongest signal this domain has.
+                #expect(Set(items(b)).isSuperset(of: Set(viewed)))
+            }
+            // Reproducible: before the events, they did not exist.
+            try await client.execute(uri: "/recommend/\(visitor)?at=\(reference - 1)", method: .get) { r in
+                #expect(json(r.body)["strategy"] as? String == "popular")
+            }
+            try await client.execute(uri: "/recommend/\(visitor)?n=10&exclude=seen&at=\(reference + 10_000)", method: .get)
+            { r in
+                let got = items(json(r.body))
+                #expect(got.count == 10)
+                #expect(Set(got).isDisjoint(with: Set(viewed)))
+            }
+            try await client.execute(uri: "/api/v1/visitors/\(visitor)/events?limit=2", method: .get) { r in
+                let list = try #require(json(r.body)["events"] as? [[String: Any]])
+                #expect(list.count == 2)
+                #expect(list.compactMap { $0["item_id"] as? Int } == [viewed[2], viewed[1]])
+                #expect(list.allSatisfy { $0["source"] as? String == "live" })
+            }
+        }
+    }
+
+    @Test func purchasesAreExcludedOnAskAndCategoriesFilter() async throws {
+        let visitor = TestModel.knownUser
+        let bought = knownItems(1)[0]
+        let (app, _) = try app()
+        let at = reference + 60_000
+        try await app.test(.router) { client in
+            let events: [[String: Any]] = [
+                ["timestamp": reference + 1000, "visitor_id": visitor, "event": "addtocart", "item_id": bought],
+                [
+                    "timestamp": reference + 2000, "visitor_id": visitor, "event": "transaction", "item_id": bought,
+                    "transaction_id": 77,
+                ],
+            ]
+            try await client.execute(uri: "/api/v1/events", method: .post, body: try body(events)) { r in
+                #expect(r.status == .ok)
+            }
+            try await client.execute(uri: "/recommend/\(visitor)?n=20&at=\(at)", method: .get) { r in
+                let b = json(r.body)
+                #expect(b["strategy"] as? String == "two-stage-live")
+                #expect(items(b).contains(bought))
+            }
+            try await client.execute(uri: "/recommend/\(visitor)?n=20&exclude=purchased&at=\(at)", method: .get) { r in
+                #expect(!items(json(r.body)).contains(bought))
+            }
+            // A category filter: every item is of that category (or below it).
+            let a = TestModel.artifacts
+            let pipeline = TwoStagePipeline(artifacts: a)
+            let c = a.stats.category[Int(a.popular[0])]
+            let raw = a.categoryRaw[Int(c)]
+            try await client.execute(uri: "/recommend/\(visitor)?n=5&category=\(raw)&at=\(at)", method: .get) { r in
+                let got = items(json(r.body))
+                #expect(!got.isEmpty)
+                for item in got {
+                    #expect(pipeline.item(Int32(pipeline.item(raw: item)!), isIn: c), "\(item)")
+                }
+            }
+            for bad in ["exclude=all", "category=x", "category=99999999", "exclude=seen&exclude=none"] {
+                try await client.execute(uri: "/recommend/\(visitor)?\(bad)", method: .get) { r in
+                    #expect(r.status == .badRequest, "\(bad)")
+                }
+            }
+        }
+    }
+
+    @Test func acknowledgedEventsSurviveARestart() async throws {
+        let visitor = 9_000_000_002
+        let item = knownItems(2)[1]
+        let (first, folder) = try app()
+        try await first.test(.router) { client in
+            let events: [[String: Any]] = [
+                ["timestamp": reference + 5, "visitor_id": visitor, "event": "view", "item_id": item]
+            ]
+            try await client.execute(uri: "/api/v1/events", method: .post, body: try body(events)) { r in
+                #expect(r.status == .ok)
+            }
+        }
+        // A second server on the same folder replays the log.
+        let (second, _) = try app(events: folder)
+        try await second.test(.router) { client in
+            try await client.execute(uri: "/api/v1/visitors/\(visitor)/events", method: .get) { r in
+                let list = try #require(json(r.body)["events"] as? [[String: Any]])
+                #expect(list.compactMap { $0["item_id"] as? Int } == [item])
+            }
+        }
+    }
+
+    @Test func theAPIKeyGuardsWritesOnly() async throws {
+        let (app, _) = try app(apiKey: "s3cret")
+        let event = try body([["timestamp": reference, "visitor_id": 1, "event": "view", "item_id": 1]])
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/events", method: .post, body: event) { r in
+                #expect(r.status == .unauthorized)
+            }
+            try await client.execute(
+                uri: "/api/v1/events", method: .post, headers: [.authorization: "Bearer s3cret"], body: event
+            ) { r in #expect(r.status == .ok) }
+            try await client.execute(uri: "/api/v1/visitors/1/events", method: .get) { r in #expect(r.status == .ok) }
+        }
+    }
+
+    /// Every malformed batch is refused whole: 4xx, and nothing of it is stored.
+    @Test func malformedBatchesStoreNothing() async throws {
+        let ok: [String: Any] = ["timestamp": reference, "visitor_id": 42, "event": "view", "item_id": 7]
+        func with(_ key: String, _ value: Any?) -> [String: Any] {
+            var e = ok
+            e[key] = value
+            return e
+        }
+        let future = Int64(Date().timeIntervalSince1970 * 1000) + 2 * 3_600_000
+        var bodies: [(String, String)] = [
+            ("not JSON", "{"), ("an array", "[]"), ("no events", "{}"), ("events not an array", "{\"events\": 3}"),
+            ("empty", "{\"events\": []}"), ("extra top field", "{\"events\": [], \"x\": 1}"),
+            ("deep nesting", String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000)),
+        ]
+        let events: [(String, [String: Any])] = [
+            ("string timestamp", with("timestamp", "1442534400000")), ("negative visitor", with("visitor_id", -1)),
+            ("fractional item", with("item_id", 1.5)), ("unknown kind", with("event", "click")),
+            ("missing item", with("item_id", nil)), ("missing event", with("event", nil)),
+            ("bool visitor", with("visitor_id", true)), ("future", with("timestamp", future)),
+            ("unknown field", with("price", 3)), ("negative transaction", with("transaction_id", -5)),
+            ("string transaction", with("transaction_id", "t1")), ("null timestamp", with("timestamp", NSNull())),
+            ("huge visitor", with("visitor_id", 1e30)),
+        ]
+        for (name, e) in events {
+            let data = try JSONSerialization.data(withJSONObject: ["events": [ok, e]])
+            bodies.append((name, String(decoding: data, as: UTF8.self)))
+        }
+        let many = (0..<10_001).map { _ in ok }
+        bodies.append(("10,001 events", String(decoding: try JSONSerialization.data(withJSONObject: ["events": many]), as: UTF8.self)))
+        #expect(bodies.count >= 20)
+        let batches = bodies
+        let (app, _) = try app()
+        try await app.test(.router) { client in
+            for (name, text) in batches {
+                try await client.execute(uri: "/api/v1/events", method: .post, body: ByteBuffer(string: text)) { r in
+                    #expect((400..<500).contains(Int(r.status.code)), "\(name): \(r.status)")
+                    let error = json(r.body)["error"] as? [String: Any]
+                    #expect(error?["message"] as? String != nil, "\(name)")
+                    if name.hasPrefix("string timestamp") {
+                        #expect((error?["message"] as? String)?.contains("events[1].timestamp") == true)
+                    }
+                }
+            }
+            try await client.execute(uri: "/api/v1/visitors/42/events", method: .get) { r in
+                let list = json(r.body)["events"] as? [[String: Any]]
+                #expect(list != nil)
+                #expect(list?.contains { $0["source"] as? String == "live" } == false)
+            }
+        }
+    }
+}
