@@ -1,3 +1,5 @@
+import Dataset
+
 /// Monotonic position: the sequence number of the last record (0 = before the first). Records get sequence
 /// numbers 1, 2, 3… in append order, across segments and restarts.
 public typealias StorePosition = Int64

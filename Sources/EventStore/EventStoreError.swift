@@ -1,3 +1,5 @@
+import Dataset
+
 /// Why a store call failed, in the three classes a server answers differently.
 public enum EventStoreError: Error, CustomStringConvertible {
     /// The store cannot take writes (or reads) right now: disk full, read-only folder, database down.

@@ -1,3 +1,4 @@
+import Dataset
 import Foundation
 
 /// Exports stored events as RetailRocket `events.csv`, so the offline trainer can read the live log.

@@ -1,3 +1,5 @@
+import Dataset
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)

@@ -1,3 +1,5 @@
+import Dataset
+
 /// The wake-up list behind `follow`: appends call `notify()`, each follower drains with `read` and sleeps on a
 /// one-slot stream, so a burst of appends costs a follower one extra read, not one per append.
 final class Followers: Sendable {

@@ -1,3 +1,5 @@
+import Dataset
+
 /// The event store without files: for tests and `--events-store memory`. Same semantics as the embedded log
 /// (validation, positions, paging, follow) minus durability; everything is lost with the process.
 public final class InMemoryEventStore: EventStore {

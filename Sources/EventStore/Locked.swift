@@ -1,3 +1,4 @@
+import Dataset
 import Foundation
 
 /// A value behind an `NSLock`. `Synchronization.Mutex` would do, but it needs macOS 15 and the package still

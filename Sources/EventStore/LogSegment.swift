@@ -1,3 +1,4 @@
+import Dataset
 import Foundation
 
 /// One open segment file. A class so a read in flight keeps its descriptor alive after the log closes.

@@ -1,3 +1,5 @@
+import Dataset
+
 /// Rejects a batch before anything is written, so a bad row never leaves half a batch behind.
 /// Negative ids and timestamps cannot come from RetailRocket data; -1 is the only allowed "no transaction".
 func validate(_ batch: [StoredEvent]) throws {

@@ -1,24 +1,9 @@
+import Dataset
 import Foundation
 import Synchronization
 
-/// One visitor action the served model has not seen, in raw (RetailRocket) ids.
-public struct LiveEvent: Sendable, Equatable, Hashable {
-    public var time: Int64
-    public var visitor: Int
-    public var item: Int
-    /// `EventKind` raw value: 0 view, 1 add-to-cart, 2 transaction.
-    public var kind: UInt8
-    /// -1 when none.
-    public var transaction: Int
-
-    public init(time: Int64, visitor: Int, item: Int, kind: UInt8, transaction: Int = -1) {
-        self.time = time
-        self.visitor = visitor
-        self.item = item
-        self.kind = kind
-        self.transaction = transaction
-    }
-}
+/// A visitor action the served model has not seen: the stored event itself.
+public typealias LiveEvent = StoredEvent
 
 /// The events that arrived after the served model's data ends, per visitor,
 /// in memory: what the pipeline merges into a visitor's history at request
@@ -71,7 +56,7 @@ public final class LiveOverlay: Sendable {
         let cutoff = modelledUntil
         state.withLock { s in
             for e in events {
-                guard e.time >= cutoff else {
+                guard e.timestamp >= cutoff else {
                     s.figures.skippedAsModelled += 1
                     continue
                 }
@@ -79,7 +64,7 @@ public final class LiveOverlay: Sendable {
                 if list.isEmpty { s.figures.visitors += 1 }
                 // Keep time order; live events mostly arrive in order, so this is an append.
                 var at = list.count
-                while at > 0 && list[at - 1].time > e.time { at -= 1 }
+                while at > 0 && list[at - 1].timestamp > e.timestamp { at -= 1 }
                 list.insert(e, at: at)
                 s.figures.events += 1
                 if list.count > limits.perVisitor {
@@ -123,7 +108,7 @@ public final class LiveOverlay: Sendable {
         since.store(reference, ordering: .relaxed)
         state.withLock { s in
             for (visitor, list) in s.byVisitor {
-                let kept = list.filter { $0.time >= reference }
+                let kept = list.filter { $0.timestamp >= reference }
                 guard kept.count != list.count else { continue }
                 s.figures.events -= list.count - kept.count
                 if kept.isEmpty {

@@ -21,14 +21,14 @@ extension TwoStagePipeline {
         var state = user(raw: rawUser).map { self.state(ofUser: $0) } ?? UserState()
         var merged = 0
         var unknown = 0
-        for e in live where e.time <= time {
+        for e in live where e.timestamp <= time {
             guard let item = item(raw: e.item) else {
                 unknown += 1
                 continue
             }
             state.items.append(Int32(item))
-            state.times.append(e.time)
-            state.kinds.append(e.kind)
+            state.times.append(e.timestamp)
+            state.kinds.append(e.kind.rawValue)
             state.categories.append(artifacts.stats.category[item])
             merged += 1
         }

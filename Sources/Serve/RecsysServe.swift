@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
-import Pipeline
 import Hummingbird
 import Logging
+import Pipeline
 import ServiceLifecycle
 
 /// `recsys-serve`: flags, else environment variables, else defaults.
@@ -64,12 +64,16 @@ struct RecsysServe: AsyncParsableCommand {
 
     @Option(
         name: .long,
-        help: "Live events kept in memory per visitor, the oldest evicted first (env RECSYS_LIVE_PER_VISITOR; default 200).")
+        help:
+            "Live events kept in memory per visitor, the oldest evicted first (env RECSYS_LIVE_PER_VISITOR; default 200)."
+    )
     var livePerVisitor: Int?
 
     @Option(
         name: .long,
-        help: "Live events kept in memory in all, the least recently active visitors evicted first (env RECSYS_LIVE_MAX; default 10000000).")
+        help:
+            "Live events kept in memory in all, the least recently active visitors evicted first (env RECSYS_LIVE_MAX; default 10000000)."
+    )
     var liveMax: Int?
 
     func resolved() throws -> ServeConfiguration {
@@ -104,7 +108,9 @@ struct RecsysServe: AsyncParsableCommand {
         c.apiKey = env["RECSYS_API_KEY"]
         func limit(_ flag: Int?, _ name: String, _ fallback: Int) throws -> Int {
             guard let text = flag.map(String.init) ?? env[name] else { return fallback }
-            guard let v = Int(text), v >= 1 else { throw ValidationError("\(name) must be a positive integer, got \"\(text)\"") }
+            guard let v = Int(text), v >= 1 else {
+                throw ValidationError("\(name) must be a positive integer, got \"\(text)\"")
+            }
             return v
         }
         c.liveLimits = LiveOverlay.Limits(

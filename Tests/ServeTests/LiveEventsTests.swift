@@ -69,8 +69,9 @@ struct LiveEventsTests {
             try await client.execute(uri: "/recommend/\(visitor)?at=\(reference - 1)", method: .get) { r in
                 #expect(json(r.body)["strategy"] as? String == "popular")
             }
-            try await client.execute(uri: "/recommend/\(visitor)?n=10&exclude=seen&at=\(reference + 10_000)", method: .get)
-            { r in
+            try await client.execute(
+                uri: "/recommend/\(visitor)?n=10&exclude=seen&at=\(reference + 10_000)", method: .get
+            ) { r in
                 let got = items(json(r.body))
                 #expect(got.count == 10)
                 #expect(Set(got).isDisjoint(with: Set(viewed)))
@@ -192,7 +193,11 @@ struct LiveEventsTests {
             bodies.append((name, String(decoding: data, as: UTF8.self)))
         }
         let many = (0..<10_001).map { _ in ok }
-        bodies.append(("10,001 events", String(decoding: try JSONSerialization.data(withJSONObject: ["events": many]), as: UTF8.self)))
+        bodies.append(
+            (
+                "10,001 events",
+                String(decoding: try JSONSerialization.data(withJSONObject: ["events": many]), as: UTF8.self)
+            ))
         #expect(bodies.count >= 20)
         let batches = bodies
         let (app, _) = try app()

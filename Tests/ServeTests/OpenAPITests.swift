@@ -1,8 +1,8 @@
 import Candidates
 import Foundation
-import Logging
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Pipeline
 import TestSupport
 import Testing

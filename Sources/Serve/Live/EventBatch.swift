@@ -5,8 +5,13 @@ import Foundation
 /// Any JSON value, decoded without loss, so a bad event can be named by
 /// index and field instead of by a decoder's generic message.
 indirect enum JSONValue: Decodable, Sendable {
-    case null, bool(Bool), int(Int64), double(Double), string(String)
-    case array([JSONValue]), object([String: JSONValue])
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case double(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
@@ -66,7 +71,8 @@ enum EventBatch {
             throw APIError(.badRequest, code: "invalid_body", "the body must be a JSON object with an \"events\" array")
         }
         if let extra = top.keys.first(where: { $0 != "events" }) {
-            throw APIError(.badRequest, code: "invalid_body", "unknown field \"\(extra)\"; the body has only \"events\"")
+            throw APIError(
+                .badRequest, code: "invalid_body", "unknown field \"\(extra)\"; the body has only \"events\"")
         }
         guard case .array(let items) = top["events"] ?? .null else {
             throw APIError(.badRequest, code: "invalid_body", "\"events\" must be an array of events")
@@ -92,7 +98,8 @@ enum EventBatch {
         if let extra = o.keys.sorted().first(where: { !fields.contains($0) }) {
             throw APIError(
                 .badRequest, code: "invalid_event",
-                "events[\(index)] has the unknown field \"\(extra)\"; allowed: \(fields.sorted().joined(separator: ", "))")
+                "events[\(index)] has the unknown field \"\(extra)\"; allowed: \(fields.sorted().joined(separator: ", "))"
+            )
         }
         func id(_ field: String) throws -> Int {
             guard case .int(let v) = o[field] ?? .null, v >= 0 else {
@@ -110,7 +117,8 @@ enum EventBatch {
         }
         let visitor = try id("visitor_id")
         let item = try id("item_id")
-        guard case .string(let name) = o["event"] ?? .null, let kind = EventKind.allCases.first(where: { $0.csvName == name })
+        guard case .string(let name) = o["event"] ?? .null,
+            let kind = EventKind.allCases.first(where: { $0.csvName == name })
         else { throw bad("event", "one of \"view\", \"addtocart\", \"transaction\"", o["event"]) }
         var transaction = -1
         switch o["transaction_id"] {

@@ -1,3 +1,4 @@
+import Dataset
 import EventStore
 import Foundation
 import Logging
@@ -37,7 +38,7 @@ final class LiveEvents: Sendable {
             while true {
                 let (events, last) = try await store.read(after: position, limit: 65_536)
                 if events.isEmpty { break }
-                overlay.apply(events.map(LiveEvents.live))
+                overlay.apply(events)
                 total += events.count
                 position = last
             }
@@ -76,7 +77,7 @@ final class LiveEvents: Sendable {
         let started = ContinuousClock.now
         _ = try await store.append(events)
         metrics.recordEvents(accepted: events.count, rejected: 0, appendDuration: ContinuousClock.now - started)
-        overlay.apply(events.map(Self.live))
+        overlay.apply(events)
         let f = overlay.figures
         metrics.recordOverlay(events: f.events, visitors: f.visitors, evictions: f.evictions)
     }
@@ -87,9 +88,5 @@ final class LiveEvents: Sendable {
         let reference = pipeline.artifacts.metadata.referenceTime
         if overlay.modelledUntil != reference { overlay.modelCovers(until: reference) }
         return overlay
-    }
-
-    static func live(_ e: StoredEvent) -> LiveEvent {
-        LiveEvent(time: e.timestamp, visitor: e.visitor, item: e.item, kind: e.kind.rawValue, transaction: e.transaction)
     }
 }

@@ -20,7 +20,8 @@ struct EventsController {
         } catch {
             throw APIError(
                 .contentTooLarge, code: "body_too_large",
-                "the body is over \(EventBatch.maxBodyBytes) bytes; send at most \(EventBatch.maxEvents) events per call")
+                "the body is over \(EventBatch.maxBodyBytes) bytes; send at most \(EventBatch.maxEvents) events per call"
+            )
         }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let events: [StoredEvent]
@@ -86,7 +87,8 @@ struct EventsController {
             }
             guard let v = Int(value), (1...1000).contains(v) else {
                 throw APIError(
-                    .badRequest, code: "invalid_limit", "limit must be an integer in 1...1000, got \"\(truncated(value, 40))\"")
+                    .badRequest, code: "invalid_limit",
+                    "limit must be an integer in 1...1000, got \"\(truncated(value, 40))\"")
             }
             limit = v
         }
@@ -99,7 +101,7 @@ struct EventsController {
         for e in live.overlay(for: pipeline).events(of: visitor) {
             out.append(
                 VisitorEvent(
-                    timestamp: e.time, event: EventKind(rawValue: e.kind)?.csvName ?? "view", itemID: e.item,
+                    timestamp: e.timestamp, event: e.kind.csvName, itemID: e.item,
                     transactionID: e.transaction >= 0 ? e.transaction : nil, source: "live",
                     knownItem: pipeline.item(raw: e.item) != nil))
         }

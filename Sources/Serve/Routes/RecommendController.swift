@@ -69,7 +69,8 @@ struct RecommendController {
         var category: Int32?
         if let raw = query.category {
             guard let c = pipeline.category(raw: raw) else {
-                throw APIError(.badRequest, code: "unknown_category", "category \(raw) is not in the model's category tree")
+                throw APIError(
+                    .badRequest, code: "unknown_category", "category \(raw) is not in the model's category tree")
             }
             category = c
         }
@@ -78,8 +79,9 @@ struct RecommendController {
         var excluded = Set<Int32>()
         switch query.exclude {
         case .none: break
-        case .seen: excluded = Set(state.state.items).union(
-            pipeline.user(raw: query.userID).map { Set(pipeline.state(ofUser: $0).items) } ?? [])
+        case .seen:
+            excluded = Set(state.state.items).union(
+                pipeline.user(raw: query.userID).map { Set(pipeline.state(ofUser: $0).items) } ?? [])
         case .purchased:
             var full = pipeline.user(raw: query.userID).map { pipeline.state(ofUser: $0) } ?? UserState()
             full.items += state.state.items

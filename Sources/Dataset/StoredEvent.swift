@@ -1,5 +1,3 @@
-import Dataset
-
 /// One visitor action as stored: raw RetailRocket ids, exactly as posted (no dense re-indexing, so the log
 /// survives model retrains that renumber items).
 public struct StoredEvent: Sendable, Hashable, Codable {
