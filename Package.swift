@@ -56,7 +56,7 @@ let package = Package(
             name: "Train",
             dependencies: [
                 "RecsysCore", "Dataset", "ModelFile", "Candidates", "Features", "Ranker", "Pipeline", "Evaluation",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "EventStore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),

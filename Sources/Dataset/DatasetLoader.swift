@@ -5,11 +5,14 @@ import RecsysCore
 /// Reads the four files (in parallel, one file per core) and assembles a `Dataset`.
 public enum DatasetLoader {
     /// `progress` receives (file name, bytes read so far) from any thread.
+    /// - Parameter extraEvents: events from an event store, merged with
+    ///   `events.csv` (an event in both counts once).
     public static func load(
         _ files: DatasetFiles,
         policy: BadRowPolicy = .fail,
         progress: (@Sendable (String, Int) -> Void)? = nil,
-        splitFilesAbove: Int = 64 << 20
+        splitFilesAbove: Int = 64 << 20,
+        extraEvents: [StoredEvent] = []
     ) throws -> Dataset {
         let started = Date()
         // One job per file, and four per large plain property file (each part
@@ -32,7 +35,8 @@ public enum DatasetLoader {
                     let report: ((Int) -> Void)? = progress.map { p in { p(name, $0) } }
                     // Ordering the events overlaps with reading the property files.
                     let t0 = Date()
-                    let raw = try EventsReader.read(path: path, policy: policy, progress: report)
+                    var raw = try EventsReader.read(path: path, policy: policy, progress: report)
+                    raw.append(extraEvents)
                     let t1 = Date()
                     results.set(i, .events(OrderedEvents(raw)))
                     trace(

@@ -11,6 +11,19 @@ public struct RawEvents: Sendable {
     public var report: FileReport
 
     public var count: Int { time.count }
+
+    /// Appends events from elsewhere (an event store) as if they were rows
+    /// of the file; exact duplicates of file rows are removed later, with
+    /// the file's own duplicates.
+    public mutating func append(_ events: [StoredEvent]) {
+        for e in events {
+            time.append(e.timestamp)
+            visitor.append(e.visitor)
+            item.append(e.item)
+            kind.append(e.kind.rawValue)
+            transaction.append(e.transaction)
+        }
+    }
 }
 
 /// Reads `events.csv` (`timestamp,visitorid,event,itemid,transactionid`).

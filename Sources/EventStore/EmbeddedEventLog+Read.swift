@@ -10,16 +10,27 @@ extension EmbeddedEventLog {
         events: [StoredEvent], last: StorePosition
     ) {
         guard limit > 0 else { return ([], position) }
-        let spans = try state.withLock { s -> [(file: SegmentFile, from: Int, end: Int)] in
-            if s.closed { throw EventStoreError.unavailable("event log closed") }
-            return s.segments.filter { $0.lastSeq > position }.map { segment in
-                (segment.file, segment.offset(before: position + 1), segment.end)
-            }
-        }
+        let spans = try spans(after: position)
         if spans.isEmpty { return ([], position) }
         return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(with: Result { try Self.read(spans, after: position, limit: limit) })
+            }
+        }
+    }
+
+    /// Every record, read on the caller's thread: for command-line tools,
+    /// which have no event loop to keep free (the trainer, the exporter).
+    public func readAllBlocking() throws -> [StoredEvent] {
+        let spans = try spans(after: 0)
+        return spans.isEmpty ? [] : try Self.read(spans, after: 0, limit: Int.max).events
+    }
+
+    private func spans(after position: StorePosition) throws -> [(file: SegmentFile, from: Int, end: Int)] {
+        try state.withLock { s in
+            if s.closed { throw EventStoreError.unavailable("event log closed") }
+            return s.segments.filter { $0.lastSeq > position }.map { segment in
+                (segment.file, segment.offset(before: position + 1), segment.end)
             }
         }
     }

@@ -45,15 +45,19 @@ public final class EmbeddedEventLog: EventStore {
     /// segment is cut off and reported through `log`; any other damage throws `.corrupt`. A folder that cannot be
     /// written still opens for reading, and appends then throw `.unavailable`. `segmentBytes` is the size at which
     /// a new segment file starts; `fsync: false` trades durability for speed (tests, bulk loads).
+    ///
+    /// `readOnly` opens an existing log without ever writing to it: a torn tail is left in place (it may be a
+    /// write another process, the server, is making right now) and not read; appends throw `.unavailable`.
+    /// This is how the trainer reads the log of a running server.
     public init(
-        directory: String, segmentBytes: Int = 64 << 20, fsync: Bool = true,
+        directory: String, segmentBytes: Int = 64 << 20, fsync: Bool = true, readOnly: Bool = false,
         log: @escaping @Sendable (String) -> Void = { _ in }
     ) throws {
         self.directory = directory
         self.segmentBytes = max(segmentBytes, RecordCodec.frameSize(count: 1))
         self.fsyncEnabled = fsync
         self.log = log
-        state = Locked(try Self.open(directory: directory, log: log))
+        state = Locked(try Self.open(directory: directory, readOnly: readOnly, log: log))
     }
 
     /// Refuses further calls and wakes followers so their `follow` returns; appends still queued fail with
@@ -87,10 +91,12 @@ public final class EmbeddedEventLog: EventStore {
     }
 
     /// Scans the folder: segments in sequence order, each verified, the last one's torn tail cut.
-    static func open(directory: String, log: @Sendable (String) -> Void) throws -> State {
+    static func open(directory: String, readOnly: Bool = false, log: @Sendable (String) -> Void) throws -> State {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
             if !isDirectory.boolValue { throw EventStoreError.unavailable("\(directory) is not a directory") }
+        } else if readOnly {
+            throw EventStoreError.unavailable("no event log at \(directory)")
         } else {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -108,8 +114,11 @@ public final class EmbeddedEventLog: EventStore {
             .sorted { $0.1 < $1.1 }
 
         var s = State()
+        if readOnly { s.readOnlyReason = "the log was opened read-only" }
         // Rolling creates files, so a folder we cannot write is read-only for the log even if the files are not.
-        if access(directory, W_OK) != 0 { s.readOnlyReason = FileIO.reason("cannot write to", directory) }
+        if s.readOnlyReason == nil, access(directory, W_OK) != 0 {
+            s.readOnlyReason = FileIO.reason("cannot write to", directory)
+        }
         for (index, (name, firstSeq)) in found.enumerated() {
             let path = (directory as NSString).appendingPathComponent(name)
             let file = try openSegment(path: path, name: name, firstSeq: firstSeq, state: &s)

@@ -42,10 +42,12 @@ public struct ServeConfiguration: Sendable {
     public var resolvedTrainCommand: [String] {
         if let trainCommand { return trainCommand }
         let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        // Retraining reads the live events too (read-only: this server keeps appending).
+        let events = resolvedEventsStore == "memory" ? [] : ["--events", resolvedEventsStore]
         return [
             here.appendingPathComponent("recsys-train").path, "train", "--data", trainData, "--out", modelPath,
             "--quiet",
-        ]
+        ] + events
     }
 
     public init(

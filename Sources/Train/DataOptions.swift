@@ -18,11 +18,20 @@ struct DataOptions: ParsableArguments {
     @Flag(name: .long, help: "No progress on stderr.")
     var quiet = false
 
+    @Option(
+        name: .long,
+        help:
+            "An event store folder (the server's embedded log of live events) read with the files; an event in both counts once."
+    )
+    var events: String?
+
     func load() throws -> Dataset {
         let files = try DatasetFiles(directory: data)
         let progress = quiet ? nil : Progress.fileReader()
         let started = Date()
-        let dataset = try DatasetLoader.load(files, policy: onBadRow, progress: progress)
+        let extra = try events.map { try StoreEvents.readAll(folder: $0) } ?? []
+        if let folder = events, !quiet { Progress.line("\(extra.count) events from the store \(folder)") }
+        let dataset = try DatasetLoader.load(files, policy: onBadRow, progress: progress, extraEvents: extra)
         if !quiet {
             Progress.line(
                 "read \(dataset.log.count) events, \(dataset.itemCount) items in \(String(format: "%.2f", Date().timeIntervalSince(started))) s"

@@ -37,6 +37,18 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .long, help: "Skip the generator and feature-group ablations.")
     var noAblations = false
 
+    @Flag(
+        name: .long,
+        help:
+            "Run only the online replay instead: the test window in time order through the pipeline and its live overlay (tasks cart and discover; writes online.json and online.md to --report)."
+    )
+    var online = false
+
+    @Option(
+        name: .long,
+        help: "Online replay: at most this many scored targets per task (every k-th target in time order).")
+    var onlineMaxTargets: Int = 20_000
+
     var ks: [Int] { k.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
     func validate() throws {
@@ -45,10 +57,12 @@ struct EvaluateCommand: ParsableCommand {
             throw ValidationError("--k must be a comma-separated list of integers in 1...1000, got \"\(k)\"")
         }
         guard testDays > 0 && testDays < 120 else { throw ValidationError("--test-days must be in (0, 120)") }
+        guard onlineMaxTargets >= 1 else { throw ValidationError("--online-max-targets must be at least 1") }
     }
 
     func run() throws {
         let dataset = try dataOptions.load()
+        if online { return try runOnline(dataset) }
         let result = OfflineEvaluation.run(
             dataset: dataset, config: tuning.config, ks: ks, testDays: testDays,
             generators: generators, ablations: !noAblations,
@@ -67,6 +81,23 @@ struct EvaluateCommand: ParsableCommand {
             try AtomicFile.write(text: result.markdown(), to: folder + "/evaluation.md")
             try AtomicFile.write(text: result.svg(), to: folder + "/evaluation.svg")
             Progress.line("report written to \(folder)/evaluation.{json,md,svg}")
+        }
+    }
+
+    /// `--online`: the replay only (the offline protocol is long).
+    func runOnline(_ dataset: Dataset) throws {
+        let result = OnlineReplay.run(
+            dataset: dataset, config: tuning.config, testDays: testDays, maxTargets: onlineMaxTargets,
+            progress: dataOptions.quiet ? nil : { Progress.line($0) })
+        print(result.table(), terminator: "")
+        if let folder = report {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try AtomicFile.write(try encoder.encode(result), to: folder + "/online.json")
+            let command = (["recsys-train"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+            try AtomicFile.write(text: result.markdown(command: command), to: folder + "/online.md")
+            Progress.line("report written to \(folder)/online.{json,md}")
         }
     }
 }

@@ -1,0 +1,92 @@
+import Dataset
+import RecsysCore
+
+/// The discover task's peer: for each item, the items co-visited with it —
+/// touched (any kind) by the same visitor within `window` of it — in a
+/// training log, ranked by the number of visitors who did so (each visitor
+/// counts a pair once), ties by the smaller item id; the best `keep` per item.
+///
+/// Cost: building sorts every visitor's distinct pairs (O(P log P) for P
+/// pairs); a lookup is one CSR slice.
+public struct CoVisitation: Sendable {
+    public let start: [Int32]
+    public let neighbour: [Int32]
+    public let count: [Int32]
+
+    public init(log: InteractionLog, itemCount: Int, window: Int64 = EventTime.msPerHour, keep: Int = 200) {
+        var pairs: [UInt64] = []
+        var local: [UInt64] = []
+        for u in 0..<log.userCount {
+            let r = log.events(of: u)
+            guard r.count > 1 else { continue }
+            local.removeAll(keepingCapacity: true)
+            for i in r {
+                var j = i - 1
+                while j >= r.lowerBound && log.time[i] - log.time[j] <= window {
+                    let (a, b) = (UInt64(UInt32(log.item[i])), UInt64(UInt32(log.item[j])))
+                    if a != b {
+                        local.append(a << 32 | b)
+                        local.append(b << 32 | a)
+                    }
+                    j -= 1
+                }
+            }
+            local.sort()
+            var last = UInt64.max
+            for key in local where key != last {
+                pairs.append(key)
+                last = key
+            }
+        }
+        pairs.sort()
+        var start = [Int32](repeating: 0, count: itemCount + 1)
+        var neighbour: [Int32] = []
+        var count: [Int32] = []
+        var row: [(item: Int32, count: Int32)] = []
+        var k = 0
+        var item = 0
+        func flush(_ a: Int) {
+            row.sort { $0.count != $1.count ? $0.count > $1.count : $0.item < $1.item }
+            for e in row.prefix(keep) {
+                neighbour.append(e.item)
+                count.append(e.count)
+            }
+            row.removeAll(keepingCapacity: true)
+        }
+        while k < pairs.count {
+            let a = Int(pairs[k] >> 32)
+            let b = Int32(truncatingIfNeeded: pairs[k] & 0xFFFF_FFFF)
+            var n = 0
+            while k < pairs.count && pairs[k] == pairs[k - n] { (k, n) = (k + 1, n + 1) }
+            // Rows of items without pairs stay empty.
+            while item < a && item < itemCount {
+                start[item + 1] = Int32(neighbour.count)
+                item += 1
+            }
+            if a < itemCount { row.append((b, Int32(n))) }
+            if k == pairs.count || Int(pairs[k] >> 32) != a {
+                flush(a)
+            }
+        }
+        while item < itemCount {
+            start[item + 1] = Int32(neighbour.count)
+            item += 1
+        }
+        self.start = start
+        self.neighbour = neighbour
+        self.count = count
+    }
+
+    /// `item`'s co-visited items, most co-visited first.
+    public func neighbours(of item: Int32) -> ArraySlice<Int32> {
+        guard item >= 0 && Int(item) + 1 < start.count else { return [] }
+        return neighbour[Int(start[Int(item)])..<Int(start[Int(item) + 1])]
+    }
+
+    /// How many visitors co-visited `a` and `b` (0 when `b` is not among `a`'s kept neighbours).
+    public func count(_ a: Int32, _ b: Int32) -> Int {
+        guard a >= 0 && Int(a) + 1 < start.count else { return 0 }
+        let r = Int(start[Int(a)])..<Int(start[Int(a) + 1])
+        return r.first { neighbour[$0] == b }.map { Int(count[$0]) } ?? 0
+    }
+}

@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+"""Helpers for scripts/bench_events.sh and scripts/events_crash.sh (standard library only).
+
+  events_tool.py load   --port P --batches N [--batch 500] [--visitors 50000] [--items MAX]
+                        --ref MS [--threads 4] [--seed 1]
+      POSTs N deterministic batches to /api/v1/events over keep-alive connections
+      and prints one JSON line: events, seconds, events_per_s, non_200.
+
+  events_tool.py crash-client --port P --out acked.jsonl [--threads 3] [--seconds 60] --ref MS
+      Posts small batches in a loop until the server goes away. Every batch is
+      written to <out>.sent before it is sent, and to <out> after its 200, one
+      JSON line per batch, flushed (so the files survive this process too).
+
+  events_tool.py verify --port P --acked acked.jsonl [--sent acked.jsonl.sent]
+      Reads every acknowledged event back through GET /api/v1/visitors/<id>/events
+      (source "live") and compares count and a SHA-256 over the sorted
+      (timestamp, visitor, item, kind) tuples. Events the server holds that were
+      never sent are reported too. Exit 1 on any loss.
+
+  events_tool.py scan DIR
+      Walks the segment files of an events folder like the server's opener does
+      (frame magic, count, sequence, CRC-32) and prints frames, records and the
+      bytes of a torn tail of the last segment (JSON).
+
+  events_tool.py tear DIR
+      Appends half of a well-formed frame (the next sequence numbers) to the
+      last segment: what a write cut short by a crash leaves behind.
+"""
+import argparse
+import hashlib
+import http.client
+import json
+import os
+import random
+import struct
+import sys
+import threading
+import time
+import zlib
+
+KINDS = ("view", "addtocart", "transaction")
+KIND_CODE = {"view": 0, "addtocart": 1, "transaction": 2}
+HEADER = 24
+RECORD = 48
+MAGIC = 0x464C5645
+
+
+def conn(port, timeout=30):
+    return http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+
+
+def batch_body(rng, n, visitors, items, ref, now, visitor_base=0):
+    span = max(1, now - ref)
+    parts = []
+    for _ in range(n):
+        r = rng.random()
+        kind = "view" if r < 0.90 else ("addtocart" if r < 0.97 else "transaction")
+        tx = ',"transaction_id":%d' % rng.randrange(1 << 30) if kind == "transaction" else ""
+        parts.append('{"timestamp":%d,"visitor_id":%d,"event":"%s","item_id":%d%s}' % (
+            ref + rng.randrange(span), visitor_base + rng.randrange(visitors), kind, rng.randrange(items), tx))
+    return ('{"events":[' + ",".join(parts) + "]}").encode()
+
+
+def cmd_load(a):
+    now = int(time.time() * 1000)
+    lock = threading.Lock()
+    next_batch = [0]
+    stats = {"ok": 0, "bad": 0, "codes": {}}
+
+    def worker(t):
+        rng = random.Random(a.seed * 1000 + t)
+        c = conn(a.port)
+        while True:
+            with lock:
+                if next_batch[0] >= a.batches:
+                    return
+                next_batch[0] += 1
+            body = batch_body(rng, a.batch, a.visitors, a.items, a.ref, now, a.visitor_base)
+            for attempt in range(3):
+                try:
+                    c.request("POST", "/api/v1/events", body, {"Content-Type": "application/json"})
+                    r = c.getresponse()
+                    r.read()
+                    break
+                except (OSError, http.client.HTTPException):
+                    c.close()
+                    c = conn(a.port)
+                    if attempt == 2:
+                        raise
+            with lock:
+                if r.status == 200:
+                    stats["ok"] += 1
+                else:
+                    stats["bad"] += 1
+                    stats["codes"][r.status] = stats["codes"].get(r.status, 0) + 1
+
+    start = time.time()
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(a.threads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    secs = time.time() - start
+    print(json.dumps({"events": stats["ok"] * a.batch, "batches": stats["ok"], "seconds": round(secs, 3),
+                      "events_per_s": round(stats["ok"] * a.batch / secs), "non_200": stats["bad"],
+                      "codes": stats["codes"]}))
+    return 0 if stats["bad"] == 0 else 1
+
+
+def cmd_crash_client(a):
+    """Small batches (1-20 events) from a few threads; visitor ids are unique to
+    this run and each visitor gets at most 120 events (the overlay keeps 200)."""
+    now = int(time.time() * 1000)
+    acked = open(a.out, "a", buffering=1)
+    sent = open(a.out + ".sent", "a", buffering=1)
+    lock = threading.Lock()
+    counters = {"acked": 0, "failed": 0, "non_200": {}}
+    stop = time.time() + a.seconds
+
+    def worker(t):
+        rng = random.Random(a.seed * 7919 + t)
+        base = a.visitor_base + t * 1_000_000
+        per_visitor = {}
+        visitor = base
+        stamp = a.ref + 1000 + t  # strictly increasing per thread, unique across threads
+        c = conn(a.port, timeout=10)
+        failures = 0
+        while time.time() < stop:
+            n = rng.randint(1, 20)
+            events = []
+            for _ in range(n):
+                if per_visitor.get(visitor, 0) >= 120 or rng.random() < 0.05:
+                    visitor += 1
+                per_visitor[visitor] = per_visitor.get(visitor, 0) + 1
+                stamp += a.threads * rng.randint(1, 50)
+                if stamp > now:
+                    stamp = a.ref + 1000 + t
+                kind = KINDS[rng.randrange(3)]
+                e = {"timestamp": stamp, "visitor_id": visitor, "event": kind, "item_id": rng.randrange(a.items)}
+                if kind == "transaction":
+                    e["transaction_id"] = rng.randrange(1 << 30)
+                events.append(e)
+            line = json.dumps({"events": events})
+            with lock:
+                sent.write(line + "\n")
+            try:
+                c.request("POST", "/api/v1/events", line.encode(), {"Content-Type": "application/json"})
+                r = c.getresponse()
+                r.read()
+            except (OSError, http.client.HTTPException):
+                c.close()
+                failures += 1
+                with lock:
+                    counters["failed"] += 1
+                if failures >= 20:
+                    return  # the server is gone
+                time.sleep(0.05)
+                c = conn(a.port, timeout=10)
+                continue
+            failures = 0
+            with lock:
+                if r.status == 200:
+                    acked.write(line + "\n")
+                    counters["acked"] += 1
+                else:
+                    counters["non_200"][r.status] = counters["non_200"].get(r.status, 0) + 1
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(a.threads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print(json.dumps({"acked_batches": counters["acked"], "failed_posts": counters["failed"],
+                      "non_200": counters["non_200"]}))
+    return 0
+
+
+def key(e):
+    return (int(e["timestamp"]), int(e["visitor_id"]), int(e["item_id"]), e["event"])
+
+
+def digest(keys):
+    h = hashlib.sha256()
+    for k in sorted(keys):
+        h.update(("%d,%d,%d,%s\n" % k).encode())
+    return h.hexdigest()
+
+
+def read_batches(path):
+    out = []
+    if path and os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    out.extend(json.loads(line)["events"])
+                except ValueError:
+                    pass  # a line cut by the kill (only possible in .sent)
+    return out
+
+
+def cmd_verify(a):
+    acked = [key(e) for e in read_batches(a.acked)]
+    sent = set(key(e) for e in read_batches(a.sent)) if a.sent else None
+    by_visitor = {}
+    for k in acked:
+        by_visitor.setdefault(k[1], []).append(k)
+    visitors = set(by_visitor)
+    if sent is not None:
+        visitors |= set(k[1] for k in sent)
+    c = conn(a.port)
+    found = []
+    errors = 0
+    for v in sorted(visitors):
+        c.request("GET", "/api/v1/visitors/%d/events?limit=1000" % v)
+        r = c.getresponse()
+        body = r.read()
+        if r.status != 200:
+            errors += 1
+            continue
+        for e in json.loads(body)["events"]:
+            if e.get("source") == "live":
+                found.append((int(e["timestamp"]), v, int(e["item_id"]), e["event"]))
+    found_set = set(found)
+    missing = [k for k in acked if k not in found_set]
+    present_acked = [k for k in acked if k in found_set]
+    phantom = [k for k in found_set if sent is not None and k not in sent]
+    unacked_present = len(found_set) - len(set(acked) & found_set) - len(phantom)
+    result = {
+        "acked_events": len(acked), "acked_visitors": len(by_visitor),
+        "acked_sha256": digest(acked)[:16], "found_acked_sha256": digest(present_acked)[:16],
+        "found_live_events": len(found), "missing": len(missing), "duplicates": len(found) - len(found_set),
+        "sent_not_acked_but_stored": unacked_present, "phantom": len(phantom), "http_errors": errors,
+    }
+    print(json.dumps(result))
+    if missing:
+        print("first missing: %s" % (missing[:5],), file=sys.stderr)
+    ok = not missing and errors == 0 and not phantom and result["duplicates"] == 0 and acked
+    return 0 if ok else 1
+
+
+def segments(d):
+    names = sorted(n for n in os.listdir(d) if n.endswith(".evlog"))
+    return [os.path.join(d, n) for n in names]
+
+
+def scan_file(path):
+    raw = open(path, "rb").read()
+    off, frames, records, last_seq = 0, 0, 0, None
+    while off < len(raw):
+        if len(raw) - off < HEADER:
+            break
+        magic, count, first = struct.unpack_from("<IIq", raw, off)
+        crc = struct.unpack_from("<I", raw, off + 20)[0]
+        end = off + HEADER + count * RECORD
+        if magic != MAGIC or count < 1 or end > len(raw):
+            break
+        if zlib.crc32(raw[off + HEADER:end], zlib.crc32(raw[off:off + 20])) & 0xFFFFFFFF != crc:
+            break
+        frames += 1
+        records += count
+        last_seq = first + count - 1
+        off = end
+    return {"file": os.path.basename(path), "bytes": len(raw), "frames": frames, "records": records,
+            "last_seq": last_seq, "torn_bytes": len(raw) - off}
+
+
+def cmd_scan(a):
+    files = [scan_file(p) for p in segments(a.dir)]
+    print(json.dumps({"segments": len(files), "records": sum(f["records"] for f in files),
+                      "torn_bytes_last": files[-1]["torn_bytes"] if files else 0, "files": files}))
+    return 0
+
+
+def cmd_tear(a):
+    last = segments(a.dir)[-1]
+    info = scan_file(last)
+    seq = (info["last_seq"] or 0) + 1
+    count = 8
+    body = b"".join(struct.pack("<qqqqqBB6x", seq + i, 1_500_000_000_000, 1, 2, -1, 0, 1) for i in range(count))
+    header = struct.pack("<IIqI", MAGIC, count, seq, 0)
+    crc = zlib.crc32(body, zlib.crc32(header)) & 0xFFFFFFFF
+    frame = header + struct.pack("<I", crc) + body
+    cut = frame[:HEADER + count * RECORD // 2 + 5]
+    with open(last, "ab") as f:
+        f.write(cut)
+        f.flush()
+        os.fsync(f.fileno())
+    print(json.dumps({"file": os.path.basename(last), "appended_bytes": len(cut), "frame_bytes": len(frame)}))
+    return 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("load")
+    s.add_argument("--port", type=int, required=True)
+    s.add_argument("--batches", type=int, required=True)
+    s.add_argument("--batch", type=int, default=500)
+    s.add_argument("--visitors", type=int, default=50_000)
+    s.add_argument("--visitor-base", type=int, default=0)
+    s.add_argument("--items", type=int, default=4634)
+    s.add_argument("--ref", type=int, required=True)
+    s.add_argument("--threads", type=int, default=4)
+    s.add_argument("--seed", type=int, default=1)
+    s = sub.add_parser("crash-client")
+    s.add_argument("--port", type=int, required=True)
+    s.add_argument("--out", required=True)
+    s.add_argument("--threads", type=int, default=3)
+    s.add_argument("--seconds", type=float, default=60)
+    s.add_argument("--ref", type=int, required=True)
+    s.add_argument("--items", type=int, default=4634)
+    s.add_argument("--visitor-base", type=int, default=3_000_000_000)
+    s.add_argument("--seed", type=int, default=1)
+    s = sub.add_parser("verify")
+    s.add_argument("--port", type=int, required=True)
+    s.add_argument("--acked", required=True)
+    s.add_argument("--sent")
+    s = sub.add_parser("scan")
+    s.add_argument("dir")
+    s = sub.add_parser("tear")
+    s.add_argument("dir")
+    a = p.parse_args()
+    return {"load": cmd_load, "crash-client": cmd_crash_client, "verify": cmd_verify, "scan": cmd_scan,
+            "tear": cmd_tear}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
