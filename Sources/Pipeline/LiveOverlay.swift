@@ -60,25 +60,29 @@ public final class LiveOverlay: Sendable {
                     s.figures.skippedAsModelled += 1
                     continue
                 }
-                var list = s.byVisitor[e.visitor] ?? []
-                if list.isEmpty { s.figures.visitors += 1 }
-                // Keep time order; live events mostly arrive in order, so this is an append.
-                var at = list.count
-                while at > 0 && list[at - 1].timestamp > e.timestamp { at -= 1 }
-                list.insert(e, at: at)
-                s.figures.events += 1
-                if list.count > limits.perVisitor {
-                    list.removeFirst(list.count - limits.perVisitor)
-                    s.figures.evictions += 1
-                    s.figures.events -= 1
-                }
-                s.byVisitor[e.visitor] = list
+                if s.byVisitor[e.visitor] == nil { s.figures.visitors += 1 }
+                // In place: a copy of the visitor's list per event would cost O(list).
+                let dropped = Self.insert(e, into: &s.byVisitor[e.visitor, default: []], cap: limits.perVisitor)
+                s.figures.events += 1 - dropped
+                s.figures.evictions += dropped
                 s.stamp += 1
                 s.lastStamp[e.visitor] = s.stamp
                 s.writeOrder.append((e.visitor, s.stamp))
             }
             Self.evictOverTotal(&s, limit: limits.total)
         }
+    }
+
+    /// Inserts in time order (live events mostly arrive in order: an
+    /// append); returns how many of the oldest were dropped for the cap.
+    private static func insert(_ e: LiveEvent, into list: inout [LiveEvent], cap: Int) -> Int {
+        var at = list.count
+        while at > 0 && list[at - 1].timestamp > e.timestamp { at -= 1 }
+        list.insert(e, at: at)
+        guard list.count > cap else { return 0 }
+        let drop = list.count - cap
+        list.removeFirst(drop)
+        return drop
     }
 
     private static func evictOverTotal(_ s: inout State, limit: Int) {
@@ -92,9 +96,11 @@ public final class LiveOverlay: Sendable {
             s.figures.evictions += list.count
             s.figures.visitors -= 1
         }
-        // Compact the order list once its consumed prefix dominates.
-        if s.orderStart > 1024 && s.orderStart * 2 > s.writeOrder.count {
-            s.writeOrder.removeFirst(s.orderStart)
+        // Compact the order list once stale entries dominate: one entry per
+        // visitor, by last write (amortised O(1) per write; memory O(visitors)).
+        let live = s.writeOrder.count - s.orderStart
+        if live > 1024 && live > 2 * s.lastStamp.count {
+            s.writeOrder = s.lastStamp.map { (visitor: $0.key, stamp: $0.value) }.sorted { $0.stamp < $1.stamp }
             s.orderStart = 0
         }
     }

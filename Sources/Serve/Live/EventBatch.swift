@@ -55,9 +55,25 @@ enum EventBatch {
     /// How far in the future a timestamp may be (clock skew between shop and server).
     static let futureSlackMs: Int64 = 3_600_000
     static let fields: Set<String> = ["timestamp", "visitor_id", "event", "item_id", "transaction_id"]
+    static let kinds = Dictionary(uniqueKeysWithValues: EventKind.allCases.map { ($0.csvName, $0) })
+
+    /// The strict decode's "not as expected"; never shown (the slow path names the problem).
+    struct Mismatch: Error {}
 
     /// Every event, or the first problem as a 400 (413 for too many events).
+    /// Well-formed batches take a strict typed decode; only a batch that
+    /// fails it is decoded again value by value, to name the bad field.
     static func parse(_ body: Data, now: Int64) throws -> [StoredEvent] {
+        if let fast = try? JSONDecoder().decode(StrictBody.self, from: body), !fast.events.isEmpty,
+            fast.events.count <= maxEvents,
+            let events = try? fast.events.map({ try $0.validated(now: now) })
+        {
+            return events
+        }
+        return try parseNamingTheProblem(body, now: now)
+    }
+
+    static func parseNamingTheProblem(_ body: Data, now: Int64) throws -> [StoredEvent] {
         let root: JSONValue
         do {
             root = try JSONDecoder().decode(JSONValue.self, from: body)
@@ -127,5 +143,58 @@ enum EventBatch {
         case let other: throw bad("transaction_id", "a non-negative integer or null", other)
         }
         return StoredEvent(timestamp: timestamp, visitor: visitor, kind: kind, item: item, transaction: transaction)
+    }
+}
+
+/// A key for any field name, so unknown fields are seen (and refused).
+private struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+    static let events = AnyKey(stringValue: "events")
+    static let timestamp = AnyKey(stringValue: "timestamp")
+    static let visitor = AnyKey(stringValue: "visitor_id")
+    static let event = AnyKey(stringValue: "event")
+    static let item = AnyKey(stringValue: "item_id")
+    static let transaction = AnyKey(stringValue: "transaction_id")
+}
+
+/// The batch as it should be; any deviation throws and the caller falls
+/// back to the value-by-value decode that names it.
+private struct StrictBody: Decodable {
+    var events: [StrictEvent]
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: AnyKey.self)
+        guard c.allKeys.count == 1 else { throw EventBatch.Mismatch() }
+        events = try c.decode([StrictEvent].self, forKey: .events)
+    }
+}
+
+private struct StrictEvent: Decodable {
+    var timestamp: Int64
+    var visitor: Int
+    var event: String
+    var item: Int
+    var transaction: Int?
+    var extraFields: Bool
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: AnyKey.self)
+        timestamp = try c.decode(Int64.self, forKey: .timestamp)
+        visitor = try c.decode(Int.self, forKey: .visitor)
+        event = try c.decode(String.self, forKey: .event)
+        item = try c.decode(Int.self, forKey: .item)
+        transaction = try c.decodeIfPresent(Int.self, forKey: .transaction)
+        extraFields = c.allKeys.count > (c.contains(.transaction) ? 5 : 4)
+    }
+
+    func validated(now: Int64) throws -> StoredEvent {
+        guard !extraFields, timestamp >= 0, timestamp <= now + EventBatch.futureSlackMs, visitor >= 0, item >= 0,
+            (transaction ?? 0) >= 0, let kind = EventBatch.kinds[event]
+        else { throw EventBatch.Mismatch() }
+        return StoredEvent(
+            timestamp: timestamp, visitor: visitor, kind: kind, item: item, transaction: transaction ?? -1)
     }
 }
