@@ -73,12 +73,12 @@ EV_NOW=$(( $(date +%s) * 1000 ))
 EV_ITEMS=$(curl -s "http://127.0.0.1:$PORT_I/model" | python3 -c 'import json,sys; c=json.load(sys.stdin)["counts"]["items"]; print(max(c * 105 // 100, 10))')
 log "model $MODEL, reference time $EV_REF, items 0..$EV_ITEMS, events store and state in $WORK"
 INGEST=()
+ingest_round() { # -> "[health, batches, single events]" as JSON
+    echo "[$(run_wrk "$PORT_I" health.lua), $(run_wrk "$PORT_I" events_batch.lua), $(run_wrk "$PORT_I" events_single.lua)]"
+}
 for r in $(seq 1 "$ROUNDS"); do
     log "ingestion round $r of $ROUNDS: /health, batches of $EV_BATCH, single events"
-    H=$(run_wrk "$PORT_I" health.lua)
-    B=$(run_wrk "$PORT_I" events_batch.lua)
-    S=$(run_wrk "$PORT_I" events_single.lua)
-    INGEST+=("[$H, $B, $S]")
+    INGEST+=("$(ingest_round)")
 done
 read -r ING_EVENTS ING_VISITORS ING_EVICT <<< "$(overlay "$PORT_I")"
 ING_RSS=$(rss_mb "$SERVER_PID")

@@ -122,4 +122,21 @@ extension CandidateSet {
     public mutating func addBest<Value: Comparable>(of scores: IntMap<Value>, limit: Int, slot: Int) {
         for (item, _) in scores.top(limit, ordered: false) { add(item, from: .slot(slot)) }
     }
+
+    /// A generator's whole turn when its scores are a map: propose the best
+    /// (unless only asked to score), and hand the map back for every candidate.
+    public mutating func propose(best scores: IntMap<Float>, limit: Int, slot: Int, proposing: Bool)
+        -> CandidateScores
+    {
+        if proposing { addBest(of: scores, limit: limit, slot: slot) }
+        return .map(scores)
+    }
+
+    /// As above, for scores kept in double precision.
+    public mutating func propose(best scores: IntMap<Double>, limit: Int, slot: Int, proposing: Bool)
+        -> CandidateScores
+    {
+        if proposing { addBest(of: scores, limit: limit, slot: slot) }
+        return .doubleMap(scores)
+    }
 }

@@ -151,8 +151,12 @@ struct RecsysServe: AsyncParsableCommand {
                             store: store, metrics: metrics, path: configuration.modelPath, logger: logger)),
                     .init(
                         service: ModelFileWatcher(
-                            store: store, metrics: metrics, path: configuration.modelPath,
-                            intervalSeconds: configuration.watchSeconds, logger: logger)),
+                            path: configuration.modelPath, intervalSeconds: configuration.watchSeconds
+                        ) {
+                            [path = configuration.modelPath, logger] in
+                            _ = try? await store.reload(
+                                path: path, metrics: metrics, logger: logger, reason: "file changed")
+                        }),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))

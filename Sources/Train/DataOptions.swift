@@ -18,11 +18,7 @@ struct DataOptions: ParsableArguments {
     @Flag(name: .long, help: "No progress on stderr.")
     var quiet = false
 
-    @Option(
-        name: .long,
-        help:
-            "An event store folder (the server's embedded log of live events) read with the files; an event in both counts once."
-    )
+    @Option(help: "The server's event store folder, read with the files (an event in both counts once).")
     var events: String?
 
     func load() throws -> Dataset {

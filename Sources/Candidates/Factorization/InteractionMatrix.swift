@@ -12,11 +12,7 @@ public struct InteractionMatrix: Sendable {
     public let value: [Float]
 
     public init(rows: Int, columns: Int, start: [Int32], column: [Int32], value: [Float]) {
-        self.rows = rows
-        self.columns = columns
-        self.start = start
-        self.column = column
-        self.value = value
+        (self.rows, self.columns, self.start, self.column, self.value) = (rows, columns, start, column, value)
     }
 
     public var nonZeros: Int { column.count }

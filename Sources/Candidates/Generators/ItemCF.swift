@@ -40,9 +40,7 @@ public struct ItemCF: CandidateGenerator {
     public func propose(
         for user: UserState, at time: Int64, proposing: Bool, into set: inout CandidateSet, slot: Int
     ) -> CandidateScores {
-        let scores = scores(for: user, at: time)
-        if proposing { set.addBest(of: scores, limit: config.cfCandidates, slot: slot) }
-        return .doubleMap(scores)
+        set.propose(best: scores(for: user, at: time), limit: config.cfCandidates, slot: slot, proposing: proposing)
     }
 
     public func section() -> ModelContainer.Section? {

@@ -18,9 +18,7 @@ public struct UserKNNCandidates: CandidateGenerator {
     public func propose(
         for user: UserState, at time: Int64, proposing: Bool, into set: inout CandidateSet, slot: Int
     ) -> CandidateScores {
-        let scores = knn.scores(for: user)
-        if proposing { set.addBest(of: scores, limit: config.userKNNCandidates, slot: slot) }
-        return .map(scores)
+        set.propose(best: knn.scores(for: user), limit: config.userKNNCandidates, slot: slot, proposing: proposing)
     }
 
     public func section() -> ModelContainer.Section? {

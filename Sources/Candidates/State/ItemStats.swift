@@ -15,12 +15,8 @@ public struct ItemStats: Sendable {
     public init(
         category: [Int32], available: [Int8], popularity: [Float], views: [Int32], carts: [Int32], purchases: [Int32]
     ) {
-        self.category = category
-        self.available = available
-        self.popularity = popularity
-        self.views = views
-        self.carts = carts
-        self.purchases = purchases
+        (self.category, self.available, self.popularity) = (category, available, popularity)
+        (self.views, self.carts, self.purchases) = (views, carts, purchases)
     }
 
     public var count: Int { category.count }

@@ -15,11 +15,7 @@ public struct UserState: Sendable {
     public init(
         id: Int32 = -1, items: [Int32] = [], times: [Int64] = [], kinds: [UInt8] = [], categories: [Int32] = []
     ) {
-        self.id = id
-        self.items = items
-        self.times = times
-        self.kinds = kinds
-        self.categories = categories
+        (self.id, self.items, self.times, self.kinds, self.categories) = (id, items, times, kinds, categories)
     }
 
     public var isEmpty: Bool { items.isEmpty }

@@ -5,10 +5,8 @@ import Logging
 /// `POST /api/v1/recs/train` starts a retrain (202 + task id, 409 while one
 /// runs on any replica); `GET /api/v1/recs/status/<id>` reads any task from
 /// the shared state folder. Both need the admin token.
-struct TrainController {
-    let store: ModelStore
-    let metrics: ServeMetrics
-    let configuration: ServeConfiguration
+struct TrainController: UsesServeServices {
+    let services: ServeServices
     let tasks: RetrainTasks
 
     struct Accepted: Encodable {

@@ -6,10 +6,8 @@ import Pipeline
 
 /// `POST /api/v1/events`: visitors' actions in, acknowledged once durable;
 /// `GET /api/v1/visitors/<id>/events`: what the server knows of a visitor.
-struct EventsController {
-    let store: ModelStore
-    let live: LiveEvents
-    let metrics: ServeMetrics
+struct EventsController: UsesServeServices {
+    let services: ServeServices
 
     struct Accepted: Encodable { var accepted: Int }
 

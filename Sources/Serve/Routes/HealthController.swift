@@ -2,9 +2,8 @@ import Hummingbird
 
 /// Liveness (`/health`, no work) and readiness (`/ready`, 503 while starting
 /// or draining) for load balancers.
-struct HealthController {
-    let store: ModelStore
-    let live: LiveEvents
+struct HealthController: UsesServeServices {
+    let services: ServeServices
 
     struct Status: Encodable {
         var status: String

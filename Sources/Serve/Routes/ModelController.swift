@@ -6,10 +6,8 @@ import Pipeline
 import RecsysCore
 
 /// `GET /model`: what is loaded; `POST /admin/reload`: load the file again.
-struct ModelController {
-    let store: ModelStore
-    let metrics: ServeMetrics
-    let configuration: ServeConfiguration
+struct ModelController: UsesServeServices {
+    let services: ServeServices
 
     struct Info: Encodable {
         var modelVersion: String

@@ -3,11 +3,8 @@ import Hummingbird
 
 /// `POST /api/v1/recs/predict` with `{"user_id": 257597, "k": 5, "time": 1442534400000}`:
 /// the seeds' JSON API, answered exactly like `GET /recommend/<user_id>?n=k&at=time`.
-struct PredictController {
-    let store: ModelStore
-    let metrics: ServeMetrics
-    let configuration: ServeConfiguration
-    let live: LiveEvents
+struct PredictController: UsesServeServices {
+    let services: ServeServices
 
     struct Body: Decodable {
         var userID: Int?

@@ -7,11 +7,8 @@ import RecsysCore
 
 /// `GET /recommend/<user_id>`: the two-stage pipeline, the same object the
 /// offline evaluation scores with.
-struct RecommendController {
-    let store: ModelStore
-    let metrics: ServeMetrics
-    let configuration: ServeConfiguration
-    let live: LiveEvents
+struct RecommendController: UsesServeServices {
+    let services: ServeServices
 
     struct Answer {
         var userID: Int

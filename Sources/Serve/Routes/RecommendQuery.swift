@@ -54,46 +54,30 @@ struct RecommendQuery: Equatable {
                 )
             }
         }
-        var n = defaultN
-        if let text = nText {
-            guard let v = Int(text), v >= 1, v <= maxN, text.allSatisfy(\.isASCII) else {
-                throw APIError(
-                    .badRequest, code: "invalid_n",
-                    "n must be an integer in 1...\(maxN), got \"\(truncated(text, 40))\"")
-            }
-            n = v
+        let n =
+            try parsed(nText, "n", "an integer in 1...\(maxN)") { t in
+                Int(t).flatMap { (1...maxN).contains($0) && t.allSatisfy(\.isASCII) ? $0 : nil }
+            } ?? defaultN
+        // Up to year 2286 in unix ms; a number of seconds is a likely mistake, so no lower bound is guessed.
+        let at = try parsed(atText, "at", "a unix time in milliseconds (0...9999999999999)") { t in
+            Int64(t).flatMap { (0...9_999_999_999_999).contains($0) && t.allSatisfy(\.isASCII) ? $0 : nil }
         }
-        var at: Int64?
-        if let text = atText {
-            // Up to year 2286 in unix ms; a number of seconds is a likely mistake, so no lower bound is guessed.
-            guard let v = Int64(text), v >= 0, v <= 9_999_999_999_999, text.allSatisfy(\.isASCII) else {
-                throw APIError(
-                    .badRequest, code: "invalid_at",
-                    "at must be a unix time in milliseconds (0...9999999999999), got \"\(truncated(text, 40))\"")
-            }
-            at = v
-        }
-        var exclude = Exclude.none
-        if let text = excludeText {
-            guard let e = Exclude(rawValue: text) else {
-                throw APIError(
-                    .badRequest, code: "invalid_exclude",
-                    "exclude must be one of none, seen, purchased, got \"\(truncated(text, 40))\"")
-            }
-            exclude = e
-        }
-        var category: Int?
-        if let text = categoryText {
-            guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-                let c = Int(text)
-            else {
-                throw APIError(
-                    .badRequest, code: "invalid_category",
-                    "category must be a non-negative integer category id, got \"\(truncated(text, 40))\"")
-            }
-            category = c
+        let exclude =
+            try parsed(excludeText, "exclude", "one of none, seen, purchased") { Exclude(rawValue: $0) } ?? .none
+        let category = try parsed(categoryText, "category", "a non-negative integer category id") { t in
+            t.utf8.count <= 18 && t.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) ? Int(t) : nil
         }
         return RecommendQuery(userID: userID, n: n, at: at, exclude: exclude, category: category)
+    }
+
+    /// `parse(text)` when a parameter is given; a 400 `invalid_<name>` saying what was expected when it fails.
+    static func parsed<T>(_ text: String?, _ name: String, _ expected: String, _ parse: (String) -> T?) throws -> T? {
+        guard let text else { return nil }
+        guard let value = parse(text) else {
+            throw APIError(
+                .badRequest, code: "invalid_\(name)", "\(name) must be \(expected), got \"\(truncated(text, 40))\"")
+        }
+        return value
     }
 
     static func repeated(_ key: String) -> APIError {

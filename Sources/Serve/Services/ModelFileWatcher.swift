@@ -6,11 +6,10 @@ import ServiceLifecycle
 /// `docker compose run trainer`): every replica picks up a new model without
 /// being told. A bad file is logged and the old model keeps serving.
 struct ModelFileWatcher: Service {
-    let store: ModelStore
-    let metrics: ServeMetrics
+    /// The model file, checked every `intervalSeconds`; `reload` runs when it changed.
     let path: String
     let intervalSeconds: Double
-    let logger: Logger
+    let reload: @Sendable () async -> Void
 
     func run() async throws {
         guard intervalSeconds > 0 else { return try await gracefulShutdown() }
@@ -21,7 +20,7 @@ struct ModelFileWatcher: Service {
                 let now = stamp()
                 if now != last {
                     last = now
-                    _ = try? await store.reload(path: path, metrics: metrics, logger: logger, reason: "file changed")
+                    await reload()
                 }
             }
         }
