@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(
             name: "ServeTests",
             dependencies: [
-                "Serve", "Pipeline", "Dataset", "Candidates", "TestSupport",
+                "Serve", "Pipeline", "Dataset", "Candidates", "EventStore", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -12,7 +12,7 @@ public typealias RecsysApplication = Application<RouterResponder<RecsysRequestCo
 /// server listens.
 public func buildApplication(
     _ configuration: ServeConfiguration, store: ModelStore = ModelStore(), metrics: ServeMetrics = ServeMetrics(),
-    logger: Logger? = nil, services: [any Service] = []
+    logger: Logger? = nil, services: [any Service] = [], live: LiveEvents? = nil
 ) throws -> RecsysApplication {
     var logger = logger ?? Logger(label: "recsys-serve")
     logger.logLevel = configuration.logLevel
@@ -26,7 +26,7 @@ public func buildApplication(
                 "load_seconds": .stringConvertible(loaded.loadSeconds), "reason": "startup",
             ])
     }
-    let live = try LiveEvents.open(configuration, metrics: metrics, logger: logger)
+    let live = try live ?? LiveEvents.open(configuration, metrics: metrics, logger: logger)
     let router = buildRouter(configuration, store: store, metrics: metrics, live: live)
     return Application(
         router: router,

@@ -1,8 +1,11 @@
 import Candidates
+import Dataset
+import EventStore
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Pipeline
 import TestSupport
 import Testing
@@ -215,6 +218,44 @@ struct LiveEventsTests {
             try await client.execute(uri: "/api/v1/visitors/42/events", method: .get) { r in
                 let list = json(r.body)["events"] as? [[String: Any]]
                 #expect(list != nil)
+                #expect(list?.contains { $0["source"] as? String == "live" } == false)
+            }
+        }
+    }
+}
+
+/// A store whose disk is full: every append fails, reads work.
+final class FullDiskStore: EventStore {
+    func append(_ batch: [StoredEvent]) async throws -> StorePosition {
+        throw EventStoreError.unavailable("write failed: No space left on device")
+    }
+    func read(after position: StorePosition, limit: Int) async throws -> (events: [StoredEvent], last: StorePosition) {
+        ([], position)
+    }
+    func head() async throws -> StorePosition { 0 }
+    func follow(after position: StorePosition, _ body: @Sendable ([StoredEvent], StorePosition) async -> Void)
+        async throws
+    {}
+}
+
+extension LiveEventsTests {
+    /// A store that cannot write answers 503 with a JSON error, and the
+    /// batch is not visible to anyone (it was not acknowledged).
+    @Test func aStoreThatCannotWriteAnswers503AndKeepsNothing() async throws {
+        var c = ServeConfiguration(modelPath: try TestModel.file())
+        c.logLevel = .error
+        let metrics = ServeMetrics()
+        let live = LiveEvents(
+            store: FullDiskStore(), limits: .init(), metrics: metrics, logger: Logger(label: "test"))
+        let app = try buildApplication(c, metrics: metrics, live: live)
+        let event = try body([["timestamp": reference + 1, "visitor_id": 77, "event": "view", "item_id": 1]])
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/events", method: .post, body: event) { r in
+                #expect(r.status == .serviceUnavailable)
+                #expect((json(r.body)["error"] as? [String: Any])?["code"] as? String == "store_unavailable")
+            }
+            try await client.execute(uri: "/api/v1/visitors/77/events", method: .get) { r in
+                let list = json(r.body)["events"] as? [[String: Any]]
                 #expect(list?.contains { $0["source"] as? String == "live" } == false)
             }
         }

@@ -9,7 +9,7 @@ import Synchronization
 /// by default) and the in-memory overlay the pipeline reads. Events are
 /// acknowledged only once the store has them on disk; the overlay is filled
 /// from the store at startup and from each acknowledged batch after.
-final class LiveEvents: Sendable {
+public final class LiveEvents: Sendable {
     let store: any EventStore
     let overlay: LiveOverlay
     let metrics: ServeMetrics
@@ -25,7 +25,7 @@ final class LiveEvents: Sendable {
     /// Whether the store's events are all in the overlay (readiness waits for it).
     var isReplayed: Bool { replayDone.value.load(ordering: .acquiring) }
 
-    init(store: any EventStore, limits: LiveOverlay.Limits, metrics: ServeMetrics, logger: Logger) {
+    public init(store: any EventStore, limits: LiveOverlay.Limits, metrics: ServeMetrics, logger: Logger) {
         self.store = store
         let overlay = LiveOverlay(limits: limits)
         self.overlay = overlay
