@@ -113,6 +113,7 @@ public struct GeneratorRegistry: Sendable {
         UserKNNCandidates.factory,
         FactorCandidates.alsFactory,
         FactorCandidates.bprFactory,
+        CoVisitCandidates.factory,
     ])
 
     /// This registry with one more generator (a name not yet used).

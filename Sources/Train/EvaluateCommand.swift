@@ -49,6 +49,13 @@ struct EvaluateCommand: ParsableCommand {
         help: "Online replay: at most this many scored targets per task (every k-th target in time order).")
     var onlineMaxTargets: Int = 20_000
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With --online: the generators of the replayed pipeline (default: the default set).", valueName: "list"),
+        transform: GeneratorRegistry.standard.parseList)
+    var onlineGenerators: [String]?
+
     var ks: [Int] { k.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
     func validate() throws {
@@ -88,6 +95,7 @@ struct EvaluateCommand: ParsableCommand {
     func runOnline(_ dataset: Dataset) throws {
         let result = OnlineReplay.run(
             dataset: dataset, config: tuning.config, testDays: testDays, maxTargets: onlineMaxTargets,
+            generators: onlineGenerators,
             progress: dataOptions.quiet ? nil : { Progress.line($0) })
         print(result.table(), terminator: "")
         if let folder = report {

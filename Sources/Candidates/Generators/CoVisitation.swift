@@ -1,7 +1,7 @@
 import Dataset
 import RecsysCore
 
-/// The discover task's peer: for each item, the items co-visited with it —
+/// Session co-visitation: for each item, the items co-visited with it —
 /// touched (any kind) by the same visitor within `window` of it — in a
 /// training log, ranked by the number of visitors who did so (each visitor
 /// counts a pair once), ties by the smaller item id; the best `keep` per item.
@@ -12,6 +12,11 @@ public struct CoVisitation: Sendable {
     public let start: [Int32]
     public let neighbour: [Int32]
     public let count: [Int32]
+
+    /// From stored arrays (a model file); `checkCSR` has checked them.
+    public init(start: [Int32], neighbour: [Int32], count: [Int32]) {
+        (self.start, self.neighbour, self.count) = (start, neighbour, count)
+    }
 
     public init(log: InteractionLog, itemCount: Int, window: Int64 = EventTime.msPerHour, keep: Int = 200) {
         var pairs: [UInt64] = []
