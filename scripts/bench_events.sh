@@ -91,8 +91,14 @@ PORT_E=$(free_port); start_server empty "$PORT_E"; PID_E=$SERVER_PID
 PORT_L=$(free_port); start_server live "$PORT_L"; PID_L=$SERVER_PID
 RSS_E0=$(rss_mb "$PID_E"); RSS_L0=$(rss_mb "$PID_L")
 log "posting $LIVE_BATCHES batches of $EV_BATCH over $EV_VISITORS visitors to the live server"
+# LIVE_FOR=requested (default): the requested visitors carry the live events, so
+# their answers are richer as well as the overlay bigger; LIVE_FOR=others: the
+# events go to other visitors, so the ratio is the cost of a loaded overlay alone.
+VISITOR_BASE=0
+if [ "${LIVE_FOR:-requested}" = others ]; then VISITOR_BASE=100000000; fi
+log "live events for: ${LIVE_FOR:-requested} visitors (visitor ids from $VISITOR_BASE)"
 LOAD=$(python3 scripts/events_tool.py load --port "$PORT_L" --batches "$LIVE_BATCHES" --batch "$EV_BATCH" \
-    --visitors "$EV_VISITORS" --items "$EV_ITEMS" --ref "$EV_REF" --threads 4)
+    --visitors "$EV_VISITORS" --items "$EV_ITEMS" --ref "$EV_REF" --threads 4 --visitor-base "$VISITOR_BASE")
 RSS_L1=$(rss_mb "$PID_L")
 read -r L_EVENTS L_VISITORS L_EVICT <<< "$(overlay "$PORT_L")"
 REC=()

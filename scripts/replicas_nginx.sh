@@ -33,7 +33,9 @@ cleanup() {
 trap cleanup EXIT
 
 start_replica() { # port -> pid in REPLICA_PID
+    # Each replica its own events log (the embedded log has one writer; shared events need a database).
     "$BIN/recsys-serve" --model "$WORK/models/model.rrm" --port "$1" --drain-seconds 2 --log-level warning \
+        --events-store "$WORK/events-$1" \
         >> "$WORK/replica-$1.log" 2>&1 &
     REPLICA_PID=$!
     PIDS+=("$REPLICA_PID")

@@ -25,6 +25,8 @@ public final class EmbeddedEventLog: EventStore {
         /// Bytes past the last segment's `end` may hold a failed write that could not be truncated yet; the
         /// writer must cut them before writing again or a reopen would find stale frames after new ones.
         var needsTruncate = false
+        /// The folder's `LOCK` file, held (flock) while this instance may write: one writer per log.
+        var lockFD: Int32 = -1
     }
 
     let directory: String
@@ -64,6 +66,10 @@ public final class EmbeddedEventLog: EventStore {
     /// `.unavailable`. Reads already running finish on their own descriptors. Cheap and idempotent.
     public func close() {
         let pending = state.withLock { s -> [Pending] in
+            if s.lockFD >= 0 {
+                Glibc.close(s.lockFD)
+                s.lockFD = -1
+            }
             s.closed = true
             s.segments = []
             // A writer already running finishes the group it took; what is still queued fails now.
@@ -114,7 +120,11 @@ public final class EmbeddedEventLog: EventStore {
             .sorted { $0.1 < $1.1 }
 
         var s = State()
-        if readOnly { s.readOnlyReason = "the log was opened read-only" }
+        if readOnly {
+            s.readOnlyReason = "the log was opened read-only"
+        } else {
+            s.lockFD = try lockForWriting(directory)
+        }
         // Rolling creates files, so a folder we cannot write is read-only for the log even if the files are not.
         if s.readOnlyReason == nil, access(directory, W_OK) != 0 {
             s.readOnlyReason = FileIO.reason("cannot write to", directory)
@@ -165,4 +175,20 @@ public final class EmbeddedEventLog: EventStore {
         case .failure(let code): throw EventStoreError.unavailable(FileIO.reason("cannot open", path, code))
         }
     }
+}
+
+/// Takes the log's writer lock, or says who to blame: two processes
+/// appending to one log would interleave their frames.
+private func lockForWriting(_ directory: String) throws -> Int32 {
+    let path = (directory as NSString).appendingPathComponent("LOCK")
+    let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    // A folder we cannot write still opens read-only (appends then answer `.unavailable`).
+    guard fd >= 0 else { return -1 }
+    guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        close(fd)
+        throw EventStoreError.unavailable(
+            "the event log in \(directory) is in use by another process; give each replica its own --events-store (the embedded log has one writer), or share events through a database"
+        )
+    }
+    return fd
 }

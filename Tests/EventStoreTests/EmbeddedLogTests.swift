@@ -248,3 +248,23 @@ struct EmbeddedLogTests {
         #expect(replaying < .seconds(2))
     }
 }
+
+/// One writer per log: two processes appending would interleave their frames.
+struct EmbeddedLogWriterLockTests {
+    @Test func aSecondWriterIsRefusedAndAReaderIsNot() async throws {
+        let folder = NSTemporaryDirectory() + "recsys-lock-" + UUID().uuidString
+        let writer = try EmbeddedEventLog(directory: folder)
+        _ = try await writer.append([StoredEvent(timestamp: 1, visitor: 1, kind: .view, item: 1)])
+        #expect(throws: EventStoreError.self) { _ = try EmbeddedEventLog(directory: folder) }
+        let reader = try EmbeddedEventLog(directory: folder, readOnly: true)
+        #expect(try reader.readAllBlocking().count == 1)
+        await #expect(throws: EventStoreError.self) {
+            _ = try await reader.append([StoredEvent(timestamp: 2, visitor: 1, kind: .view, item: 1)])
+        }
+        writer.close()
+        // Released on close: the next writer opens.
+        let next = try EmbeddedEventLog(directory: folder)
+        #expect(try await next.head() == 1)
+        next.close()
+    }
+}

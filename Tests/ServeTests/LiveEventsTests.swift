@@ -135,7 +135,13 @@ struct LiveEventsTests {
     @Test func acknowledgedEventsSurviveARestart() async throws {
         let visitor = 9_000_000_002
         let item = knownItems(2)[1]
-        let (first, folder) = try app()
+        let folder = NSTemporaryDirectory() + "recsys-live-" + UUID().uuidString
+        var c = ServeConfiguration(modelPath: try TestModel.file())
+        c.logLevel = .error
+        c.eventsStore = folder
+        let metrics = ServeMetrics()
+        let live = try LiveEvents.open(c, metrics: metrics, logger: Logger(label: "test"))
+        let first = try buildApplication(c, metrics: metrics, live: live)
         try await first.test(.router) { client in
             let events: [[String: Any]] = [
                 ["timestamp": reference + 5, "visitor_id": visitor, "event": "view", "item_id": item]
@@ -144,6 +150,9 @@ struct LiveEventsTests {
                 #expect(r.status == .ok)
             }
         }
+        // One writer per log: a second server on the folder is refused while the first holds it.
+        #expect(throws: (any Error).self) { _ = try app(events: folder) }
+        live.close()
         // A second server on the same folder replays the log.
         let (second, _) = try app(events: folder)
         try await second.test(.router) { client in

@@ -53,6 +53,7 @@ struct MalformedRequestTests {
     @Test(arguments: cases)
     func malformed(_ c: Case) async throws {
         var configuration = ServeConfiguration(modelPath: try TestModel.file())
+        configuration.eventsStore = "memory"
         configuration.logLevel = .error
         let app = try buildApplication(configuration)
         try await app.test(.router) { client in

@@ -39,9 +39,9 @@ struct OpenAPITests {
     @Test func everyRouteIsDocumentedAndNothingElse() throws {
         var registered: [String: Set<String>] = [:]
         var c = ServeConfiguration(modelPath: try TestModel.file())
+        c.eventsStore = "memory"  // one writer per embedded log: tests share model folders
         c.logLevel = .error
         let routes = RouteTable()
-        c.eventsStore = "memory"
         let metrics = ServeMetrics()
         let live = try LiveEvents.open(c, metrics: metrics, logger: Logger(label: "test"))
         routes.fill(from: buildRouter(c, store: ModelStore(), metrics: metrics, live: live))
@@ -58,6 +58,7 @@ extension OpenAPITests {
     /// The real router answers every documented (path, method) and refuses the rest.
     @Test func theRouterServesExactlyTheDocumentedRoutes() async throws {
         var c = ServeConfiguration(modelPath: try TestModel.file())
+        c.eventsStore = "memory"  // one writer per embedded log: tests share model folders
         c.logLevel = .error
         let app = try buildApplication(c)
         let documented = try documented()

@@ -19,6 +19,7 @@ struct RetrainTests {
     /// may come more than a second later.
     func replica(model: String, state: String, next: String, gate: String) throws -> RecsysApplication {
         var c = ServeConfiguration(modelPath: model)
+        c.eventsStore = "memory"  // one writer per embedded log: tests share model folders
         c.logLevel = .error
         c.adminToken = "t0ken"
         c.stateFolder = state

@@ -54,7 +54,9 @@ public struct CoVisitCandidates: CandidateGenerator {
         name: "covisit", displayName: "co-visitation", isDefault: false, proposalRank: 6,
         role: FeatureRole(scoreColumn: "covisit_score", transform: .log1pTimes10), sectionTag: "COVI",
         candidateLimit: { _ in 50 },
-        build: { c in CoVisitCandidates(coVisitation: CoVisitation(log: c.log, itemCount: c.dataset.itemCount, keep: 100)) },
+        build: { c in
+            CoVisitCandidates(coVisitation: CoVisitation(log: c.log, itemCount: c.dataset.itemCount, keep: 100))
+        },
         load: { source, c in
             let (v, limit, seeds) = try source.section("COVI") { r in
                 (

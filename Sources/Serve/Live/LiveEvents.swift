@@ -56,7 +56,9 @@ public final class LiveEvents: Sendable {
     }
 
     /// Opens the configured store: `memory`, or the embedded log in a folder.
-    static func open(_ configuration: ServeConfiguration, metrics: ServeMetrics, logger: Logger) throws -> LiveEvents {
+    public static func open(_ configuration: ServeConfiguration, metrics: ServeMetrics, logger: Logger) throws
+        -> LiveEvents
+    {
         let location = configuration.resolvedEventsStore
         let store: any EventStore
         if location == "memory" {
@@ -67,6 +69,10 @@ public final class LiveEvents: Sendable {
         }
         return LiveEvents(store: store, limits: configuration.liveLimits, metrics: metrics, logger: logger)
     }
+
+    /// Releases the store (the embedded log's writer lock): a second server
+    /// in this process, or a restart in a test, may then open it.
+    public func close() { (store as? EmbeddedEventLog)?.close() }
 
     /// Whether the startup replay is done (readiness waits for it).
     func replayed() async throws -> Int { try await replay.value }
