@@ -18,8 +18,7 @@ struct LiveEventsTests {
     /// An application with its own event store folder (or the given one).
     func app(events folder: String? = nil, apiKey: String? = nil) throws -> (RecsysApplication, String) {
         let folder = folder ?? NSTemporaryDirectory() + "recsys-live-" + UUID().uuidString
-        var c = ServeConfiguration(modelPath: try TestModel.file())
-        c.logLevel = .error
+        var c = try ServeConfiguration.forTests()
         c.eventsStore = folder
         c.apiKey = apiKey
         return (try buildApplication(c), folder)
@@ -136,8 +135,7 @@ struct LiveEventsTests {
         let visitor = 9_000_000_002
         let item = knownItems(2)[1]
         let folder = NSTemporaryDirectory() + "recsys-live-" + UUID().uuidString
-        var c = ServeConfiguration(modelPath: try TestModel.file())
-        c.logLevel = .error
+        var c = try ServeConfiguration.forTests()
         c.eventsStore = folder
         let metrics = ServeMetrics()
         let live = try LiveEvents.open(c, metrics: metrics, logger: Logger(label: "test"))
@@ -251,8 +249,7 @@ extension LiveEventsTests {
     /// A store that cannot write answers 503 with a JSON error, and the
     /// batch is not visible to anyone (it was not acknowledged).
     @Test func aStoreThatCannotWriteAnswers503AndKeepsNothing() async throws {
-        var c = ServeConfiguration(modelPath: try TestModel.file())
-        c.logLevel = .error
+        let c = try ServeConfiguration.forTests()
         let metrics = ServeMetrics()
         let live = LiveEvents(
             store: FullDiskStore(), limits: .init(), metrics: metrics, logger: Logger(label: "test"))

@@ -38,9 +38,7 @@ struct OpenAPITests {
 
     @Test func everyRouteIsDocumentedAndNothingElse() throws {
         var registered: [String: Set<String>] = [:]
-        var c = ServeConfiguration(modelPath: try TestModel.file())
-        c.eventsStore = "memory"  // one writer per embedded log: tests share model folders
-        c.logLevel = .error
+        let c = try ServeConfiguration.forTests()
         let routes = RouteTable()
         let metrics = ServeMetrics()
         let live = try LiveEvents.open(c, metrics: metrics, logger: Logger(label: "test"))
@@ -57,9 +55,7 @@ struct OpenAPITests {
 extension OpenAPITests {
     /// The real router answers every documented (path, method) and refuses the rest.
     @Test func theRouterServesExactlyTheDocumentedRoutes() async throws {
-        var c = ServeConfiguration(modelPath: try TestModel.file())
-        c.eventsStore = "memory"  // one writer per embedded log: tests share model folders
-        c.logLevel = .error
+        let c = try ServeConfiguration.forTests()
         let app = try buildApplication(c)
         let documented = try documented()
         try await app.test(.router) { client in

@@ -14,8 +14,7 @@ import Testing
 struct RoutesTests {
     func app(_ path: String? = nil, token: String? = nil, store: ModelStore = ModelStore()) throws -> RecsysApplication
     {
-        var c = ServeConfiguration(modelPath: try path ?? TestModel.file())
-        c.eventsStore = "memory"  // one writer per embedded log: tests share model folders
+        var c = try ServeConfiguration.forTests(model: path)
         c.adminToken = token
         c.logLevel = .error
         return try buildApplication(c, store: store)
@@ -219,9 +218,7 @@ struct RoutesTests {
 
 struct PredictTests {
     @Test func predictAnswersLikeRecommend() async throws {
-        var c = ServeConfiguration(modelPath: try TestModel.file())
-        c.eventsStore = "memory"  // one writer per embedded log: tests share model folders
-        c.logLevel = .error
+        let c = try ServeConfiguration.forTests()
         let app = try buildApplication(c)
         let user = TestModel.knownUser
         let at = TestModel.artifacts.metadata.referenceTime
