@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ModelFile
 import Pipeline
@@ -28,10 +29,15 @@ public func buildApplication(
     }
     let live = try live ?? LiveEvents.open(configuration, metrics: metrics, logger: logger)
     let router = buildRouter(configuration, store: store, metrics: metrics, live: live)
+    var server = ApplicationConfiguration(
+        address: .hostname(configuration.host, port: configuration.port), serverName: "recsys-serve")
+    // A cap on open connections: past it, new ones wait in the backlog instead of growing memory.
+    server.availableConnectionsDelegate = MaximumAvailableConnections(configuration.maxConnections)
     return Application(
         router: router,
-        configuration: .init(
-            address: .hostname(configuration.host, port: configuration.port), serverName: "recsys-serve"),
+        // Idle keep-alive (and half-sent) connections are closed, so they cannot pile up.
+        server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
+        configuration: server,
         services: services,
         logger: logger)
 }

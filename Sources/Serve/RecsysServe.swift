@@ -105,6 +105,18 @@ struct RecsysServe: AsyncParsableCommand {
         c.stateFolder = stateDir ?? env["RECSYS_STATE_DIR"]
         if let d = trainData ?? env["RECSYS_TRAIN_DATA"] { c.trainData = d }
         c.eventsStore = eventsStore ?? env["RECSYS_EVENTS_STORE"]
+        if let t = env["RECSYS_IDLE_TIMEOUT_SECONDS"] {
+            guard let v = Double(t), v >= 1, v <= 3600 else {
+                throw ValidationError("RECSYS_IDLE_TIMEOUT_SECONDS must be in 1...3600, got \"\(t)\"")
+            }
+            c.idleTimeoutSeconds = v
+        }
+        if let m = env["RECSYS_MAX_CONNECTIONS"] {
+            guard let v = Int(m), v >= 1 else {
+                throw ValidationError("RECSYS_MAX_CONNECTIONS must be a positive integer, got \"\(m)\"")
+            }
+            c.maxConnections = v
+        }
         c.apiKey = env["RECSYS_API_KEY"]
         func limit(_ flag: Int?, _ name: String, _ fallback: Int) throws -> Int {
             guard let text = flag.map(String.init) ?? env[name] else { return fallback }

@@ -30,6 +30,10 @@ public struct ServeConfiguration: Sendable {
     public var apiKey: String?
     /// Live events kept per visitor and in all (the oldest are evicted).
     public var liveLimits = LiveOverlay.Limits()
+    /// Seconds a connection may stay idle (no complete request) before it is closed.
+    public var idleTimeoutSeconds: Double = 60
+    /// Open connections at most; more wait in the listen backlog.
+    public var maxConnections = 4096
 
     /// The event store location.
     public var resolvedEventsStore: String { eventsStore ?? resolvedStateFolder + "/events" }

@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 
 /// Turns anything thrown below it into a JSON error response: API errors
 /// keep their status; unknown paths become 404, known paths with another
@@ -27,6 +28,10 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 .response()
         } catch let error as HTTPError {
             return APIError(error.status, code: "http_error", error.body ?? error.status.reasonPhrase).response()
+        } catch is NIOTooManyBytesError {
+            // A body over the route's limit (`collect(upTo:)`): the client's doing, not ours.
+            return APIError(.contentTooLarge, code: "body_too_large", "the request body is too large for this route")
+                .response()
         } catch {
             context.logger.error("unexpected error", metadata: ["error": "\(error)"])
             return APIError(.internalServerError, code: "internal", "internal error").response()

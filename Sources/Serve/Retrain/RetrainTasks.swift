@@ -80,7 +80,11 @@ public final class RetrainTasks: Sendable {
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
-    public enum StartError: Error { case busy(taskID: String) }
+    public enum StartError: Error {
+        case busy(taskID: String)
+        /// The state folder cannot be written (read-only, full, not a folder): the reason, for the log.
+        case unavailable(String)
+    }
 
     /// Takes the lock and records a queued task, or reports the running one.
     /// `extraArguments` go after the configured command (the generators of
@@ -91,14 +95,14 @@ public final class RetrainTasks: Sendable {
         let lock = Lock(
             taskID: id, pid: ProcessInfo.processInfo.processIdentifier, host: ProcessInfo.processInfo.hostName,
             heartbeat: Self.now())
-        if !createExclusively(lock) {
+        if !(try createExclusively(lock)) {
             if let held = readLock(), Double(Self.now() - held.heartbeat) / 1000 < staleSeconds {
                 throw StartError.busy(taskID: held.taskID)
             }
             // Stale: move it aside (only one replica wins the rename), then try once more.
             _ = rename(lockPath, lockPath + ".stale-\(id)")
             unlink(lockPath + ".stale-\(id)")
-            guard createExclusively(lock) else { throw StartError.busy(taskID: readLock()?.taskID ?? "unknown") }
+            guard try createExclusively(lock) else { throw StartError.busy(taskID: readLock()?.taskID ?? "unknown") }
         }
         let record = Record(
             taskID: id, status: "queued", createdAt: Self.now(), replica: replica, command: command + extraArguments)
@@ -166,9 +170,13 @@ public final class RetrainTasks: Sendable {
         try AtomicFile.write(try encoder.encode(record), to: recordPath(record.taskID))
     }
 
-    private func createExclusively(_ lock: Lock) -> Bool {
+    /// false when another task holds the lock; throws when the folder cannot be written at all.
+    private func createExclusively(_ lock: Lock) throws -> Bool {
         let fd = open(lockPath, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard fd >= 0 else { return false }
+        guard fd >= 0 else {
+            if errno == EEXIST { return false }
+            throw StartError.unavailable("cannot create \(lockPath): \(String(cString: strerror(errno)))")
+        }
         let data = (try? JSONEncoder().encode(lock)) ?? Data()
         _ = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         close(fd)

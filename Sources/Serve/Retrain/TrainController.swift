@@ -36,7 +36,13 @@ struct TrainController: UsesServeServices {
         } catch RetrainTasks.StartError.busy(let id) {
             throw APIError(.conflict, code: "training_in_progress", "a retrain is already running (task \(id))")
         } catch {
-            throw APIError(.serviceUnavailable, code: "state_unavailable", "cannot use the task folder: \(error)")
+            // The reason names server paths: it goes to the log, not to the client.
+            context.logger.error(
+                "retrain refused: the state folder cannot be used",
+                metadata: ["error": .string("\(error)"), "state_dir": .string(tasks.folder)])
+            throw APIError(
+                .serviceUnavailable, code: "state_unavailable",
+                "the retrain state folder cannot be written (read-only, full or not a folder); the server log says why")
         }
         let (tasks, store, metrics, path, logger) = (
             self.tasks, self.store, self.metrics, configuration.modelPath, context.logger
@@ -66,7 +72,7 @@ struct TrainController: UsesServeServices {
 
     func status(_ request: Request, context: some RequestContext) throws -> Response {
         let id = context.parameters.get("task_id") ?? ""
-        guard id.count <= 64, !id.isEmpty, id.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
+        guard UUID(uuidString: id) != nil else {
             throw APIError(.badRequest, code: "invalid_task_id", "task ids are UUIDs, got \"\(truncated(id, 40))\"")
         }
         guard let record = tasks.record(id) else {

@@ -28,8 +28,10 @@ struct PredictController: UsesServeServices {
                 .badRequest, code: "invalid_body",
                 "the body must be JSON like {\"user_id\": 257597, \"k\": 5, \"time\": 1442534400000}")
         }
-        guard let user = body.userID, user >= 0 else {
-            throw APIError(.badRequest, code: "invalid_user_id", "user_id must be a non-negative integer")
+        // One rule for both routes: /recommend takes at most 18 digits.
+        guard let user = body.userID, (0...RecommendQuery.maxUserID).contains(user) else {
+            throw APIError(
+                .badRequest, code: "invalid_user_id", "user_id must be an integer in 0...\(RecommendQuery.maxUserID)")
         }
         let k = body.k ?? configuration.defaultN
         guard (1...configuration.maxN).contains(k) else {

@@ -21,6 +21,8 @@ struct RecommendQuery: Equatable {
     var category: Int?
 
     static let allowedParameters = ["n", "at", "exclude", "category"]
+    /// The largest visitor id the API takes (18 digits).
+    static let maxUserID = 999_999_999_999_999_999
 
     /// Parses and validates; every problem is a 400 naming the parameter.
     static func parse(userID raw: String, query: String?, defaultN: Int, maxN: Int) throws -> RecommendQuery {
