@@ -29,15 +29,15 @@ public struct OnlineReplayMethods: Sendable {
         pipeline.state(rawUser: rawUser, live: overlay.events(of: rawUser), at: time)
     }
 
-    /// The server's `exclude=seen` set: the merged state's items and the model history's.
-    public func seen(rawUser: Int, live: LiveState) -> Set<Int32> {
-        Set(live.state.items).union(pipeline.user(raw: rawUser).map { Set(pipeline.state(ofUser: $0).items) } ?? [])
+    /// The server's `exclude=seen` set: every item in the model history and the live events so far.
+    public func seen(rawUser: Int, at time: Int64) -> Set<Int32> {
+        pipeline.touchedItems(rawUser: rawUser, live: overlay.events(of: rawUser), at: time, purchasesOnly: false)
     }
 
     /// The served answer: the two-stage pipeline over the visitor's model history and live events.
     public func twoStageLive(rawUser: Int, at time: Int64, n: Int, excludeSeen: Bool) -> Recommendation {
         let live = liveState(rawUser: rawUser, at: time)
-        let excluded = excludeSeen ? seen(rawUser: rawUser, live: live) : []
+        let excluded = excludeSeen ? seen(rawUser: rawUser, at: time) : []
         return pipeline.recommend(live: live, at: time, n: n, excluding: excluded)
     }
 
@@ -83,7 +83,7 @@ public struct OnlineReplayMethods: Sendable {
     public func coVisited(rawUser: Int, at time: Int64, n: Int) -> [Int32] {
         let h = history(rawUser: rawUser, at: time)
         guard let last = h.items.last else { return [] }
-        let seen = self.seen(rawUser: rawUser, live: liveState(rawUser: rawUser, at: time))
+        let seen = self.seen(rawUser: rawUser, at: time)
         var out: [Int32] = []
         for item in coVisitation.neighbours(of: last) where !seen.contains(item) {
             out.append(item)

@@ -1,4 +1,5 @@
 import Candidates
+import Dataset
 import Foundation
 
 /// A visitor's history as the server sees it: the model's part and the live part.
@@ -41,6 +42,23 @@ extension TwoStagePipeline {
             state.categories.removeFirst(drop)
         }
         return LiveState(state: state, liveEvents: merged, unknownItems: unknown)
+    }
+
+    /// The items (dense ids) the visitor touched, in the model's history and
+    /// in every live event at or before `time` (not only the most recent
+    /// ones the history keeps): what `exclude=seen` and `exclude=purchased` leave out.
+    public func touchedItems(rawUser: Int, live: [LiveEvent], at time: Int64, purchasesOnly: Bool) -> Set<Int32> {
+        var out = Set<Int32>()
+        if let u = user(raw: rawUser) {
+            let s = state(ofUser: u)
+            for k in 0..<s.count where !purchasesOnly || s.kinds[k] == EventKind.transaction.rawValue {
+                out.insert(s.items[k])
+            }
+        }
+        for e in live where e.timestamp <= time && (!purchasesOnly || e.kind == .transaction) {
+            if let i = item(raw: e.item) { out.insert(Int32(i)) }
+        }
+        return out
     }
 
     /// Dense id of a raw category, when the model knows it.

@@ -162,7 +162,7 @@ struct OnlineReplayTests {
         for u in 0..<d.userCount where !Self.trainLog.events(of: u).isEmpty {
             let raw = d.visitors.raw[u]
             let list = m.coVisited(rawUser: raw, at: Self.cutoff, n: 20)
-            let seen = m.seen(rawUser: raw, live: m.liveState(rawUser: raw, at: Self.cutoff))
+            let seen = m.seen(rawUser: raw, at: Self.cutoff)
             #expect(seen.isDisjoint(with: list), "visitor \(raw)")
             #expect(Set(list).count == list.count)
             let last = try #require(m.history(rawUser: raw, at: Self.cutoff).items.last)
@@ -180,7 +180,7 @@ struct OnlineReplayTests {
         let d = Self.dataset
         for u in (0..<d.userCount).filter({ !Self.trainLog.events(of: $0).isEmpty }).prefix(30) {
             let raw = d.visitors.raw[u]
-            let seen = m.seen(rawUser: raw, live: m.liveState(rawUser: raw, at: Self.cutoff))
+            let seen = m.seen(rawUser: raw, at: Self.cutoff)
             let list = m.twoStageLive(rawUser: raw, at: Self.cutoff, n: 20, excludeSeen: true).items.map(\.item)
             #expect(list.count == 20)
             #expect(seen.isDisjoint(with: list))

@@ -73,18 +73,11 @@ struct RecommendController: UsesServeServices {
         }
         let events = live.overlay(for: pipeline).events(of: query.userID)
         let state = pipeline.state(rawUser: query.userID, live: events, at: at)
-        var excluded = Set<Int32>()
-        switch query.exclude {
-        case .none: break
-        case .seen:
-            excluded = Set(state.state.items).union(
-                pipeline.user(raw: query.userID).map { Set(pipeline.state(ofUser: $0).items) } ?? [])
-        case .purchased:
-            var full = pipeline.user(raw: query.userID).map { pipeline.state(ofUser: $0) } ?? UserState()
-            full.items += state.state.items
-            full.kinds += state.state.kinds
-            excluded = Set(zip(full.items, full.kinds).filter { $0.1 == 2 }.map(\.0))
-        }
+        let excluded: Set<Int32> =
+            query.exclude == .none
+            ? []
+            : pipeline.touchedItems(
+                rawUser: query.userID, live: events, at: at, purchasesOnly: query.exclude == .purchased)
         var r = pipeline.recommend(live: state, at: at, n: query.n, excluding: excluded, category: category)
         if state.unknownItems > 0 && state.liveEvents == 0 && r.strategy == "popular" {
             // Only unknown items so far: they shape nothing until the next model.
