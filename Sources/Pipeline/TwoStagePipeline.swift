@@ -17,6 +17,10 @@ public struct Recommendation: Sendable {
     /// "two-stage", or "popular" for a visitor without history.
     public var strategy: String
     public var candidates: Int
+
+    public init(items: [ScoredItem], strategy: String, candidates: Int) {
+        (self.items, self.strategy, self.candidates) = (items, strategy, candidates)
+    }
 }
 
 /// Candidates → features → ranker → top N. The server and the offline

@@ -72,6 +72,7 @@ func buildRouter(_ configuration: ServeConfiguration, store: ModelStore, metrics
             body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
     }
     router.get("/api/v1/visitors/:visitor_id/events", use: events.visitorEvents)
+    router.get("/items/:item_id/similar", use: SimilarItemsController(services: services).similar)
     router.group()
         .add(middleware: BearerTokenMiddleware(token: configuration.apiKey, whenUnset: .allow))
         .post("/api/v1/events", use: events.post)

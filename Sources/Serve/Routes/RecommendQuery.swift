@@ -92,17 +92,18 @@ struct RecommendQuery: Equatable {
         part.utf8.contains(UInt8(ascii: "%")) ? (String(part).removingPercentEncoding ?? String(part)) : String(part)
     }
 
-    static func parseUserID(_ raw: String) throws -> Int {
+    /// A path id (visitor or item): digits only, at most 18 of them.
+    static func parseUserID(_ raw: String, field: String = "user_id") throws -> Int {
         let text = decoded(Substring(raw))
         guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
             throw APIError(
-                .badRequest, code: "invalid_user_id",
-                "user_id must be a non-negative integer, got \"\(truncated(text, 40))\"")
+                .badRequest, code: "invalid_\(field)",
+                "\(field) must be a non-negative integer, got \"\(truncated(text, 40))\"")
         }
         guard text.utf8.count <= 18, let id = Int(text) else {
             throw APIError(
-                .badRequest, code: "invalid_user_id",
-                "user_id is out of range (at most 18 digits), got \"\(truncated(text, 40))\"")
+                .badRequest, code: "invalid_\(field)",
+                "\(field) is out of range (at most 18 digits), got \"\(truncated(text, 40))\"")
         }
         return id
     }

@@ -1,0 +1,42 @@
+import Candidates
+import RecsysCore
+
+extension TwoStagePipeline {
+    /// Items like `item`, for product pages. The rule: each neighbour scores
+    /// its item-CF cosine similarity plus, when the model has the `covisit`
+    /// generator, its share of the item's best co-visit count (both in 0…1);
+    /// best first, ties by item id. An item without neighbours gets its
+    /// category's popular items, labelled `category-popular`.
+    /// - Parameters:
+    ///   - excluding: dense ids never returned (the item itself never is).
+    ///   - category: when set, only items of that category's subtree.
+    public func similarItems(to item: Int32, n: Int, excluding: Set<Int32> = [], category: Int32? = nil)
+        -> (items: [ScoredItem], strategy: String)
+    {
+        let keep = { (other: Int32) in
+            other != item && !excluding.contains(other) && (category.map { self.item(other, isIn: $0) } ?? true)
+        }
+        var scores = IntMap<Double>(capacity: 256)
+        if let cf = artifacts.generator("itemcf") as? ItemCF {
+            for e in cf.neighbours.neighbours(of: Int(item)) where keep(cf.neighbours.neighbour[e]) {
+                scores.add(cf.neighbours.neighbour[e], Double(cf.neighbours.similarity[e]))
+            }
+        }
+        if let covisit = (artifacts.generator("covisit") as? CoVisitCandidates)?.coVisitation {
+            let r = Int(covisit.start[Int(item)])..<Int(covisit.start[Int(item) + 1])
+            if let best = r.first.map({ Double(covisit.count[$0]) }), best > 0 {
+                for e in r where keep(covisit.neighbour[e]) {
+                    scores.add(covisit.neighbour[e], Double(covisit.count[e]) / best)
+                }
+            }
+        }
+        let ranked = scores.top(n).map { ScoredItem(item: $0.key, score: $0.value) }
+        if !ranked.isEmpty { return (ranked, "item-cf") }
+        let own = artifacts.stats.category[Int(item)]
+        guard own >= 0, let lists = categoryPopularity, Int(own) < lists.parent.count else {
+            return (artifacts.popular.lazy.filter(keep).prefix(n).map { ScoredItem(item: $0, score: 0) }, "popular")
+        }
+        let fallback = lists.list(of: Int(own)).lazy.map { lists.items[$0] }.filter(keep).prefix(n)
+        return (fallback.map { ScoredItem(item: $0, score: 0) }, "category-popular")
+    }
+}
