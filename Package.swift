@@ -51,7 +51,7 @@ let package = Package(
             dependencies: ["RecsysCore", "Dataset", "Candidates", "Features", "Ranker", "Pipeline"],
             swiftSettings: swiftSettings
         ),
-        .target(name: "EventStore", dependencies: ["Dataset", "CZlib"], swiftSettings: swiftSettings),
+        .target(name: "EventStore", dependencies: ["RecsysCore", "Dataset", "CZlib"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "Train",
             dependencies: [

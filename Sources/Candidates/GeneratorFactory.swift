@@ -17,17 +17,12 @@ public struct GeneratorFactory: Sendable {
     /// the set's order is the training rows' order.
     public var proposalRank: Int
     public var role: FeatureRole
-    /// The section it saves, when it saves one.
-    public var sectionTag: String?
-    /// Candidates it proposes at most per request under `config`.
-    public var candidateLimit: @Sendable (RecsysConfig) -> Int
     public var build: @Sendable (GeneratorBuildContext) -> any CandidateGenerator
     /// Reads its section (when it has one) and checks it against the model's sizes.
     public var load: @Sendable (SectionSource, GeneratorLoadContext) throws -> any CandidateGenerator
 
     public init(
         name: String, displayName: String, isDefault: Bool, proposalRank: Int, role: FeatureRole,
-        sectionTag: String?, candidateLimit: @escaping @Sendable (RecsysConfig) -> Int,
         build: @escaping @Sendable (GeneratorBuildContext) -> any CandidateGenerator,
         load: @escaping @Sendable (SectionSource, GeneratorLoadContext) throws -> any CandidateGenerator
     ) {
@@ -36,8 +31,6 @@ public struct GeneratorFactory: Sendable {
         self.isDefault = isDefault
         self.proposalRank = proposalRank
         self.role = role
-        self.sectionTag = sectionTag
-        self.candidateLimit = candidateLimit
         self.build = build
         self.load = load
     }

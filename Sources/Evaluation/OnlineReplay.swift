@@ -166,19 +166,12 @@ public enum OnlineReplay {
         generators: [String]? = nil, registry: GeneratorRegistry = .standard, progress: ((String) -> Void)? = nil
     ) -> (TwoStagePipeline, TrainingSummary) {
         let generators = generators ?? registry.defaults
-        var artifacts = ModelArtifacts.build(
-            dataset: dataset, log: trainLog, reference: cutoff, config: config, generators: generators,
-            registry: registry)
         progress?(
-            "candidate structures (\(generators.joined(separator: ", "))) built from \(trainLog.count) events before \(isoDate(cutoff))"
+            "training on \(trainLog.count) events before \(isoDate(cutoff)) with \(generators.joined(separator: ", "))"
         )
-        let examples = RankerTrainer.collect(
+        var (artifacts, summary) = ModelArtifacts.trained(
             dataset: dataset, log: trainLog, end: cutoff, config: config, generators: generators, registry: registry,
             progress: progress)
-        let (ranker, summary) = RankerTrainer.fit(
-            examples, schema: artifacts.metadata.schema, config: config, categoryCount: dataset.categoryCount)
-        artifacts.ranker = ranker
-        artifacts.metadata.training = summary
         artifacts.metadata.modelVersion = "online-replay"
         return (TwoStagePipeline(artifacts: artifacts), summary)
     }

@@ -27,8 +27,6 @@ public final class LiveOverlay: Sendable {
         public var events: Int
         public var visitors: Int
         public var evictions: Int
-        /// Events not kept because the model already covers their time.
-        public var skippedAsModelled: Int
     }
 
     struct State {
@@ -38,7 +36,7 @@ public final class LiveOverlay: Sendable {
         var orderStart = 0
         var lastStamp: [Int: Int] = [:]
         var stamp = 0
-        var figures = Figures(events: 0, visitors: 0, evictions: 0, skippedAsModelled: 0)
+        var figures = Figures(events: 0, visitors: 0, evictions: 0)
     }
 
     public let limits: Limits
@@ -56,10 +54,8 @@ public final class LiveOverlay: Sendable {
         let cutoff = modelledUntil
         state.withLock { s in
             for e in events {
-                guard e.timestamp >= cutoff else {
-                    s.figures.skippedAsModelled += 1
-                    continue
-                }
+                // Older events are the model's business.
+                guard e.timestamp >= cutoff else { continue }
                 if s.byVisitor[e.visitor] == nil { s.figures.visitors += 1 }
                 // In place: a copy of the visitor's list per event would cost O(list).
                 let dropped = Self.insert(e, into: &s.byVisitor[e.visitor, default: []], cap: limits.perVisitor)

@@ -183,3 +183,25 @@ public enum RankerTrainer {
 public func isoDate(_ ms: Int64) -> String {
     ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
 }
+
+extension ModelArtifacts {
+    /// A whole model from the events before `end`: the generators'
+    /// structures, training pairs from the label windows before `end`, and
+    /// the fitted ranker (its summary is also in `metadata.training`).
+    /// (`recsys-train train` runs the same three steps, timing each.)
+    public static func trained(
+        dataset: Dataset, log: InteractionLog, end: Int64, config: RecsysConfig,
+        generators: [String] = GeneratorRegistry.standard.defaults, registry: GeneratorRegistry = .standard,
+        progress: ((String) -> Void)? = nil
+    ) -> (artifacts: ModelArtifacts, summary: TrainingSummary) {
+        var artifacts = build(
+            dataset: dataset, log: log, reference: end, config: config, generators: generators, registry: registry)
+        let examples = RankerTrainer.collect(
+            dataset: dataset, log: log, end: end, config: config, generators: generators, registry: registry,
+            progress: progress)
+        let (ranker, summary) = RankerTrainer.fit(
+            examples, schema: artifacts.metadata.schema, config: config, categoryCount: dataset.categoryCount)
+        (artifacts.ranker, artifacts.metadata.training) = (ranker, summary)
+        return (artifacts, summary)
+    }
+}

@@ -16,14 +16,17 @@ public enum AtomicFile {
         public var description: String { "cannot write \(path): \(reason)" }
     }
 
-    /// Writes `bytes` to `path`; creates the parent folder when missing.
+    /// Writes `bytes` to `path`.
     /// - Parameters:
     ///   - bytes: the file's whole content.
     ///   - path: the destination; replaced atomically when it exists.
     ///   - sync: fsync the temp file before the rename (durable across a power cut).
-    public static func write(_ bytes: some ContiguousBytes, to path: String, sync: Bool = true) throws {
+    ///   - createFolder: create the parent folder when missing (else a missing one is an error).
+    public static func write(
+        _ bytes: some ContiguousBytes, to path: String, sync: Bool = true, createFolder: Bool = true
+    ) throws {
         let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty {
+        if createFolder && !folder.isEmpty {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             } catch {
@@ -56,7 +59,7 @@ public enum AtomicFile {
     }
 
     /// Writes `text` as UTF-8.
-    public static func write(text: String, to path: String, sync: Bool = true) throws {
-        try write(Array(text.utf8), to: path, sync: sync)
+    public static func write(text: String, to path: String, sync: Bool = true, createFolder: Bool = true) throws {
+        try write(Array(text.utf8), to: path, sync: sync, createFolder: createFolder)
     }
 }

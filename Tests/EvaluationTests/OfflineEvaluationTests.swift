@@ -68,7 +68,9 @@ struct OfflineEvaluationTests {
         }
         #expect(union > 0 && union <= 1)
         // At most every generator's full list per user.
-        let limit = Self.defaults.reduce(0) { $0 + GeneratorRegistry.standard[$1]!.candidateLimit(TestModel.config) }
+        let generators = TestModel.artifacts.generators.filter { Self.defaults.contains($0.name) }
+        #expect(generators.count == Self.defaults.count)
+        let limit = generators.reduce(0) { $0 + $1.candidateLimit }
         #expect(r.meanCandidates > 0 && r.meanCandidates <= Double(limit))
     }
 

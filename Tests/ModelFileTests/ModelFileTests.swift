@@ -205,7 +205,7 @@ struct OptionalGeneratorModelTests {
             guard let f = g as? FactorCandidates, f.name == "als" else { return g }
             var model = f.model
             model.userFactors.removeLast(8)
-            return FactorCandidates(name: "als", model: model, pool: f.pool, limit: f.limit)
+            return FactorCandidates(name: "als", model: model, pool: f.pool, limit: f.limit, sectionTag: f.sectionTag)
         }
         #expect(throws: ModelFileError.self) { try ModelBundle.decode(try ModelBundle.encode(a)) }
         var b = Self.artifacts

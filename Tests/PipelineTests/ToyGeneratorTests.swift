@@ -44,8 +44,7 @@ struct EvenItems: CandidateGenerator {
 
     static let factory = GeneratorFactory(
         name: "evenitems", displayName: "even items", isDefault: false, proposalRank: 5,
-        role: FeatureRole(scoreColumn: "evenitems_score"), sectionTag: "EVEN",
-        candidateLimit: { _ in listLength },
+        role: FeatureRole(scoreColumn: "evenitems_score"),
         build: { c in EvenItems(items: list(c.stats)) },
         load: { source, c in
             let items: [Int32] = try source.section("EVEN") { try $0.array() }
@@ -70,7 +69,8 @@ struct ToyGeneratorTests {
     @Test func registryListsTheToyAfterTheStandardGenerators() {
         #expect(Self.registry.names == GeneratorRegistry.standard.names + ["evenitems"])
         #expect(Self.registry.defaults == GeneratorRegistry.standard.defaults)
-        #expect(Self.registry["evenitems"]?.sectionTag == "EVEN")
+        #expect(Self.registry["evenitems"]?.role.scoreColumn == "evenitems_score")
+        #expect(Self.artifacts.generator("evenitems")?.section()?.tag == "EVEN")
     }
 
     @Test func trainedModelHasTheToysColumnsAndList() throws {

@@ -38,12 +38,8 @@ public enum TestModel {
     public static func trained(generators: [String], registry: GeneratorRegistry = .standard) -> ModelArtifacts {
         let d = dataset
         let end = d.log.maxTime + 1
-        var a = ModelArtifacts.build(
-            dataset: d, log: d.log, reference: end, config: config, generators: generators, registry: registry)
-        let examples = RankerTrainer.collect(
+        var (a, _) = ModelArtifacts.trained(
             dataset: d, log: d.log, end: end, config: config, generators: generators, registry: registry)
-        (a.ranker, a.metadata.training) = RankerTrainer.fit(
-            examples, schema: a.metadata.schema, config: config, categoryCount: d.categoryCount)
         a.metadata.modelVersion = "test-v1"
         return a
     }

@@ -49,6 +49,8 @@ public final class FactorCandidates: CandidateGenerator {
     public let name: String
     public let model: FactorModel
     public let limit: Int
+    /// Its model-file section ("ALSF", "BPRF"); nil for one that is never saved.
+    public let sectionTag: String?
     public let pool: [Int32]
     /// Block b, factor f: the 32 items' values at ((b × factors) + f) × 32.
     private let poolFactors: [Float]
@@ -63,13 +65,15 @@ public final class FactorCandidates: CandidateGenerator {
     private let inPool: [UInt64]
 
     /// - Parameters:
-    ///   - name: "als" or "bpr" (its section tag and columns follow).
+    ///   - name: "als" or "bpr" (its columns follow).
     ///   - pool: the items it scores per request (the most popular).
     ///   - limit: candidates it proposes per request.
-    public init(name: String, model: FactorModel, pool: [Int32], limit: Int) {
+    ///   - sectionTag: its model-file section, when it is saved.
+    public init(name: String, model: FactorModel, pool: [Int32], limit: Int, sectionTag: String? = nil) {
         self.name = name
         self.model = model
         self.limit = limit
+        self.sectionTag = sectionTag
         self.pool = pool
         let k = model.factors
         let width = VectorOps.blockWidth
@@ -173,12 +177,14 @@ extension FactorCandidates {
     }
 
     public func section() -> ModelContainer.Section? {
-        var w = BinaryWriter()
-        w.scalar(Int64(model.factors))
-        w.array(model.userFactors)
-        w.array(model.itemFactors)
-        w.array(model.itemBias)
-        return .init(tag: name == "als" ? "ALSF" : "BPRF", bytes: w.bytes)
+        sectionTag.map { tag in
+            .init(tag: tag) { w in
+                w.scalar(Int64(model.factors))
+                w.array(model.userFactors)
+                w.array(model.itemFactors)
+                w.array(model.itemBias)
+            }
+        }
     }
 
     /// The pool a factor generator scores: the most popular items under `config`.
@@ -192,11 +198,11 @@ extension FactorCandidates {
             name: name, displayName: displayName, isDefault: false, proposalRank: rank,
             // ALS and BPR score only their pool: the column's name says so, and a
             // model trained when they scored every candidate (`als_score`) is refused.
-            role: FeatureRole(scoreColumn: "\(name)_pool_score", transform: transform), sectionTag: tag,
-            candidateLimit: { $0.factorCandidates },
+            role: FeatureRole(scoreColumn: "\(name)_pool_score", transform: transform),
             build: { c in
                 FactorCandidates(
-                    name: name, model: fit(c), pool: pool(c.stats, c.config), limit: c.config.factorCandidates)
+                    name: name, model: fit(c), pool: pool(c.stats, c.config), limit: c.config.factorCandidates,
+                    sectionTag: tag)
             },
             load: { source, c in
                 let model = try source.section(tag) { r in
@@ -209,7 +215,8 @@ extension FactorCandidates {
                         section: tag, reason: "factor arrays do not match \(c.userCount) users × \(c.itemCount) items")
                 }
                 return FactorCandidates(
-                    name: name, model: model, pool: pool(c.stats, c.config), limit: c.config.factorCandidates)
+                    name: name, model: model, pool: pool(c.stats, c.config), limit: c.config.factorCandidates,
+                    sectionTag: tag)
             })
     }
 

@@ -15,10 +15,8 @@ public struct CategoryCandidates: CandidateGenerator {
         self.config = config
     }
 
-    public var candidateLimit: Int { Self.limit(config) }
-
     // Each of the visitor's top categories gets its own list.
-    static func limit(_ config: RecsysConfig) -> Int { config.categoryCandidates * max(config.userCategories, 1) }
+    public var candidateLimit: Int { config.categoryCandidates * max(config.userCategories, 1) }
 
     public func propose(
         for user: UserState, at time: Int64, proposing: Bool, into set: inout CandidateSet, slot: Int
@@ -43,7 +41,7 @@ public struct CategoryCandidates: CandidateGenerator {
 
     public static let factory = GeneratorFactory(
         name: "category", displayName: "category popularity", isDefault: true, proposalRank: 2,
-        role: FeatureRole(scoreColumn: nil), sectionTag: "CPOP", candidateLimit: limit,
+        role: FeatureRole(scoreColumn: nil),
         build: { c in
             CategoryCandidates(
                 popularity: CategoryPopularity(stats: c.stats, tree: c.dataset.tree, config: c.config), config: c.config

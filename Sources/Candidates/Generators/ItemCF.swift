@@ -53,8 +53,7 @@ public struct ItemCF: CandidateGenerator {
 
     public static let factory = GeneratorFactory(
         name: "itemcf", displayName: "item-CF", isDefault: true, proposalRank: 1,
-        role: FeatureRole(scoreColumn: nil, scoresEveryCandidate: true), sectionTag: "NBRS",
-        candidateLimit: { $0.cfCandidates },
+        role: FeatureRole(scoreColumn: nil, scoresEveryCandidate: true),
         build: { c in
             ItemCF(
                 neighbours: ItemNeighbours.build(

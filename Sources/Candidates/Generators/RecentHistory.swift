@@ -30,8 +30,7 @@ public struct RecentHistory: CandidateGenerator {
 
     public static let factory = GeneratorFactory(
         name: "history", displayName: "user history", isDefault: true, proposalRank: 0,
-        role: FeatureRole(scoreColumn: nil, scoresEveryCandidate: true), sectionTag: nil,
-        candidateLimit: { $0.historyCandidates },
+        role: FeatureRole(scoreColumn: nil, scoresEveryCandidate: true),
         build: { c in RecentHistory(config: c.config) },
         load: { _, c in RecentHistory(config: c.config) })
 

@@ -32,8 +32,7 @@ public struct UserKNNCandidates: CandidateGenerator {
 
     public static let factory = GeneratorFactory(
         name: "userknn", displayName: "user-kNN", isDefault: false, proposalRank: 3,
-        role: FeatureRole(scoreColumn: "userknn_score", transform: .log1pTimes10), sectionTag: "UKNN",
-        candidateLimit: { $0.userKNNCandidates },
+        role: FeatureRole(scoreColumn: "userknn_score", transform: .log1pTimes10),
         build: { c in
             UserKNNCandidates(
                 knn: UserKNN(histories: c.histories, itemCount: c.dataset.itemCount, config: c.config), config: c.config

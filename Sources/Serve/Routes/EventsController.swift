@@ -74,22 +74,10 @@ struct EventsController: UsesServeServices {
     func visitorEvents(_ request: Request, context: some RequestContext) async throws -> Response {
         _ = try await live.replayed()
         let visitor = try RecommendQuery.parseUserID(context.parameters.get("visitor_id") ?? "")
-        var limit = 50
-        for pair in (request.uri.query ?? "").split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let value = parts.count > 1 ? String(parts[1]) : ""
-            guard parts[0] == "limit" else {
-                throw APIError(
-                    .badRequest, code: "unknown_parameter",
-                    "unknown query parameter '\(truncated(String(parts[0]), 40))'; allowed: limit")
-            }
-            guard let v = Int(value), (1...1000).contains(v) else {
-                throw APIError(
-                    .badRequest, code: "invalid_limit",
-                    "limit must be an integer in 1...1000, got \"\(truncated(value, 40))\"")
-            }
-            limit = v
-        }
+        let limit =
+            try RecommendQuery.parsed(
+                QueryParameters(request.uri.query, allowed: ["limit"])["limit"], "limit", "an integer in 1...1000"
+            ) { Int($0).flatMap { (1...1000).contains($0) ? $0 : nil } } ?? 50
         guard let loaded = store.current else {
             throw APIError(.serviceUnavailable, code: "not_ready", "the model is not loaded yet")
         }

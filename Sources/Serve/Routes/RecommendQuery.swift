@@ -27,35 +27,8 @@ struct RecommendQuery: Equatable {
     /// Parses and validates; every problem is a 400 naming the parameter.
     static func parse(userID raw: String, query: String?, defaultN: Int, maxN: Int) throws -> RecommendQuery {
         let userID = try parseUserID(raw)
-        // Two known parameters: two slots, no dictionary (this runs on every request).
-        var nText: String?
-        var atText: String?
-        var excludeText: String?
-        var categoryText: String?
-        for pair in (query ?? "").split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = decoded(parts[0])
-            let value = parts.count > 1 ? decoded(parts[1]) : ""
-            switch key {
-            case "n":
-                guard nText == nil else { throw repeated(key) }
-                nText = value
-            case "at":
-                guard atText == nil else { throw repeated(key) }
-                atText = value
-            case "exclude":
-                guard excludeText == nil else { throw repeated(key) }
-                excludeText = value
-            case "category":
-                guard categoryText == nil else { throw repeated(key) }
-                categoryText = value
-            default:
-                throw APIError(
-                    .badRequest, code: "unknown_parameter",
-                    "unknown query parameter '\(truncated(key, 40))'; allowed: \(allowedParameters.joined(separator: ", "))"
-                )
-            }
-        }
+        let q = try QueryParameters(query, allowed: allowedParameters)
+        let (nText, atText, excludeText, categoryText) = (q["n"], q["at"], q["exclude"], q["category"])
         let n =
             try parsed(nText, "n", "an integer in 1...\(maxN)") { t in
                 Int(t).flatMap { (1...maxN).contains($0) && t.allSatisfy(\.isASCII) ? $0 : nil }

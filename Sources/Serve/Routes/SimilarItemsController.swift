@@ -11,40 +11,23 @@ struct SimilarItemsController: UsesServeServices {
 
     func similar(_ request: Request, context: some RequestContext) throws -> Response {
         let raw = try RecommendQuery.parseUserID(context.parameters.get("item_id") ?? "", field: "item_id")
-        var n = 10
-        var categoryRaw: Int?
-        var excludeRaw: [Int] = []
-        var given = Set<String>()
-        for pair in (request.uri.query ?? "").split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = RecommendQuery.decoded(parts[0])
-            let value = parts.count > 1 ? RecommendQuery.decoded(parts[1]) : ""
-            guard given.insert(key).inserted else { throw RecommendQuery.repeated(key) }
-            switch key {
-            case "n":
-                n =
-                    try RecommendQuery.parsed(value, "n", "an integer in 1...\(configuration.maxN)") { t in
-                        Int(t).flatMap { (1...configuration.maxN).contains($0) ? $0 : nil }
-                    } ?? n
-            case "category":
-                categoryRaw = try RecommendQuery.parsed(value, "category", "a non-negative integer category id") {
-                    UInt64($0).map { Int(truncatingIfNeeded: $0) }
-                }
-            case "exclude":
-                excludeRaw =
-                    try RecommendQuery.parsed(value, "exclude", "at most 100 comma-separated item ids") { t in
-                        let ids = t.split(separator: ",").compactMap { Int($0) }
-                        return ids.count == t.split(separator: ",").count && ids.count <= 100
-                            && ids.allSatisfy { $0 >= 0 }
-                            ? ids : nil
-                    } ?? []
-            default:
-                throw APIError(
-                    .badRequest, code: "unknown_parameter",
-                    "unknown query parameter '\(truncated(key, 40))'; allowed: \(Self.allowedParameters.joined(separator: ", "))"
-                )
-            }
+        let q = try QueryParameters(request.uri.query, allowed: Self.allowedParameters)
+        let maxN = configuration.maxN
+        let n =
+            try RecommendQuery.parsed(q["n"], "n", "an integer in 1...\(maxN)") { t in
+                Int(t).flatMap { (1...maxN).contains($0) ? $0 : nil }
+            } ?? 10
+        let categoryRaw: Int? = try RecommendQuery.parsed(
+            q["category"], "category", "a non-negative integer category id"
+        ) {
+            UInt64($0).map { Int(truncatingIfNeeded: $0) }
         }
+        let excludeRaw: [Int] =
+            try RecommendQuery.parsed(q["exclude"], "exclude", "at most 100 comma-separated item ids") { t in
+                let parts = t.split(separator: ",")
+                let ids = parts.compactMap { Int($0) }
+                return ids.count == parts.count && ids.count <= 100 && ids.allSatisfy { $0 >= 0 } ? ids : nil
+            } ?? []
         guard let loaded = store.current else {
             throw APIError(.serviceUnavailable, code: "not_ready", "the model is not loaded yet")
         }
