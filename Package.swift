@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -52,17 +53,26 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "EventStore", dependencies: ["RecsysCore", "Dataset", "CZlib"], swiftSettings: swiftSettings),
+        // The shared store for several replicas; its own target so the embedded log needs no database client.
+        .target(
+            name: "EventStorePostgres",
+            dependencies: [
+                "Dataset", "EventStore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "Train",
             dependencies: [
                 "RecsysCore", "Dataset", "ModelFile", "Candidates", "Features", "Ranker", "Pipeline", "Evaluation",
-                "EventStore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "EventStore", "EventStorePostgres", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "Serve",
-            dependencies: ["RecsysCore", "Dataset", "ModelFile", "Pipeline", "EventStore"]
+            dependencies: ["RecsysCore", "Dataset", "ModelFile", "Pipeline", "EventStore", "EventStorePostgres"]
                 + products([
                     "swift-argument-parser": ["ArgumentParser"], "hummingbird": ["Hummingbird"],
                     "swift-log": ["Logging"], "swift-metrics": ["Metrics"], "swift-prometheus": ["Prometheus"],
@@ -89,7 +99,12 @@ let package = Package(
             dependencies: ["Pipeline", "ModelFile", "Dataset", "Candidates", "Features", "RecsysCore", "TestSupport"]),
         .testTarget(
             name: "EvaluationTests", dependencies: ["Evaluation", "Pipeline", "Dataset", "TestSupport"]),
-        .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "Dataset"]),
+        .testTarget(
+            name: "EventStoreTests",
+            dependencies: [
+                "EventStore", "EventStorePostgres", "Dataset", .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]),
         .testTarget(name: "TrainTests", dependencies: ["Train", "Pipeline", "TestSupport"]),
         .testTarget(
             name: "ServeTests",

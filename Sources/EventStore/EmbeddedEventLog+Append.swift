@@ -11,7 +11,7 @@ extension EmbeddedEventLog {
     /// negative ids (nothing written), `.unavailable` when the folder cannot be written; then nothing of the batch
     /// is visible and the segment is cut back to its last acknowledged byte. Not cancellable once queued.
     public func append(_ batch: [StoredEvent]) async throws -> StorePosition {
-        try validate(batch)
+        try validateBatch(batch)
         if batch.isEmpty { return try await head() }
         return try await withCheckedThrowingContinuation { continuation in
             let start = state.withLock { s -> Bool? in

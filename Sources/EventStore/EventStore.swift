@@ -4,7 +4,7 @@ import Dataset
 /// numbers 1, 2, 3… in append order, across segments and restarts.
 public typealias StorePosition = Int64
 
-/// The store protocol: the embedded log is one conformer; a PostgreSQL store will be a second.
+/// The store protocol: the embedded log and the PostgreSQL store (target EventStorePostgres) conform.
 public protocol EventStore: AnyObject, Sendable {
     /// Appends the whole batch durably (fsync'd) before returning; returns the position of its last record.
     /// All or nothing: on error nothing of the batch is visible to readers, and records acknowledged earlier are
@@ -22,4 +22,8 @@ public protocol EventStore: AnyObject, Sendable {
     /// cancelled (then it returns normally). Appends wake followers directly; there is no polling.
     func follow(after position: StorePosition, _ body: @Sendable ([StoredEvent], StorePosition) async -> Void)
         async throws
+
+    /// Releases what the store holds (the embedded log's writer lock, the database connections); followers
+    /// return. Calls after `close` fail.
+    func close()
 }

@@ -11,7 +11,7 @@ public final class InMemoryEventStore: EventStore {
 
     /// Appends under a lock, O(batch); all or nothing because validation runs first.
     public func append(_ batch: [StoredEvent]) async throws -> StorePosition {
-        try validate(batch)
+        try validateBatch(batch)
         let last = events.withLock { e in
             e.append(contentsOf: batch)
             return StorePosition(e.count)
@@ -43,4 +43,7 @@ public final class InMemoryEventStore: EventStore {
     ) async throws {
         try await followers.follow(after: position, read: { try await self.read(after: $0, limit: 4096) }, body)
     }
+
+    /// Ends every follower; the events stay readable.
+    public func close() { followers.finishAll() }
 }

@@ -2,7 +2,7 @@ import Dataset
 
 /// Rejects a batch before anything is written, so a bad row never leaves half a batch behind.
 /// Negative ids and timestamps cannot come from RetailRocket data; -1 is the only allowed "no transaction".
-func validate(_ batch: [StoredEvent]) throws {
+public func validateBatch(_ batch: [StoredEvent]) throws {
     for (index, event) in batch.enumerated() {
         if event.timestamp < 0 {
             throw EventStoreError.invalid("event \(index): negative timestamp \(event.timestamp)")

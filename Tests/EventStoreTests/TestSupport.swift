@@ -1,8 +1,11 @@
 import Dataset
 import Foundation
+import Logging
+import PostgresNIO
 import Testing
 
 @testable import EventStore
+@testable import EventStorePostgres
 
 /// A fresh folder under the system temp dir, removed when the test is done with it.
 final class TempFolder: @unchecked Sendable {
@@ -43,19 +46,47 @@ func event(_ n: Int) -> StoredEvent {
 
 func events(_ range: Range<Int>) -> [StoredEvent] { range.map(event) }
 
-/// The conformers the protocol suite runs against.
+/// The conformers the protocol suite runs against: PostgreSQL too when `RECSYS_TEST_POSTGRES_URL` names a
+/// server (`.ci/run` starts a throwaway cluster and sets it; see scripts/postgres.sh).
 enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case memory, embedded
+    case memory, embedded, postgres
     var testDescription: String { rawValue }
 
-    /// A fresh store; the folder (nil for memory) must outlive the store.
-    func make() throws -> (store: any EventStore, folder: TempFolder?) {
+    static var available: [StoreKind] { PostgresTestServer.url == nil ? [.memory, .embedded] : allCases }
+
+    /// A fresh store (for PostgreSQL, in a database of its own); the folder (nil but for the embedded log)
+    /// must outlive the store.
+    func make() async throws -> (store: any EventStore, folder: TempFolder?) {
         switch self {
         case .memory: return (InMemoryEventStore(), nil)
         case .embedded:
             let folder = try TempFolder()
             return (try EmbeddedEventLog(directory: folder.path), folder)
+        case .postgres:
+            return (PostgresEventStore(url: try await PostgresTestServer.freshDatabase(), logger: testLogger), nil)
         }
+    }
+}
+
+let testLogger = Logger(label: "eventstore-tests")
+
+/// The server named by `RECSYS_TEST_POSTGRES_URL`, where each test gets a database of its own.
+enum PostgresTestServer {
+    static let url: PostgresStoreURL? = ProcessInfo.processInfo.environment["RECSYS_TEST_POSTGRES_URL"].flatMap {
+        try? PostgresStoreURL($0)
+    }
+
+    /// Creates `recsys_test_<random>` and returns its URL.
+    static func freshDatabase() async throws -> PostgresStoreURL {
+        guard let admin = url else { throw EventStoreError.unavailable("RECSYS_TEST_POSTGRES_URL is not set") }
+        let name = "recsys_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let client = PostgresClient(configuration: admin.clientConfiguration)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+            group.cancelAll()
+        }
+        return admin.with(database: name)
     }
 }
 

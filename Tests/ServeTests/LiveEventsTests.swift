@@ -243,6 +243,7 @@ final class FullDiskStore: EventStore {
     func follow(after position: StorePosition, _ body: @Sendable ([StoredEvent], StorePosition) async -> Void)
         async throws
     {}
+    func close() {}
 }
 
 extension LiveEventsTests {

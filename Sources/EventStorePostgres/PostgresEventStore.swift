@@ -1,0 +1,219 @@
+import Dataset
+import EventStore
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// The event store shared by several replicas: one PostgreSQL table with gapless ids 1, 2, 3… in commit order,
+/// so a position means the same on every replica and a reader that saw id N has seen every id below it.
+///
+/// Writers take the table's EXCLUSIVE lock for the few statements of an append (readers are not blocked), which
+/// is what makes ids commit in order; a batch is one INSERT inside one transaction and returns after COMMIT.
+/// Followers wake on this process's own appends at once and poll every 250 ms for other replicas' rows.
+/// A database that is down or unreachable gives `.unavailable` within `leaseTimeout`, never a hang.
+public final class PostgresEventStore: EventStore {
+    public let url: PostgresStoreURL
+    private let client: PostgresClient
+    private let logger: Logger
+    private let leaseTimeout: Duration
+    private let followers = Followers()
+    private let running: Task<Void, Never>
+    private let poller: Task<Void, Never>
+    private let migrated = Atomic<Bool>(false)
+    private let closed = Atomic<Bool>(false)
+
+    /// How often followers look for rows other replicas appended.
+    public static let pollInterval: Duration = .milliseconds(250)
+
+    /// Connects lazily: the schema is created (or checked) on the first call, so a server starts, and answers
+    /// reads from its model, while the database is still down.
+    public init(url: PostgresStoreURL, leaseTimeout: Duration = .seconds(3), logger: Logger) {
+        self.url = url
+        self.logger = logger
+        self.leaseTimeout = leaseTimeout
+        // The client logs every failed connection attempt at info; during an outage that is one line per retry.
+        var background = logger
+        background.logLevel = max(logger.logLevel, .warning)
+        let client = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: background)
+        self.client = client
+        running = Task { await client.run() }
+        let followers = followers
+        poller = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.pollInterval)
+                followers.notify()
+            }
+        }
+    }
+
+    deinit {
+        running.cancel()
+        poller.cancel()
+    }
+
+    public func append(_ batch: [StoredEvent]) async throws -> StorePosition {
+        try validateBatch(batch)
+        if batch.isEmpty { return try await head() }
+        try await ensureSchema()
+        let timestamps = batch.map(\.timestamp)
+        let visitors = batch.map { Int64($0.visitor) }
+        let kinds = batch.map { Int16($0.kind.rawValue) }
+        let items = batch.map { Int64($0.item) }
+        let transactions = batch.map { Int64($0.transaction) }
+        let count = Int64(batch.count)
+        let logger = logger
+        let last = try await withConnection("append") { connection in
+            try await connection.withTransaction(logger: logger) { connection in
+                try await connection.query("LOCK TABLE recsys_events IN EXCLUSIVE MODE", logger: logger)
+                let base = try await Self.maxID(connection, logger: logger)
+                try await connection.query(
+                    """
+                    INSERT INTO recsys_events (id, timestamp_ms, visitor_id, event, item_id, transaction_id)
+                    SELECT \(base) + t.ord, t.ts, t.visitor, t.kind, t.item, nullif(t.tx, -1)
+                    FROM unnest(\(timestamps)::bigint[], \(visitors)::bigint[], \(kinds)::smallint[],
+                                \(items)::bigint[], \(transactions)::bigint[])
+                         WITH ORDINALITY AS t(ts, visitor, kind, item, tx, ord)
+                    """,
+                    logger: logger)
+                return base + count
+            }
+        }
+        followers.notify()
+        return last
+    }
+
+    public func read(after position: StorePosition, limit: Int) async throws -> (
+        events: [StoredEvent], last: StorePosition
+    ) {
+        if limit <= 0 { return ([], position) }
+        try await ensureSchema()
+        let logger = logger
+        let limit64 = Int64(limit)
+        let rows = try await withConnection("read") { connection in
+            let rows = try await connection.query(
+                """
+                SELECT id, timestamp_ms, visitor_id, event, item_id, coalesce(transaction_id, -1)
+                FROM recsys_events WHERE id > \(position) ORDER BY id LIMIT \(limit64)
+                """,
+                logger: logger)
+            var events: [StoredEvent] = []
+            var last = position
+            for try await (id, timestamp, visitor, kind, item, transaction) in rows.decode(
+                (Int64, Int64, Int64, Int16, Int64, Int64).self)
+            {
+                guard let eventKind = EventKind(rawValue: UInt8(clamping: kind)), kind >= 0 else {
+                    throw EventStoreError.corrupt("row \(id) has event kind \(kind)")
+                }
+                events.append(
+                    StoredEvent(
+                        timestamp: timestamp, visitor: Int(visitor), kind: eventKind, item: Int(item),
+                        transaction: Int(transaction)))
+                last = id
+            }
+            return (events, last)
+        }
+        return rows
+    }
+
+    public func head() async throws -> StorePosition {
+        try await ensureSchema()
+        let logger = logger
+        return try await withConnection("head") { connection in try await Self.maxID(connection, logger: logger) }
+    }
+
+    public func follow(
+        after position: StorePosition, _ body: @Sendable ([StoredEvent], StorePosition) async -> Void
+    ) async throws {
+        try await followers.follow(after: position, read: { try await self.read(after: $0, limit: 4096) }, body)
+    }
+
+    public func close() {
+        closed.store(true, ordering: .releasing)
+        followers.finishAll()
+        poller.cancel()
+        running.cancel()
+    }
+
+    private static func maxID(_ connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        let rows = try await connection.query("SELECT coalesce(max(id), 0)::bigint FROM recsys_events", logger: logger)
+        for try await (id) in rows.decode(Int64.self) { return id }
+        return 0
+    }
+
+    /// Runs the migrations once per process (they are idempotent and serialized by an advisory lock, so
+    /// replicas starting together are safe).
+    private func ensureSchema() async throws {
+        if migrated.load(ordering: .acquiring) { return }
+        let logger = logger
+        let applied = try await withConnection("schema") { connection in
+            try await PostgresSchema.migrate(connection, logger: logger)
+        }
+        if !applied.isEmpty {
+            logger.info(
+                "event store schema migrated",
+                metadata: ["store": "\(url)", "versions": "\(applied.map(String.init).joined(separator: ","))"])
+        }
+        migrated.store(true, ordering: .releasing)
+    }
+
+    /// Leases a connection for `body`, turning "no connection within `leaseTimeout`" and every database error
+    /// into `.unavailable` (or `.corrupt`, passed through). Only the wait for a connection is timed: a query that
+    /// started runs to its end, so a COMMIT is never abandoned half-way by this side.
+    private func withConnection<R: Sendable>(
+        _ operation: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> R
+    ) async throws -> R {
+        if closed.load(ordering: .acquiring) { throw EventStoreError.unavailable("the event store was closed") }
+        let leased = LeaseFlag()
+        let client = client
+        let timeout = leaseTimeout
+        let url = url
+        do {
+            return try await withThrowingTaskGroup(of: R?.self) { group in
+                group.addTask {
+                    try await client.withConnection { connection in
+                        leased.value.store(true, ordering: .releasing)
+                        return try await body(connection)
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    if leased.value.load(ordering: .acquiring) { return nil }
+                    throw EventStoreError.unavailable("no connection to \(url) within \(timeout)")
+                }
+                while let result = try await group.next() {
+                    if let value = result {
+                        group.cancelAll()
+                        return value
+                    }
+                }
+                throw EventStoreError.unavailable("\(operation) on \(url) ended without an answer")
+            }
+        } catch let error as EventStoreError {
+            throw error
+        } catch let error as PostgresTransactionError {
+            if let inner = error.closureError as? EventStoreError { throw inner }
+            if let inner = (error.closureError ?? error.beginError ?? error.commitError) as? PSQLError {
+                throw EventStoreError.unavailable("\(operation) on \(url): \(Self.describe(inner))")
+            }
+            throw EventStoreError.unavailable("\(operation) on \(url): transaction failed")
+        } catch let error as PSQLError {
+            throw EventStoreError.unavailable("\(operation) on \(url): \(Self.describe(error))")
+        } catch {
+            throw EventStoreError.unavailable("\(operation) on \(url): \(error)")
+        }
+    }
+
+    /// PSQLError's own description hides the server's message (it may hold data); the code and the server's
+    /// message are what an operator needs and carry no row values for our statements.
+    static func describe(_ error: PSQLError) -> String {
+        var text = "\(error.code)"
+        if let message = error.serverInfo?[.message] { text += ": \(message)" }
+        if let state = error.serverInfo?[.sqlState] { text += " (SQLSTATE \(state))" }
+        return text
+    }
+}
+
+/// Set once a connection was leased; shared between the two racing child tasks.
+private final class LeaseFlag: Sendable {
+    let value = Atomic<Bool>(false)
+}

@@ -1,0 +1,157 @@
+import Dataset
+import Foundation
+import PostgresNIO
+import Testing
+
+@testable import EventStore
+@testable import EventStorePostgres
+
+/// What only the PostgreSQL store has: URLs, several writers on one table, an unreachable server, schema
+/// versions. The protocol suite (StoreProtocolTests) covers the rest.
+struct PostgresStoreTests {
+    @Test func urlParsesEveryPart() throws {
+        let url = try PostgresStoreURL("postgres://shop%40eu:s3cr%2Ft@db.internal:6543/recsys?sslmode=require")
+        #expect(url.username == "shop@eu")
+        #expect(url.password == "s3cr/t")
+        #expect(url.host == "db.internal")
+        #expect(url.port == 6543)
+        #expect(url.database == "recsys")
+        #expect(url.sslMode == .require)
+        #expect(!url.description.contains("s3cr"))
+        let defaults = try PostgresStoreURL("postgresql://recsys@localhost/events")
+        #expect(defaults.port == 5432)
+        #expect(defaults.password == nil)
+        #expect(defaults.sslMode == .prefer)
+    }
+
+    @Test(arguments: [
+        ("postgres://localhost/db", "no user name"),
+        ("postgres://user@/db", "no host"),
+        ("postgres://user@localhost", "no database"),
+        ("postgres://user@localhost/db?sslmode=verify-full", "sslmode=verify-full"),
+        ("/var/lib/events", "not a postgres:// URL"),
+    ])
+    func badURLsAreNamed(text: String, expected: String) {
+        #expect {
+            try PostgresStoreURL(text)
+        } throws: { error in
+            "\(error)".contains(expected) && !"\(error)".contains("secret")
+        }
+    }
+
+    @Test func unreachableServerIsUnavailableQuickly() async throws {
+        let port = try closedPort()
+        let url = try PostgresStoreURL("postgres://recsys:secret@127.0.0.1:\(port)/events?sslmode=disable")
+        let store = PostgresEventStore(url: url, leaseTimeout: .milliseconds(500), logger: testLogger)
+        defer { store.close() }
+        let started = ContinuousClock.now
+        await #expect {
+            try await store.append(events(0..<3))
+        } throws: { error in
+            guard case EventStoreError.unavailable(let reason) = error else { return false }
+            return reason.contains("127.0.0.1:\(port)") && !reason.contains("secret")
+        }
+        await #expect(throws: EventStoreError.self) { try await store.read(after: 0, limit: 10) }
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+
+    @Test(.enabled(if: PostgresTestServer.url != nil))
+    func twoReplicasShareGaplessPositions() async throws {
+        let url = try await PostgresTestServer.freshDatabase()
+        let a = PostgresEventStore(url: url, logger: testLogger)
+        let b = PostgresEventStore(url: url, logger: testLogger)
+        defer {
+            a.close()
+            b.close()
+        }
+        // Eight writers on two replicas at once: every batch gets a contiguous, gapless run of positions.
+        let ends = try await withThrowingTaskGroup(of: (Int, StorePosition).self) { group in
+            for writer in 0..<8 {
+                group.addTask {
+                    let store = writer % 2 == 0 ? a : b
+                    let start = writer * 100
+                    let end = try await store.append(events(start..<start + 25 + writer))
+                    return (writer, end)
+                }
+            }
+            var ends: [(Int, StorePosition)] = []
+            for try await end in group { ends.append(end) }
+            return ends
+        }
+        let total = (0..<8).map { 25 + $0 }.reduce(0, +)
+        #expect(try await a.head() == StorePosition(total))
+        #expect(try await b.head() == StorePosition(total))
+        let all = try await readAll(b)
+        #expect(all.count == total)
+        for (writer, end) in ends {
+            let size = 25 + writer
+            let batch = Array(all[Int(end) - size..<Int(end)])
+            #expect(batch == events(writer * 100..<writer * 100 + size))
+        }
+    }
+
+    @Test(.enabled(if: PostgresTestServer.url != nil))
+    func aFollowerOnAnotherReplicaSeesAppendsWithinASecond() async throws {
+        let url = try await PostgresTestServer.freshDatabase()
+        let writer = PostgresEventStore(url: url, logger: testLogger)
+        let reader = PostgresEventStore(url: url, logger: testLogger)
+        defer {
+            writer.close()
+            reader.close()
+        }
+        _ = try await reader.head()  // schema in place before following
+        let seen = Locked<[StoredEvent]>([])
+        let follower = Task {
+            try await reader.follow(after: 0) { batch, _ in seen.withLock { $0 += batch } }
+        }
+        let started = ContinuousClock.now
+        _ = try await writer.append(events(0..<4))
+        #expect(try await eventually(seconds: 1) { seen.withLock { $0.count } == 4 })
+        #expect(ContinuousClock.now - started < .seconds(1))
+        follower.cancel()
+        try await follower.value
+        #expect(seen.withLock { $0 } == events(0..<4))
+    }
+
+    @Test(.enabled(if: PostgresTestServer.url != nil))
+    func aNewerSchemaIsRefused() async throws {
+        let url = try await PostgresTestServer.freshDatabase()
+        let first = PostgresEventStore(url: url, logger: testLogger)
+        _ = try await first.append(events(0..<2))
+        first.close()
+        let client = PostgresClient(configuration: url.clientConfiguration)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            try await client.query(
+                "INSERT INTO recsys_schema_migrations (version, description) VALUES (99, 'from the future')")
+            group.cancelAll()
+        }
+        let second = PostgresEventStore(url: url, logger: testLogger)
+        defer { second.close() }
+        await #expect {
+            try await second.head()
+        } throws: { error in
+            guard case EventStoreError.corrupt(let reason) = error else { return false }
+            return reason.contains("version 99")
+        }
+    }
+}
+
+/// A loopback port nothing listens on (bound, then released).
+func closedPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    try withUnsafeMutablePointer(to: &address) { pointer in
+        try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+            guard bind(fd, raw, length) == 0, getsockname(fd, raw, &length) == 0 else {
+                throw EventStoreError.unavailable("no free port")
+            }
+        }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
