@@ -83,7 +83,10 @@ let package = Package(
         // One shared fixture (a tiny generated world and a model trained on it) for every test target.
         .target(
             name: "TestSupport",
-            dependencies: ["RecsysCore", "Dataset", "Candidates", "Features", "Ranker", "Pipeline"],
+            dependencies: [
+                "RecsysCore", "Dataset", "Candidates", "Features", "Ranker", "Pipeline", "EventStorePostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "RecsysCoreTests", dependencies: ["RecsysCore"]),
@@ -102,8 +105,8 @@ let package = Package(
         .testTarget(
             name: "EventStoreTests",
             dependencies: [
-                "EventStore", "EventStorePostgres", "Dataset", .product(name: "Logging", package: "swift-log"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "EventStore", "EventStorePostgres", "Dataset", "TestSupport",
+                .product(name: "Logging", package: "swift-log"), .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
         .testTarget(name: "TrainTests", dependencies: ["Train", "Pipeline", "TestSupport"]),
         .testTarget(

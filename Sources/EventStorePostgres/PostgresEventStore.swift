@@ -167,26 +167,35 @@ public final class PostgresEventStore: EventStore {
         let client = client
         let timeout = leaseTimeout
         let url = url
+        // The lease runs in its own task: a pool that is still retrying its connection may take a while to
+        // notice the cancellation, and the caller must get its 503 at the timeout, not after that.
+        let work = Task {
+            try await client.withConnection { connection in
+                leased.value.store(true, ordering: .releasing)
+                return try await body(connection)
+            }
+        }
+        let answer = OneAnswer<R>()
         do {
-            return try await withThrowingTaskGroup(of: R?.self) { group in
-                group.addTask {
-                    try await client.withConnection { connection in
-                        leased.value.store(true, ordering: .releasing)
-                        return try await body(connection)
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    answer.install(continuation)
+                    let timer = Task {
+                        try await Task.sleep(for: timeout)
+                        if !leased.value.load(ordering: .acquiring) {
+                            work.cancel()
+                            answer.resume(
+                                with: .failure(
+                                    EventStoreError.unavailable("no connection to \(url) within \(timeout)")))
+                        }
+                    }
+                    Task {
+                        answer.resume(with: await work.result)
+                        timer.cancel()
                     }
                 }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    if leased.value.load(ordering: .acquiring) { return nil }
-                    throw EventStoreError.unavailable("no connection to \(url) within \(timeout)")
-                }
-                while let result = try await group.next() {
-                    if let value = result {
-                        group.cancelAll()
-                        return value
-                    }
-                }
-                throw EventStoreError.unavailable("\(operation) on \(url) ended without an answer")
+            } onCancel: {
+                work.cancel()
             }
         } catch let error as EventStoreError {
             throw error
@@ -213,7 +222,32 @@ public final class PostgresEventStore: EventStore {
     }
 }
 
-/// Set once a connection was leased; shared between the two racing child tasks.
+/// The first of two racing results (the lease's, the timeout's) resumes the caller; the other is dropped.
+private final class OneAnswer<R: Sendable>: Sendable {
+    private let state = Mutex<(continuation: CheckedContinuation<R, Error>?, early: Result<R, Error>?)>((nil, nil))
+
+    func install(_ continuation: CheckedContinuation<R, Error>) {
+        let early = state.withLock { s -> Result<R, Error>? in
+            if let early = s.early { return early }
+            s.continuation = continuation
+            return nil
+        }
+        if let early { continuation.resume(with: early) }
+    }
+
+    func resume(with result: Result<R, Error>) {
+        let continuation = state.withLock { s -> CheckedContinuation<R, Error>? in
+            if s.early != nil { return nil }
+            s.early = result
+            let c = s.continuation
+            s.continuation = nil
+            return c
+        }
+        continuation?.resume(with: result)
+    }
+}
+
+/// Set once a connection was leased; shared between the lease task and the timeout.
 private final class LeaseFlag: Sendable {
     let value = Atomic<Bool>(false)
 }

@@ -59,7 +59,8 @@ public struct PostgresStoreURL: Sendable, CustomStringConvertible {
         return copy
     }
 
-    var clientConfiguration: PostgresClient.Configuration {
+    /// The postgres-nio client configuration: 3 s connect timeout, at most 8 connections.
+    public var clientConfiguration: PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS
         switch sslMode {
         case .disable: tls = .disable

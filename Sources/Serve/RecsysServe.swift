@@ -58,7 +58,7 @@ struct RecsysServe: AsyncParsableCommand {
     @Option(
         name: .long,
         help:
-            "Live events store: a folder for the embedded append-only log, or 'memory' (lost on exit) (env RECSYS_EVENTS_STORE; default events/ in the state folder)."
+            "Live events store: a folder for the embedded append-only log (one writer), a postgres://user:password@host:5432/db URL shared by every replica, or 'memory' (lost on exit) (env RECSYS_EVENTS_STORE; default events/ in the state folder)."
     )
     var eventsStore: String?
 

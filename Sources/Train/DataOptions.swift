@@ -18,7 +18,11 @@ struct DataOptions: ParsableArguments {
     @Flag(name: .long, help: "No progress on stderr.")
     var quiet = false
 
-    @Option(help: "The server's event store folder, read with the files (an event in both counts once).")
+    @Option(
+        name: [.customLong("events"), .customLong("events-store")],
+        help:
+            "The server's event store (a folder, or a postgres:// URL), read with the files (an event in both counts once)."
+    )
     var events: String?
 
     func load() throws -> Dataset {

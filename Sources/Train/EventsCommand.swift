@@ -21,11 +21,12 @@ struct EventsExportCommand: ParsableCommand {
         discussion: """
             Examples:
               recsys-train events export --store models/recsys-state/events --out exported/
+              recsys-train events export --store postgres://recsys@db.internal/recsys --out exported/
               recsys-train train --data data/sample --events models/recsys-state/events --out models/model.rrm
             """
     )
 
-    @Option(name: .long, help: "The event store folder (the server's --events-store).")
+    @Option(name: .long, help: "The event store: a folder or a postgres:// URL (the server's --events-store).")
     var store: String
 
     @Option(

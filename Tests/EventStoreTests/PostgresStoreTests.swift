@@ -1,6 +1,7 @@
 import Dataset
 import Foundation
 import PostgresNIO
+import TestSupport
 import Testing
 
 @testable import EventStore
@@ -52,7 +53,9 @@ struct PostgresStoreTests {
             return reason.contains("127.0.0.1:\(port)") && !reason.contains("secret")
         }
         await #expect(throws: EventStoreError.self) { try await store.read(after: 0, limit: 10) }
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // Generous: the point is that it answers instead of waiting for the database (the pool retries forever),
+        // and a loaded 2-core test run delays timers.
+        #expect(ContinuousClock.now - started < .seconds(60))
     }
 
     @Test(.enabled(if: PostgresTestServer.url != nil))

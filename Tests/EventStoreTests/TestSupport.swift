@@ -2,6 +2,7 @@ import Dataset
 import Foundation
 import Logging
 import PostgresNIO
+import TestSupport
 import Testing
 
 @testable import EventStore
@@ -69,26 +70,6 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
 }
 
 let testLogger = Logger(label: "eventstore-tests")
-
-/// The server named by `RECSYS_TEST_POSTGRES_URL`, where each test gets a database of its own.
-enum PostgresTestServer {
-    static let url: PostgresStoreURL? = ProcessInfo.processInfo.environment["RECSYS_TEST_POSTGRES_URL"].flatMap {
-        try? PostgresStoreURL($0)
-    }
-
-    /// Creates `recsys_test_<random>` and returns its URL.
-    static func freshDatabase() async throws -> PostgresStoreURL {
-        guard let admin = url else { throw EventStoreError.unavailable("RECSYS_TEST_POSTGRES_URL is not set") }
-        let name = "recsys_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        let client = PostgresClient(configuration: admin.clientConfiguration)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
-            group.cancelAll()
-        }
-        return admin.with(database: name)
-    }
-}
 
 /// Reads everything after `position` in one call.
 func readAll(_ store: any EventStore, after position: StorePosition = 0) async throws -> [StoredEvent] {

@@ -25,6 +25,8 @@ public final class ServeMetrics: Sendable {
     private let overlayEvents: CoreMetrics.Gauge
     private let overlayVisitors: CoreMetrics.Gauge
     private let overlayEvictions: CoreMetrics.Gauge
+    private let storeUp: CoreMetrics.Gauge
+    private let storeLag: CoreMetrics.Gauge
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -48,6 +50,9 @@ public final class ServeMetrics: Sendable {
         overlayEvents = CoreMetrics.Gauge(label: "recsys_live_overlay_events", dimensions: [], factory: factory)
         overlayVisitors = CoreMetrics.Gauge(label: "recsys_live_overlay_visitors", dimensions: [], factory: factory)
         overlayEvictions = CoreMetrics.Gauge(label: "recsys_live_overlay_evictions", dimensions: [], factory: factory)
+        storeUp = CoreMetrics.Gauge(label: "recsys_event_store_up", dimensions: [], factory: factory)
+        // Records in the store (from any replica) not yet in this replica's overlay, sampled every second.
+        storeLag = CoreMetrics.Gauge(label: "recsys_event_store_lag_records", dimensions: [], factory: factory)
     }
 
     func recordEvents(accepted: Int, rejected: Int, appendDuration: Duration?) {
@@ -63,6 +68,11 @@ public final class ServeMetrics: Sendable {
         overlayEvents.record(events)
         overlayVisitors.record(visitors)
         overlayEvictions.record(evictions)
+    }
+
+    func recordStore(up: Bool, lag: Int?) {
+        storeUp.record(up ? 1 : 0)
+        if let lag { storeLag.record(lag) }
     }
 
     func recordRequest(route: String, status: Int, duration: Duration) {

@@ -72,7 +72,7 @@ struct EventsController: UsesServeServices {
 
     /// Newest first: the model's kept history of the visitor and their live events.
     func visitorEvents(_ request: Request, context: some RequestContext) async throws -> Response {
-        _ = try await live.replayed()
+        _ = await live.replayed()
         let visitor = try RecommendQuery.parseUserID(context.parameters.get("visitor_id") ?? "")
         let limit =
             try RecommendQuery.parsed(
