@@ -139,6 +139,16 @@ for name, svc in services.items():
     hc = svc.get("healthcheck")
     if hc and not isinstance(hc.get("test"), (list, str)):
         errors.append(f"{name}: healthcheck without test")
+# Whoever reads a PostgreSQL event store waits for the database to be healthy.
+for name, svc in services.items():
+    store = str((svc.get("environment") or {}).get("RECSYS_EVENTS_STORE", ""))
+    if store.startswith(("postgres://", "postgresql://")):
+        host = store.split("@")[-1].split(":")[0].split("/")[0]
+        deps = svc.get("depends_on") or {}
+        if host not in services:
+            errors.append(f"{name}: RECSYS_EVENTS_STORE names host {host}, not a service")
+        elif not isinstance(deps, dict) or (deps.get(host) or {}).get("condition") != "service_healthy":
+            errors.append(f"{name}: uses {host} but does not wait for it to be healthy")
 for v in volumes - used_volumes:
     errors.append(f"volume {v} declared but not used")
 if errors:
