@@ -5,8 +5,8 @@
 #   3. swift format lint --strict on Sources, Tests and Package.swift,
 #   4. docker-compose.yml: parsed, variables interpolated as compose does
 #      (required ones must be required), every service, volume, profile and
-#      file it names checked; `docker compose config` too where the client has
-#      the compose plugin (it needs no engine),
+#      file it names checked; then `docker compose config` (or Debian's
+#      docker-compose where the CLI has no compose plugin; no engine needed),
 #   5. deploy/prometheus and deploy/grafana parsed,
 #   6. nginx: both configs rendered for loopback and checked with `nginx -t`,
 #      then the compose one started in front of a stub upstream to check that
@@ -156,12 +156,21 @@ if errors:
     sys.exit(1)
 print(f"docker-compose.yml: {len(services)} services, volumes {sorted(volumes)}, required {required} OK")
 EOF
-if docker compose version >/dev/null 2>&1; then
-    env $(sed -n 's/.*\${\([A-Z_]*\):?.*/\1=lint/p' docker-compose.yml | sort -u) docker compose config -q
-    echo "docker compose config: OK"
-else
-    echo "docker compose config: skipped (no compose plugin; the check above stands in)"
+# Compose's own parser and schema: the plugin where the Docker CLI has it,
+# else Debian's docker-compose (1.29); neither needs an engine for `config`.
+REQUIRED_ENV=$(sed -n 's/.*\${\([A-Z_]*\):?.*/\1=lint/p' docker-compose.yml | sort -u)
+if docker compose version >/dev/null 2>&1; then COMPOSE=(docker compose); else
+    ensure_apt docker-compose docker-compose
+    COMPOSE=(docker-compose)
 fi
+env $REQUIRED_ENV "${COMPOSE[@]}" config -q
+for var in $REQUIRED_ENV; do
+    if env -u "${var%=*}" $(echo "$REQUIRED_ENV" | grep -v "^$var") "${COMPOSE[@]}" config -q 2>/dev/null; then
+        echo "${COMPOSE[*]} config: passes without ${var%=*}" >&2
+        exit 1
+    fi
+done
+echo "${COMPOSE[*]} config: OK (and fails without each of $(echo "$REQUIRED_ENV" | sed 's/=lint//' | tr '\n' ' '))"
 
 step "prometheus and grafana files"
 "$PY" - <<'EOF'
