@@ -66,6 +66,7 @@ func buildRouter(_ configuration: ServeConfiguration, store: ModelStore, metrics
     router.head("/ready", use: health.ready)
     router.get("/model", use: model.info)
     router.post("/api/v1/recs/predict", use: predict.predict)
+    router.post("/api/v1/recs/batch", use: BatchRecommendController(services: services).batch)
     router.get("/metrics") { _, _ in
         Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
