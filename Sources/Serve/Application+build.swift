@@ -74,6 +74,10 @@ func buildRouter(_ configuration: ServeConfiguration, store: ModelStore, metrics
     }
     router.get("/api/v1/visitors/:visitor_id/events", use: events.visitorEvents)
     router.get("/items/:item_id/similar", use: SimilarItemsController(services: services).similar)
+    let docs = APIDocsController()
+    router.get("/openapi.yaml", use: docs.yaml)
+    router.get("/openapi.json", use: docs.json)
+    router.get("/docs", use: docs.docs)
     router.group()
         .add(middleware: BearerTokenMiddleware(token: configuration.apiKey, whenUnset: .allow))
         .post("/api/v1/events", use: events.post)
