@@ -245,6 +245,83 @@ paths:
       summary: "This document as a page: every route with its parameters, an example request and response, and a form to try the GET routes. No external assets."
       responses:
         "200": {description: An HTML page, content: {text/html: {schema: {type: string}}}}
+  /dashboard:
+    get:
+      summary: "A live page: the loaded model (metadata, training metrics, feature weights), traffic figures, retrain tasks and the evaluation report. Polls /dashboard/data.json; no external assets, no token."
+      responses:
+        "200": {description: An HTML page, content: {text/html: {schema: {type: string}}}}
+  /dashboard/data.json:
+    get:
+      summary: What the dashboard shows, as JSON; traffic figures cover the last minute (or the time since start), computed from the server's own metrics.
+      description: Task records come without their command and error text (the admin status route has them). `evaluation` is present when an evaluation.json from `recsys-train evaluate` sits next to the model.
+      responses:
+        "200":
+          description: Dashboard data
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [generated_at, uptime_seconds, status, live, tasks, evaluation_note]
+                properties:
+                  generated_at: {type: string, format: date-time}
+                  uptime_seconds: {type: number}
+                  status: {type: string, enum: [starting, ready, draining]}
+                  model:
+                    type: object
+                    properties:
+                      model_version: {type: string}
+                      created_at: {type: string, format: date-time}
+                      fingerprint: {type: string}
+                      reference_time: {type: integer}
+                      path: {type: string, description: The model file's name}
+                      loaded_at: {type: string, format: date-time}
+                      load_seconds: {type: number}
+                      data_span: {type: object, properties: {first_event: {type: integer}, last_event: {type: integer}, days: {type: number}}}
+                      counts: {type: object, properties: {users: {type: integer}, items: {type: integer}, categories: {type: integer}, events: {type: integer}, neighbour_pairs: {type: integer}}}
+                      generators: {type: array, items: {type: string}}
+                      training: {type: object, description: "validation_auc, validation_log_loss, pairs, positives, negatives, train_pairs, validation_pairs, negative_sampling, iterations, converged, fit_seconds, windows"}
+                      intercept: {type: number}
+                      feature_weights: {type: array, items: {type: object, properties: {feature: {type: string}, weight: {type: number}}}}
+                  live:
+                    type: object
+                    properties:
+                      window_seconds: {type: number}
+                      requests: {type: number, description: Requests to API routes in the window (not the dashboard's, probes or /metrics)}
+                      requests_per_second: {type: number}
+                      p50_ms: {type: number}
+                      p99_ms: {type: number}
+                      server_errors: {type: number}
+                      recommendations: {type: number}
+                      fallbacks: {type: number}
+                      fallback_share: {type: number}
+                      candidates_per_request: {type: number}
+                      live_events_accepted: {type: number}
+                      live_events_per_second: {type: number}
+                      live_events_rejected: {type: number}
+                      overlay_events: {type: number}
+                      overlay_visitors: {type: number}
+                      total_requests: {type: number}
+                      total_fallbacks: {type: number}
+                      total_live_events: {type: number}
+                      routes: {type: array, items: {type: object, properties: {route: {type: string}, requests: {type: number}, requests_per_second: {type: number}, p50_ms: {type: number}, p99_ms: {type: number}, server_errors: {type: number}}}}
+                  tasks:
+                    type: array
+                    items:
+                      type: object
+                      properties:
+                        task_id: {type: string}
+                        status: {type: string, enum: [queued, running, succeeded, failed]}
+                        created_at: {type: integer}
+                        started_at: {type: integer}
+                        finished_at: {type: integer}
+                        duration_seconds: {type: number}
+                        model_version: {type: string}
+                        validation_auc: {type: number}
+                        training_pairs: {type: integer}
+                        failed: {type: boolean}
+                  tasks_note: {type: string}
+                  evaluation: {type: object, description: "test_users, test_days, cutoff, ks and methods (name, kind, metrics per k: precision, recall, ndcg, hit_rate, map, coverage)"}
+                  evaluation_note: {type: string, example: no evaluation report}
 components:
   securitySchemes:
     bearer: {type: http, scheme: bearer}
@@ -1256,6 +1333,298 @@ components:
               "text/html": {
                 "schema": {
                   "type": "string"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/dashboard": {
+      "get": {
+        "summary": "A live page: the loaded model (metadata, training metrics, feature weights), traffic figures, retrain tasks and the evaluation report. Polls /dashboard/data.json; no external assets, no token.",
+        "responses": {
+          "200": {
+            "description": "An HTML page",
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/dashboard/data.json": {
+      "get": {
+        "summary": "What the dashboard shows, as JSON; traffic figures cover the last minute (or the time since start), computed from the server's own metrics.",
+        "description": "Task records come without their command and error text (the admin status route has them). `evaluation` is present when an evaluation.json from `recsys-train evaluate` sits next to the model.",
+        "responses": {
+          "200": {
+            "description": "Dashboard data",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "generated_at",
+                    "uptime_seconds",
+                    "status",
+                    "live",
+                    "tasks",
+                    "evaluation_note"
+                  ],
+                  "properties": {
+                    "generated_at": {
+                      "type": "string",
+                      "format": "date-time"
+                    },
+                    "uptime_seconds": {
+                      "type": "number"
+                    },
+                    "status": {
+                      "type": "string",
+                      "enum": [
+                        "starting",
+                        "ready",
+                        "draining"
+                      ]
+                    },
+                    "model": {
+                      "type": "object",
+                      "properties": {
+                        "model_version": {
+                          "type": "string"
+                        },
+                        "created_at": {
+                          "type": "string",
+                          "format": "date-time"
+                        },
+                        "fingerprint": {
+                          "type": "string"
+                        },
+                        "reference_time": {
+                          "type": "integer"
+                        },
+                        "path": {
+                          "type": "string",
+                          "description": "The model file's name"
+                        },
+                        "loaded_at": {
+                          "type": "string",
+                          "format": "date-time"
+                        },
+                        "load_seconds": {
+                          "type": "number"
+                        },
+                        "data_span": {
+                          "type": "object",
+                          "properties": {
+                            "first_event": {
+                              "type": "integer"
+                            },
+                            "last_event": {
+                              "type": "integer"
+                            },
+                            "days": {
+                              "type": "number"
+                            }
+                          }
+                        },
+                        "counts": {
+                          "type": "object",
+                          "properties": {
+                            "users": {
+                              "type": "integer"
+                            },
+                            "items": {
+                              "type": "integer"
+                            },
+                            "categories": {
+                              "type": "integer"
+                            },
+                            "events": {
+                              "type": "integer"
+                            },
+                            "neighbour_pairs": {
+                              "type": "integer"
+                            }
+                          }
+                        },
+                        "generators": {
+                          "type": "array",
+                          "items": {
+                            "type": "string"
+                          }
+                        },
+                        "training": {
+                          "type": "object",
+                          "description": "validation_auc, validation_log_loss, pairs, positives, negatives, train_pairs, validation_pairs, negative_sampling, iterations, converged, fit_seconds, windows"
+                        },
+                        "intercept": {
+                          "type": "number"
+                        },
+                        "feature_weights": {
+                          "type": "array",
+                          "items": {
+                            "type": "object",
+                            "properties": {
+                              "feature": {
+                                "type": "string"
+                              },
+                              "weight": {
+                                "type": "number"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    },
+                    "live": {
+                      "type": "object",
+                      "properties": {
+                        "window_seconds": {
+                          "type": "number"
+                        },
+                        "requests": {
+                          "type": "number",
+                          "description": "Requests to API routes in the window (not the dashboard's",
+                          "probes or /metrics)": null
+                        },
+                        "requests_per_second": {
+                          "type": "number"
+                        },
+                        "p50_ms": {
+                          "type": "number"
+                        },
+                        "p99_ms": {
+                          "type": "number"
+                        },
+                        "server_errors": {
+                          "type": "number"
+                        },
+                        "recommendations": {
+                          "type": "number"
+                        },
+                        "fallbacks": {
+                          "type": "number"
+                        },
+                        "fallback_share": {
+                          "type": "number"
+                        },
+                        "candidates_per_request": {
+                          "type": "number"
+                        },
+                        "live_events_accepted": {
+                          "type": "number"
+                        },
+                        "live_events_per_second": {
+                          "type": "number"
+                        },
+                        "live_events_rejected": {
+                          "type": "number"
+                        },
+                        "overlay_events": {
+                          "type": "number"
+                        },
+                        "overlay_visitors": {
+                          "type": "number"
+                        },
+                        "total_requests": {
+                          "type": "number"
+                        },
+                        "total_fallbacks": {
+                          "type": "number"
+                        },
+                        "total_live_events": {
+                          "type": "number"
+                        },
+                        "routes": {
+                          "type": "array",
+                          "items": {
+                            "type": "object",
+                            "properties": {
+                              "route": {
+                                "type": "string"
+                              },
+                              "requests": {
+                                "type": "number"
+                              },
+                              "requests_per_second": {
+                                "type": "number"
+                              },
+                              "p50_ms": {
+                                "type": "number"
+                              },
+                              "p99_ms": {
+                                "type": "number"
+                              },
+                              "server_errors": {
+                                "type": "number"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    },
+                    "tasks": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "properties": {
+                          "task_id": {
+                            "type": "string"
+                          },
+                          "status": {
+                            "type": "string",
+                            "enum": [
+                              "queued",
+                              "running",
+                              "succeeded",
+                              "failed"
+                            ]
+                          },
+                          "created_at": {
+                            "type": "integer"
+                          },
+                          "started_at": {
+                            "type": "integer"
+                          },
+                          "finished_at": {
+                            "type": "integer"
+                          },
+                          "duration_seconds": {
+                            "type": "number"
+                          },
+                          "model_version": {
+                            "type": "string"
+                          },
+                          "validation_auc": {
+                            "type": "number"
+                          },
+                          "training_pairs": {
+                            "type": "integer"
+                          },
+                          "failed": {
+                            "type": "boolean"
+                          }
+                        }
+                      }
+                    },
+                    "tasks_note": {
+                      "type": "string"
+                    },
+                    "evaluation": {
+                      "type": "object",
+                      "description": "test_users, test_days, cutoff, ks and methods (name, kind, metrics per k: precision, recall, ndcg, hit_rate, map, coverage)"
+                    },
+                    "evaluation_note": {
+                      "type": "string",
+                      "example": "no evaluation report"
+                    }
+                  }
                 }
               }
             }
