@@ -159,6 +159,8 @@ enum DocsPage {
             }
             return null;
           }
+          // Beyond 2^53 a JavaScript number is not exact (999999999999999999 reads as 1e18).
+          function bound(v) { return Math.abs(v) > Number.MAX_SAFE_INTEGER ? "about " + v.toExponential(0) : String(v); }
           function typeText(schema) {
             schema = deref(schema);
             var parts = [];
@@ -166,7 +168,9 @@ enum DocsPage {
             else parts.push(schema.type || "object");
             if (schema.format) parts.push(schema.format);
             if (schema.enum) parts.push("one of " + schema.enum.join(", "));
-            if ("minimum" in schema || "maximum" in schema) parts.push(("minimum" in schema ? schema.minimum : "…") + "…" + ("maximum" in schema ? schema.maximum : "…"));
+            if ("minimum" in schema && "maximum" in schema) parts.push(bound(schema.minimum) + "…" + bound(schema.maximum));
+            else if ("minimum" in schema) parts.push("≥ " + bound(schema.minimum));
+            else if ("maximum" in schema) parts.push("≤ " + bound(schema.maximum));
             if ("minItems" in schema || "maxItems" in schema) parts.push((schema.minItems || 0) + "…" + (schema.maxItems || "∞") + " items");
             if ("default" in schema) parts.push("default " + JSON.stringify(schema.default));
             if (schema.nullable) parts.push("nullable");

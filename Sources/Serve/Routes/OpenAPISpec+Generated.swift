@@ -15,7 +15,7 @@ paths:
     get:
       summary: Top-n items for a visitor (two-stage, or a labelled popular fallback).
       parameters:
-        - {name: user_id, in: path, required: true, schema: {type: integer, minimum: 0, maximum: 999999999999999999}}
+        - {name: user_id, in: path, required: true, example: 8283, schema: {type: integer, minimum: 0, maximum: 999999999999999999}}
         - {name: n, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 100, default: 5}}
         - {name: at, in: query, required: false, description: Request time in unix ms (default now); live events after it are not used, schema: {type: integer, minimum: 0, maximum: 9999999999999}}
         - {name: exclude, in: query, required: false, description: "Leave out the visitor's own items: seen (any event, live ones included), purchased, or none", schema: {type: string, enum: [none, seen, purchased], default: none}}
@@ -28,7 +28,7 @@ paths:
     get:
       summary: Items like this one, for product pages (item-CF similarity plus co-visitation share when the model has it; an item without neighbours gets its category's popular items).
       parameters:
-        - {name: item_id, in: path, required: true, schema: {type: integer, minimum: 0, maximum: 999999999999999999}}
+        - {name: item_id, in: path, required: true, example: 664, schema: {type: integer, minimum: 0, maximum: 999999999999999999}}
         - {name: n, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 100, default: 10}}
         - {name: category, in: query, required: false, description: Only items of this category or its subtree, schema: {type: integer, minimum: 0}}
         - {name: exclude, in: query, required: false, description: At most 100 comma-separated item ids to leave out, schema: {type: string}}
@@ -85,7 +85,7 @@ paths:
     get:
       summary: The visitor's recent events as the server sees them (model history and live), newest first.
       parameters:
-        - {name: visitor_id, in: path, required: true, schema: {type: integer, minimum: 0, maximum: 999999999999999999}}
+        - {name: visitor_id, in: path, required: true, example: 8283, schema: {type: integer, minimum: 0, maximum: 999999999999999999}}
         - {name: limit, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 1000, default: 50}}
       responses:
         "200":
@@ -343,6 +343,12 @@ components:
         strategy: {type: string, enum: [two-stage, two-stage-live, popular, popular-live-unknown-items]}
         model_version: {type: string}
         request_time: {type: integer}
+      example:
+        items: [{category_id: 1230, item_id: 664, score: 0.8999}, {category_id: 1230, item_id: 2101, score: 0.7312}]
+        model_version: sample-1
+        request_time: 1442534400000
+        strategy: two-stage
+        user_id: 8283
     Status:
       type: object
       required: [status]
@@ -360,6 +366,7 @@ components:
             status: {type: integer}
             code: {type: string}
             message: {type: string}
+      example: {error: {status: 400, code: invalid_n, message: "n must be an integer in 1...100, got \"0\""}}
 
 """##
 
@@ -380,6 +387,7 @@ components:
             "name": "user_id",
             "in": "path",
             "required": true,
+            "example": 8283,
             "schema": {
               "type": "integer",
               "minimum": 0,
@@ -476,6 +484,7 @@ components:
             "name": "item_id",
             "in": "path",
             "required": true,
+            "example": 664,
             "schema": {
               "type": "integer",
               "minimum": 0,
@@ -714,6 +723,7 @@ components:
             "name": "visitor_id",
             "in": "path",
             "required": true,
+            "example": 8283,
             "schema": {
               "type": "integer",
               "minimum": 0,
@@ -1691,6 +1701,24 @@ components:
           "request_time": {
             "type": "integer"
           }
+        },
+        "example": {
+          "items": [
+            {
+              "category_id": 1230,
+              "item_id": 664,
+              "score": 0.8999
+            },
+            {
+              "category_id": 1230,
+              "item_id": 2101,
+              "score": 0.7312
+            }
+          ],
+          "model_version": "sample-1",
+          "request_time": 1442534400000,
+          "strategy": "two-stage",
+          "user_id": 8283
         }
       },
       "Status": {
@@ -1737,6 +1765,13 @@ components:
                 "type": "string"
               }
             }
+          }
+        },
+        "example": {
+          "error": {
+            "status": 400,
+            "code": "invalid_n",
+            "message": "n must be an integer in 1...100, got \"0\""
           }
         }
       }
