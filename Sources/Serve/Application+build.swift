@@ -66,6 +66,7 @@ func buildRouter(_ configuration: ServeConfiguration, store: ModelStore, metrics
     router.head("/ready", use: health.ready)
     router.get("/model", use: model.info)
     router.post("/api/v1/recs/predict", use: predict.predict)
+    router.post("/api/v1/recs/batch", use: BatchRecommendController(services: services).batch)
     router.get("/metrics") { _, _ in
         Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -73,6 +74,13 @@ func buildRouter(_ configuration: ServeConfiguration, store: ModelStore, metrics
     }
     router.get("/api/v1/visitors/:visitor_id/events", use: events.visitorEvents)
     router.get("/items/:item_id/similar", use: SimilarItemsController(services: services).similar)
+    let docs = APIDocsController()
+    router.get("/openapi.yaml", use: docs.yaml)
+    router.get("/openapi.json", use: docs.json)
+    router.get("/docs", use: docs.docs)
+    let dashboard = DashboardController(services: services, tasks: tasks)
+    router.get("/dashboard", use: dashboard.page)
+    router.get("/dashboard/data.json", use: dashboard.data)
     router.group()
         .add(middleware: BearerTokenMiddleware(token: configuration.apiKey, whenUnset: .allow))
         .post("/api/v1/events", use: events.post)

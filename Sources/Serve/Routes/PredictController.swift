@@ -1,22 +1,28 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 
-/// `POST /api/v1/recs/predict` with `{"user_id": 257597, "k": 5, "time": 1442534400000}`:
-/// the seeds' JSON API, answered exactly like `GET /recommend/<user_id>?n=k&at=time`.
+/// `POST /api/v1/recs/predict` with `{"user_id": 257597, "n": 5, "time": 1442534400000}`:
+/// the seeds' JSON API, answered exactly like `GET /recommend/<user_id>?n=n&at=time`.
+/// `k` is the deprecated name of `n` (answers then carry `Deprecation: true`).
 struct PredictController: UsesServeServices {
     let services: ServeServices
 
     struct Body: Decodable {
         var userID: Int?
+        var n: Int?
         var k: Int?
         var time: Int64?
 
         enum CodingKeys: String, CodingKey {
             case userID = "user_id"
+            case n
             case k
             case time
         }
     }
+
+    static let deprecationHeader = HTTPField.Name("Deprecation")!
 
     func predict(_ request: Request, context: some RequestContext) async throws -> Response {
         let buffer = try await request.body.collect(upTo: 64 * 1024)
@@ -26,25 +32,38 @@ struct PredictController: UsesServeServices {
         } catch {
             throw APIError(
                 .badRequest, code: "invalid_body",
-                "the body must be JSON like {\"user_id\": 257597, \"k\": 5, \"time\": 1442534400000}")
+                "the body must be JSON like {\"user_id\": 257597, \"n\": 5, \"time\": 1442534400000}")
         }
         // One rule for both routes: /recommend takes at most 18 digits.
         guard let user = body.userID, (0...RecommendQuery.maxUserID).contains(user) else {
             throw APIError(
                 .badRequest, code: "invalid_user_id", "user_id must be an integer in 0...\(RecommendQuery.maxUserID)")
         }
-        let k = body.k ?? configuration.defaultN
-        guard (1...configuration.maxN).contains(k) else {
-            throw APIError(
-                .badRequest, code: "invalid_k", "k must be an integer in 1...\(configuration.maxN), got \(k)")
-        }
+        let n = try Self.count(n: body.n, k: body.k, defaultN: configuration.defaultN, maxN: configuration.maxN)
         if let t = body.time, !(0...9_999_999_999_999).contains(t) {
             throw APIError(.badRequest, code: "invalid_time", "time must be a unix time in milliseconds, got \(t)")
         }
         guard let loaded = store.current else {
             throw APIError(.serviceUnavailable, code: "not_ready", "the model is not loaded yet")
         }
-        return try RecommendController.respond(
-            loaded.pipeline, query: RecommendQuery(userID: user, n: k, at: body.time), live: live, metrics: metrics)
+        var response = try RecommendController.respond(
+            loaded.pipeline, query: RecommendQuery(userID: user, n: n, at: body.time), live: live, metrics: metrics)
+        if body.k != nil { response.headers[Self.deprecationHeader] = "true" }
+        return response
+    }
+
+    /// `n`, or its deprecated alias `k`; both given and different is a 400.
+    static func count(n: Int?, k: Int?, defaultN: Int, maxN: Int) throws -> Int {
+        if let n, let k, n != k {
+            throw APIError(
+                .badRequest, code: "conflicting_count",
+                "n and k (the deprecated name of n) differ: n=\(n), k=\(k); send n only")
+        }
+        let (name, value) = n.map { ("n", $0) } ?? k.map { ("k", $0) } ?? ("n", defaultN)
+        guard (1...maxN).contains(value) else {
+            throw APIError(
+                .badRequest, code: "invalid_\(name)", "\(name) must be an integer in 1...\(maxN), got \(value)")
+        }
+        return value
     }
 }

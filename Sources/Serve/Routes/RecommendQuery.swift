@@ -28,7 +28,16 @@ struct RecommendQuery: Equatable {
     static func parse(userID raw: String, query: String?, defaultN: Int, maxN: Int) throws -> RecommendQuery {
         let userID = try parseUserID(raw)
         let q = try QueryParameters(query, allowed: allowedParameters)
-        let (nText, atText, excludeText, categoryText) = (q["n"], q["at"], q["exclude"], q["category"])
+        var parsed = try options(defaultN: defaultN, maxN: maxN) { q[$0] }
+        parsed.userID = userID
+        return parsed
+    }
+
+    /// Everything but the visitor, from the texts of `allowedParameters` (a
+    /// query string's or a JSON body's): one set of rules and error bodies for
+    /// `GET /recommend` and `POST /api/v1/recs/batch`. The user id is 0.
+    static func options(defaultN: Int, maxN: Int, _ value: (String) -> String?) throws -> RecommendQuery {
+        let (nText, atText, excludeText, categoryText) = (value("n"), value("at"), value("exclude"), value("category"))
         let n =
             try parsed(nText, "n", "an integer in 1...\(maxN)") { t in
                 Int(t).flatMap { (1...maxN).contains($0) && t.allSatisfy(\.isASCII) ? $0 : nil }
@@ -42,7 +51,7 @@ struct RecommendQuery: Equatable {
         let category = try parsed(categoryText, "category", "a non-negative integer category id") { t in
             t.utf8.count <= 18 && t.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) ? Int(t) : nil
         }
-        return RecommendQuery(userID: userID, n: n, at: at, exclude: exclude, category: category)
+        return RecommendQuery(userID: 0, n: n, at: at, exclude: exclude, category: category)
     }
 
     /// `parse(text)` when a parameter is given; a 400 `invalid_<name>` saying what was expected when it fails.
