@@ -23,12 +23,14 @@ struct DataOptions: ParsableArguments {
 
     func load() throws -> Dataset {
         let files = try DatasetFiles(directory: data)
-        let progress = quiet ? nil : Progress.fileReader()
+        let meter = ProgressMeter(label: "ingest", total: Self.readableBytes(files), unit: "MB", scale: 1_048_576)
+        let progress = quiet ? nil : Progress.fileReader(meter)
         let started = Date()
         let extra = try events.map { try StoreEvents.readAll(folder: $0) } ?? []
         if let folder = events, !quiet { Progress.line("\(extra.count) events from the store \(folder)") }
         let dataset = try DatasetLoader.load(files, policy: onBadRow, progress: progress, extraEvents: extra)
         if !quiet {
+            if meter.terminal { meter.finish() }
             Progress.line(
                 "read \(dataset.log.count) events, \(dataset.itemCount) items in \(String(format: "%.2f", Date().timeIntervalSince(started))) s"
             )
@@ -38,6 +40,15 @@ struct DataOptions: ParsableArguments {
             }
         }
         return dataset
+    }
+
+    /// The files' size on disk, the total of the ingest bar; nil (a bar
+    /// without ETA) when a file is compressed: its readers count inflated bytes.
+    static func readableBytes(_ files: DatasetFiles) -> Double? {
+        let paths = [files.events] + files.properties
+        guard !paths.contains(where: { $0.hasSuffix(".gz") }) else { return nil }
+        let sizes = paths.map { (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? nil }
+        return sizes.contains(nil) ? nil : Double(sizes.reduce(0) { $0 + ($1 ?? 0) })
     }
 }
 
