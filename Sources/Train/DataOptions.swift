@@ -42,13 +42,30 @@ struct DataOptions: ParsableArguments {
         return dataset
     }
 
-    /// The files' size on disk, the total of the ingest bar; nil (a bar
-    /// without ETA) when a file is compressed: its readers count inflated bytes.
+    /// The bytes the readers will report, the total of the ingest bar: a
+    /// plain file's size, a gzip file's inflated size (its trailer's ISIZE,
+    /// exact below 4 GiB). Nil (a bar without ETA) when a size is unreadable.
     static func readableBytes(_ files: DatasetFiles) -> Double? {
-        let paths = [files.events] + files.properties
-        guard !paths.contains(where: { $0.hasSuffix(".gz") }) else { return nil }
-        let sizes = paths.map { (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? nil }
-        return sizes.contains(nil) ? nil : Double(sizes.reduce(0) { $0 + ($1 ?? 0) })
+        var total = 0
+        for path in [files.events] + files.properties {
+            guard let size = path.hasSuffix(".gz") ? inflatedSize(path) : fileSize(path) else { return nil }
+            total += size
+        }
+        return Double(total)
+    }
+
+    static func fileSize(_ path: String) -> Int? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int
+    }
+
+    /// The last four bytes of a gzip file: the inflated size modulo 2^32, little-endian.
+    static func inflatedSize(_ path: String) -> Int? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let end = try? handle.seekToEnd(), end >= 18, (try? handle.seek(toOffset: end - 4)) != nil,
+            let tail = try? handle.read(upToCount: 4), tail.count == 4
+        else { return nil }
+        return tail.reversed().reduce(0) { $0 << 8 | Int($1) }
     }
 }
 

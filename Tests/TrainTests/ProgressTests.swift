@@ -1,3 +1,4 @@
+import Dataset
 import Foundation
 import Testing
 
@@ -80,6 +81,28 @@ struct ProgressTests {
         // Reports every 8 MB: a line at each 64 MB mark, as before the bar.
         for mb in stride(from: 8, through: 130, by: 8) { report("events.csv", mb << 20) }
         #expect(c.written == ["[recsys] events.csv: 64 MB read\n", "[recsys] events.csv: 128 MB read\n"])
+    }
+
+    /// The ingest bar's total: plain files by size, gzip files by their inflated size.
+    @Test func ingestTotalCountsInflatedBytes() throws {
+        let folder = try TrainCommandTests.scratch("ingest-total")
+        let csv = String(repeating: "timestamp,itemid,property,value\n", count: 100)
+        // gzip of `csv` (Python's gzip.compress(..., mtime=0)).
+        let gz: [UInt8] = [
+            0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xed, 0xc9, 0xb1, 0x09, 0xc0, 0x30, 0x0c, 0x45,
+            0xc1, 0x3e, 0xb3, 0x68, 0x29, 0x83, 0x55, 0x08, 0x22, 0x22, 0xec, 0x6f, 0x83, 0xb7, 0xf7, 0x12, 0x29, 0xdf,
+            0xb5, 0xa7, 0x48, 0x9f, 0x6a, 0x59, 0x16, 0xf2, 0x8c, 0x6e, 0x35, 0xbe, 0xf2, 0xa1, 0x63, 0xbb, 0xbd, 0xcb,
+            0x1f, 0xf1, 0x3c, 0xcf, 0xf3, 0x3c, 0xcf, 0xf3, 0x3c, 0xcf, 0xff, 0xf4, 0x17, 0x43, 0xe2, 0xbd, 0x44, 0x80,
+            0x0c, 0x00, 0x00,
+        ]
+        try Data(gz).write(to: URL(fileURLWithPath: folder + "/item_properties_part1.csv.gz"))
+        try Data(csv.utf8).write(to: URL(fileURLWithPath: folder + "/item_properties_part2.csv"))
+        try Data("timestamp,visitorid,event,itemid,transactionid\n".utf8)
+            .write(to: URL(fileURLWithPath: folder + "/events.csv"))
+        try Data("categoryid,parentid\n".utf8).write(to: URL(fileURLWithPath: folder + "/category_tree.csv"))
+        #expect(DataOptions.inflatedSize(folder + "/item_properties_part1.csv.gz") == csv.utf8.count)
+        let total = try DataOptions.readableBytes(DatasetFiles(directory: folder))
+        #expect(total == Double(2 * csv.utf8.count + 47))
     }
 
     @Test func readStreamsTotalFilesReadInParts() {

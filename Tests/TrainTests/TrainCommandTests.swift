@@ -190,6 +190,22 @@ struct TrainCommandTests {
         Self.rejects(["evaluate", "--data", Self.data, "--test-days", "0"])
     }
 
+    @Test func evaluateOnlineWritesSnakeCaseJSON() throws {
+        let folder = try Self.scratch("online")
+        _ = try StandardOutput.capture {
+            try Self.run([
+                "evaluate", "--data", Self.data, "--quiet", "--online", "--online-max-targets", "50",
+                "--training-windows", "1", "--report", folder,
+            ])
+        }
+        let json = try Data(contentsOf: URL(fileURLWithPath: folder + "/online.json"))
+        try Self.expectSnakeCase(json)
+        let text = String(decoding: json, as: UTF8.self)
+        #expect(text.contains("\"milliseconds_per_request\""))
+        #expect(text.contains("\"hit_rate\""))
+        #expect(!text.contains("\"hitRate\""))
+    }
+
     @Test func inspectPrintsTheModelsMetadata() throws {
         let file = try TestModel.file(version: "inspect-v9")
         let output = try StandardOutput.capture { try Self.run(["inspect", file, "--json"]) }
