@@ -95,11 +95,12 @@ extension EvaluationReport {
             s += "<text x=\"\(left - 6)\" y=\"\(y + 12)\" text-anchor=\"end\">\(name)</text>\n"
             s +=
                 "<rect x=\"\(left)\" y=\"\(y)\" width=\"\(r.1 / top * width)\" height=\"\(barHeight)\" fill=\"#3b73b9\"/>\n"
-            s += "<text x=\"\(left + r.1 / top * width + 4)\" y=\"\(y + 8)\">\(String(format: "%.4f", r.1))</text>\n"
+            s +=
+                "<text x=\"\(left + max(r.1, r.3?.high ?? 0) / top * width + 4)\" y=\"\(y + 8)\">\(String(format: "%.4f", r.1))</text>\n"
             s +=
                 "<rect x=\"\(left)\" y=\"\(y + barHeight + 1)\" width=\"\(r.2 / top * width)\" height=\"\(barHeight)\" fill=\"#e8873a\"/>\n"
             s +=
-                "<text x=\"\(left + r.2 / top * width + 4)\" y=\"\(y + 2 * barHeight)\">\(String(format: "%.4f", r.2))</text>\n"
+                "<text x=\"\(left + max(r.2, r.4?.high ?? 0) / top * width + 4)\" y=\"\(y + 2 * barHeight)\">\(String(format: "%.4f", r.2))</text>\n"
             for (interval, middle) in [(r.3, y + barHeight / 2), (r.4, y + barHeight * 1.5 + 1)] {
                 if let i = interval { s += Self.errorBar(i, y: middle, left: left, scale: width / top) }
             }
