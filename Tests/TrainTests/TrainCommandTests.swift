@@ -315,6 +315,7 @@ struct TrainCommandTests {
         let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map(String.init)
         #expect(lines.count == a.userRaw.count)
         let pipeline = TwoStagePipeline(artifacts: a)
+        try Self.expectSnakeCase(Data(lines[0].utf8))
         for (u, line) in lines.enumerated() {
             let object = try #require(
                 try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "line \(u)")
@@ -368,9 +369,9 @@ struct TrainCommandTests {
         for (t, test) in tests.enumerated() where t + 1 < start.count {
             #expect(Array(items[Int(start[t])..<Int(start[t + 1])]) == test.relevant.sorted())
         }
-        let info = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/ours_bpr.json")))
-                as? [String: Any])
+        let ours = try Data(contentsOf: URL(fileURLWithPath: folder + "/ours_bpr.json"))
+        try Self.expectSnakeCase(ours)
+        let info = try #require(try JSONSerialization.jsonObject(with: ours) as? [String: Any])
         #expect(info["model"] as? String == "bpr")
         #expect(info["factors"] as? Int == 4)
         #expect(info["iterations"] as? Int == 2)
