@@ -1,11 +1,28 @@
 #!/usr/bin/env python3
 """sha256 of an evaluation.json without its wall-clock fields (`seconds`,
-`millisecondsPerUser`), so two runs can be checked for identical answers."""
-import hashlib, json, sys
+`milliseconds_per_user`), so two runs can be checked for identical answers.
+
+Keys are normalised to snake_case first (reports written before the CLI's
+JSON became snake_case used camelCase), and the fields added since
+(`warnings`, `bootstrap`, `ndcg_interval`, `recall_interval`) are dropped, so
+an old and a new report of the same answers digest the same."""
+import hashlib, json, re, sys
+
+DROPPED = {"seconds", "milliseconds_per_user", "warnings", "bootstrap", "ndcg_interval", "recall_interval"}
+
+def snake(key):
+    # As Swift's JSONEncoder.KeyEncodingStrategy.convertToSnakeCase: "userKNNCandidates" -> "user_knn_candidates".
+    key = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", key)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key).lower()
 
 def strip(v):
     if isinstance(v, dict):
-        return {k: strip(x) for k, x in v.items() if k not in ("seconds", "millisecondsPerUser")}
+        out = {}
+        for k, x in v.items():
+            k = snake(k)
+            if k not in DROPPED:
+                out[k] = strip(x)
+        return out
     if isinstance(v, list):
         return [strip(x) for x in v]
     return v

@@ -5,22 +5,36 @@ import Pipeline
 extension EvaluationReport {
     public func table() -> String {
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
-        var out = pad("method", 40) + "     K precision    recall      NDCG  hit rate       MAP  coverage  ms/user\n"
+        var out =
+            pad("method", 40)
+            + "     K precision    recall      NDCG  hit rate       MAP  coverage  ms/user  NDCG 95% CI       recall 95% CI\n"
         for m in methods {
             for r in m.metrics {
                 out += pad(m.name, 40)
                 out += String(
-                    format: " %5d %9.4f %9.4f %9.4f %9.4f %9.4f %9.4f %8.3f\n", r.k, r.precision, r.recall, r.ndcg,
+                    format: " %5d %9.4f %9.4f %9.4f %9.4f %9.4f %9.4f %8.3f", r.k, r.precision, r.recall, r.ndcg,
                     r.hitRate, r.map, r.coverage, m.millisecondsPerUser)
+                if let n = r.ndcgInterval, let c = r.recallInterval {
+                    out += "  " + Self.interval(n) + "  " + Self.interval(c)
+                }
+                out += "\n"
             }
         }
         return out
     }
 
+    /// `[0.4012, 0.4391]`
+    static func interval(_ i: BootstrapInterval) -> String { String(format: "[%.4f, %.4f]", i.low, i.high) }
+
     public func markdown() -> String {
         var out = "# Offline evaluation\n\n"
         out +=
             "Cutoff \(isoDate(cutoff)) (last \(testDays) days are the test window); \(testUsers) test users, \(relevantItems) relevant items.\n\n"
+        for w in warnings ?? [] { out += "**Warning:** \(w).\n\n" }
+        if let b = bootstrap {
+            out +=
+                "Intervals: percentile bootstrap, \(b.resamples) resamples of the test users (seed \(b.seed)), \(Int((b.confidence * 100).rounded())) % of the resampled means, at K = \(b.k).\n\n"
+        }
         out +=
             "## Candidate recall (share of relevant items that reach the candidates)\n\n| generator | recall |\n|---|---|\n"
         for (name, value) in candidateRecall.sorted(by: { $0.key < $1.key }) {
@@ -28,14 +42,23 @@ extension EvaluationReport {
         }
         out += "\nMean candidates per user: \(String(format: "%.1f", meanCandidates)).\n\n"
         for k in ks {
+            let intervals = methods.contains { $0.at(k)?.ndcgInterval != nil }
+            out += "## K = \(k)\n\n| method | precision | recall | NDCG | hit rate | MAP | coverage | ms/user |"
             out +=
-                "## K = \(k)\n\n| method | precision | recall | NDCG | hit rate | MAP | coverage | ms/user |\n|---|---|---|---|---|---|---|---|\n"
+                intervals
+                ? " NDCG 95% CI | recall 95% CI |\n|---|---|---|---|---|---|---|---|---|---|\n"
+                : "\n|---|---|---|---|---|---|---|---|\n"
             for m in methods {
                 guard let r = m.at(k) else { continue }
                 out += String(
-                    format: "| %@ | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f | %.3f |\n", m.name as NSString,
+                    format: "| %@ | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f | %.3f |", m.name as NSString,
                     r.precision,
                     r.recall, r.ndcg, r.hitRate, r.map, r.coverage, m.millisecondsPerUser)
+                if intervals {
+                    out +=
+                        " \(r.ndcgInterval.map(Self.interval) ?? "") | \(r.recallInterval.map(Self.interval) ?? "") |"
+                }
+                out += "\n"
             }
             out += "\n"
         }
@@ -49,10 +72,13 @@ extension EvaluationReport {
         return out
     }
 
-    /// Grouped bars of NDCG@k and Recall@k per method.
+    /// Grouped bars of NDCG@k and Recall@k per method, with the bootstrap
+    /// 95 % intervals as error bars when the report has them at `k`.
     public func svg(k: Int = 10) -> String {
-        let rows = methods.compactMap { m in m.at(k).map { (m.name, $0.ndcg, $0.recall) } }
-        let top = max(rows.map { max($0.1, $0.2) }.max() ?? 1, 1e-9)
+        let rows = methods.compactMap { m in
+            m.at(k).map { (m.name, $0.ndcg, $0.recall, $0.ndcgInterval, $0.recallInterval) }
+        }
+        let top = max(rows.map { max($0.1, $0.2, $0.3?.high ?? 0, $0.4?.high ?? 0) }.max() ?? 1, 1e-9)
         let barHeight = 9.0
         let rowHeight = 26.0
         let left = 260.0
@@ -60,7 +86,7 @@ extension EvaluationReport {
         let height = Double(rows.count) * rowHeight + 50
         var s = """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(left + width + 80))" height="\(Int(height))" font-family="sans-serif" font-size="11">
-            <text x="10" y="16" font-size="13">NDCG@\(k) (blue) and Recall@\(k) (orange), test users: \(testUsers)</text>
+            <text x="10" y="16" font-size="13">NDCG@\(k) (blue) and Recall@\(k) (orange), test users: \(testUsers)\(rows.contains { $0.3 != nil } ? "; error bars: bootstrap 95 % intervals" : "")</text>
 
             """
         for (i, r) in rows.enumerated() {
@@ -69,12 +95,24 @@ extension EvaluationReport {
             s += "<text x=\"\(left - 6)\" y=\"\(y + 12)\" text-anchor=\"end\">\(name)</text>\n"
             s +=
                 "<rect x=\"\(left)\" y=\"\(y)\" width=\"\(r.1 / top * width)\" height=\"\(barHeight)\" fill=\"#3b73b9\"/>\n"
-            s += "<text x=\"\(left + r.1 / top * width + 4)\" y=\"\(y + 8)\">\(String(format: "%.4f", r.1))</text>\n"
+            s +=
+                "<text x=\"\(left + max(r.1, r.3?.high ?? 0) / top * width + 4)\" y=\"\(y + 8)\">\(String(format: "%.4f", r.1))</text>\n"
             s +=
                 "<rect x=\"\(left)\" y=\"\(y + barHeight + 1)\" width=\"\(r.2 / top * width)\" height=\"\(barHeight)\" fill=\"#e8873a\"/>\n"
             s +=
-                "<text x=\"\(left + r.2 / top * width + 4)\" y=\"\(y + 2 * barHeight)\">\(String(format: "%.4f", r.2))</text>\n"
+                "<text x=\"\(left + max(r.2, r.4?.high ?? 0) / top * width + 4)\" y=\"\(y + 2 * barHeight)\">\(String(format: "%.4f", r.2))</text>\n"
+            for (interval, middle) in [(r.3, y + barHeight / 2), (r.4, y + barHeight * 1.5 + 1)] {
+                if let i = interval { s += Self.errorBar(i, y: middle, left: left, scale: width / top) }
+            }
         }
         return s + "</svg>\n"
+    }
+
+    /// An interval as a horizontal line with end caps, across its bar.
+    static func errorBar(_ i: BootstrapInterval, y: Double, left: Double, scale: Double) -> String {
+        let x0 = left + i.low * scale
+        let x1 = left + i.high * scale
+        return
+            "<path class=\"error-bar\" d=\"M\(x0),\(y) H\(x1) M\(x0),\(y - 3) V\(y + 3) M\(x1),\(y - 3) V\(y + 3)\" stroke=\"#222\" stroke-width=\"1\" fill=\"none\"/>\n"
     }
 }

@@ -29,6 +29,10 @@ public struct EvaluationReport: Codable, Sendable {
     public var training: TrainingSummary
     public var config: RecsysConfig
     public var seconds: [String: Double]
+    /// What makes the numbers less trustworthy (e.g. too few test users); empty when nothing does.
+    public var warnings: [String]?
+    /// How the NDCG and recall intervals of `methods` were drawn (nil in reports older than them).
+    public var bootstrap: BootstrapSettings?
 }
 
 /// A test user: state before the cutoff, request time, what they added to cart or bought after.
@@ -41,6 +45,18 @@ public struct TestUser: Sendable {
 /// The offline protocol of docs/evaluation.md: last `testDays` are the test
 /// window; every structure and the ranker see only events before it.
 public enum OfflineEvaluation {
+    /// Below this many test users the report warns: differences between
+    /// methods are then mostly noise (see the bootstrap intervals).
+    public static let minimumTestUsers = 200
+
+    /// The report's warnings for `testUsers` test users.
+    public static func warnings(testUsers: Int) -> [String] {
+        guard testUsers < minimumTestUsers else { return [] }
+        return [
+            "only \(testUsers) test users (fewer than \(minimumTestUsers)): differences between methods may be noise; compare the 95 % intervals"
+        ]
+    }
+
     /// Evaluates every generator of `generators` alone, the two-stage
     /// pipeline with the default generators, the default set plus each
     /// optional generator, and (with `ablations`) the default pipeline
@@ -99,15 +115,27 @@ public enum OfflineEvaluation {
         progress?("\(tests.count) test users, \(relevantCount) relevant items")
         let catalogue = Set((0..<trainLog.count).map { trainLog.item[$0] }).count
         let maxK = ks.max() ?? 10
+        let bootstrap = BootstrapSettings(k: ks.contains(10) ? 10 : ks.first ?? 10)
 
         func measure(_ name: String, _ kind: String, _ recommend: (TestUser) -> [Int32]) -> MethodResult {
             let started = Date()
             let lists = tests.map { recommend($0) }
             let ms = Date().timeIntervalSince(started) * 1000 / Double(max(tests.count, 1))
-            return MethodResult(
-                name: name, kind: kind,
-                metrics: ks.map { RankingMetrics.measure(lists: lists, tests: tests, k: $0, catalogue: catalogue) },
-                millisecondsPerUser: ms)
+            let metrics = ks.map { k in
+                var m = RankingMetrics.measure(lists: lists, tests: tests, k: k, catalogue: catalogue)
+                if k == bootstrap.k {
+                    let users = RankingMetrics.perUser(lists: lists, tests: tests, k: k)
+                    func interval(_ values: [Double]) -> BootstrapInterval {
+                        Bootstrap.interval(
+                            values, resamples: bootstrap.resamples, confidence: bootstrap.confidence,
+                            seed: bootstrap.seed)
+                    }
+                    m.ndcgInterval = interval(users.map(\.ndcg))
+                    m.recallInterval = interval(users.map(\.recall))
+                }
+                return m
+            }
+            return MethodResult(name: name, kind: kind, metrics: metrics, millisecondsPerUser: ms)
         }
         func ordered(_ set: CandidateSet, by score: [Float]) -> [Int32] {
             let keys = zip(score, set.items).map { FloatRankKey($0, $1) }
@@ -179,7 +207,8 @@ public enum OfflineEvaluation {
         return EvaluationReport(
             cutoff: cutoff, testDays: testDays, testUsers: tests.count, relevantItems: relevantCount, ks: ks,
             candidateRecall: recall, meanCandidates: Double(candidateTotal) / Double(max(tests.count, 1)),
-            methods: methods, training: training, config: config, seconds: seconds)
+            methods: methods, training: training, config: config, seconds: seconds,
+            warnings: warnings(testUsers: tests.count), bootstrap: bootstrap)
     }
 
     /// Users with an event before the cutoff and an add-to-cart or purchase after it.

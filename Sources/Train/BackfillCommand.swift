@@ -10,7 +10,13 @@ import RecsysCore
 struct BackfillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backfill",
-        abstract: "Write the top-k items of every known visitor as JSON lines (for batch exports and caches)."
+        abstract: "Write the top-k items of every known visitor as JSON lines (for batch exports and caches).",
+        discussion: """
+            Examples:
+              recsys-train backfill --out exports/top20.jsonl
+              recsys-train backfill --model models/model.rrm --out exports/top5.jsonl --k 5
+              recsys-train backfill --out exports/at.jsonl --at 1442545187788 --quiet
+            """
     )
 
     @Option(name: .long, help: "The model file.")
@@ -50,6 +56,7 @@ struct BackfillCommand: ParsableCommand {
         // Blocks of users are scored on both cores and written in order.
         let block = 20_000
         var written = 0
+        let meter = ProgressMeter(label: "backfill", total: Double(users), unit: "visitors")
         for lo in stride(from: 0, to: users, by: block * 2) {
             let parts = BackfillParts()
             DispatchQueue.concurrentPerform(iterations: 2) { half in
@@ -67,10 +74,13 @@ struct BackfillCommand: ParsableCommand {
             }
             for text in parts.values { handle.write(Data(text.utf8)) }
             written = min(users, lo + 2 * block)
-            if !quiet && (written / (block * 2)) % 10 == 0 {
-                Progress.line("backfill: \(written) of \(users) visitors")
+            if !quiet {
+                meter.update(
+                    to: Double(written),
+                    plain: (written / (block * 2)) % 10 == 0 ? "backfill: \(written) of \(users) visitors" : nil)
             }
         }
+        if !quiet && meter.terminal { meter.finish() }
         try handle.synchronize()
         try handle.close()
         guard rename(temp, out) == 0 else { throw CommandFailure("cannot rename \(temp) to \(out)") }

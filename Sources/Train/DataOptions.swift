@@ -27,12 +27,14 @@ struct DataOptions: ParsableArguments {
 
     func load() throws -> Dataset {
         let files = try DatasetFiles(directory: data)
-        let progress = quiet ? nil : Progress.fileReader()
+        let meter = ProgressMeter(label: "ingest", total: Self.readableBytes(files), unit: "MB", scale: 1_048_576)
+        let progress = quiet ? nil : Progress.fileReader(meter)
         let started = Date()
         let extra = try events.map { try StoreEvents.readAll(folder: $0) } ?? []
         if let folder = events, !quiet { Progress.line("\(extra.count) events from the store \(folder)") }
         let dataset = try DatasetLoader.load(files, policy: onBadRow, progress: progress, extraEvents: extra)
         if !quiet {
+            if meter.terminal { meter.finish() }
             Progress.line(
                 "read \(dataset.log.count) events, \(dataset.itemCount) items in \(String(format: "%.2f", Date().timeIntervalSince(started))) s"
             )
@@ -42,6 +44,32 @@ struct DataOptions: ParsableArguments {
             }
         }
         return dataset
+    }
+
+    /// The bytes the readers will report, the total of the ingest bar: a
+    /// plain file's size, a gzip file's inflated size (its trailer's ISIZE,
+    /// exact below 4 GiB). Nil (a bar without ETA) when a size is unreadable.
+    static func readableBytes(_ files: DatasetFiles) -> Double? {
+        var total = 0
+        for path in [files.events] + files.properties {
+            guard let size = path.hasSuffix(".gz") ? inflatedSize(path) : fileSize(path) else { return nil }
+            total += size
+        }
+        return Double(total)
+    }
+
+    static func fileSize(_ path: String) -> Int? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int
+    }
+
+    /// The last four bytes of a gzip file: the inflated size modulo 2^32, little-endian.
+    static func inflatedSize(_ path: String) -> Int? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let end = try? handle.seekToEnd(), end >= 18, (try? handle.seek(toOffset: end - 4)) != nil,
+            let tail = try? handle.read(upToCount: 4), tail.count == 4
+        else { return nil }
+        return tail.reversed().reduce(0) { $0 << 8 | Int($1) }
     }
 }
 

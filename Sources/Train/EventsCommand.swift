@@ -8,6 +8,11 @@ struct EventsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events",
         abstract: "Work with the live-events store the server writes.",
+        discussion: """
+            Examples:
+              recsys-train events export --store models/recsys-state/events --out exported/
+              recsys-train events export --help
+            """,
         subcommands: [EventsExportCommand.self]
     )
 }

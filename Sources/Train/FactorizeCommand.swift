@@ -19,26 +19,47 @@ struct FactorizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "factorize",
         abstract:
-            "Fit implicit ALS or BPR on the events before the test window and report NDCG/recall (whole catalogue)."
+            "Fit implicit ALS or BPR on the events before the test window and report NDCG/recall (whole catalogue).",
+        discussion: """
+            Examples:
+              recsys-train factorize --data data/sample
+              recsys-train factorize --data data/retailrocket --model bpr --factors 32 --iterations 50
+              recsys-train factorize --data data/retailrocket --model als --export /tmp/factors
+            """
     )
 
     @OptionGroup var dataOptions: DataOptions
 
+    /// The stand-alone defaults (not the pipeline's: `train --factors` and friends tune those).
+    static let als = ALSOptions()
+    static let bpr = BPROptions()
+
     @Option(help: "Which model: als or bpr.") var model: FactorKind = .als
-    @Option(help: "Latent factors.") var factors: Int?
-    @Option(help: "Iterations (ALS sweeps, or BPR epochs).") var iterations: Int?
-    @Option(help: "ALS confidence scale: c = 1 + alpha·w.") var alpha: Double?
-    @Option(help: "L2 regularisation.") var regularization: Double?
-    @Option(help: "BPR learning rate.") var learningRate: Double?
-    @Option(help: "BPR negatives: popularity (as implicit) or uniform (as Rendle et al.).")
+    @Option(help: defaultHelp("Latent factors", Self.both(\.factors, \.factors))) var factors: Int?
+    @Option(help: defaultHelp("Iterations (ALS sweeps, or BPR epochs)", Self.both(\.iterations, \.iterations)))
+    var iterations: Int?
+    @Option(help: defaultHelp("ALS confidence scale: c = 1 + alpha·w", als.alpha)) var alpha: Double?
+    @Option(help: defaultHelp("L2 regularisation", Self.both(\.regularization, \.regularization)))
+    var regularization: Double?
+    @Option(help: defaultHelp("BPR learning rate", bpr.learningRate)) var learningRate: Double?
+    @Option(
+        help: defaultHelp(
+            "BPR negatives: popularity (as implicit) or uniform (as Rendle et al.)", bpr.negatives.rawValue))
     var negatives: NegativeSampling?
-    @Option(help: "ALS conjugate-gradient steps per row.") var cgSteps: Int?
-    @Option(help: "Random seed of the initial factors and of BPR's sampling.") var seed: UInt64?
+    @Option(help: defaultHelp("ALS conjugate-gradient steps per row", als.cgSteps)) var cgSteps: Int?
+    @Option(help: defaultHelp("Random seed of the initial factors and of BPR's sampling", Self.both(\.seed, \.seed)))
+    var seed: UInt64?
     @Option(help: "ALS: 1 runs on one thread, more on every core (the same model either way).") var threads: Int = 2
-    @Option(help: "BPR user/item blocks trained concurrently (the model depends on it).") var blocks: Int?
+    @Option(help: defaultHelp("BPR user/item blocks trained concurrently (the model depends on it)", bpr.blocks))
+    var blocks: Int?
     @Option(help: "Days at the end of the log that form the test window.") var testDays: Double = 14
     @Option(help: "Folder for the matrix, the test users and our figures (raw arrays + ours.json).")
     var export: String?
+
+    /// One default when ALS and BPR share it, else both.
+    static func both<T: Equatable>(_ a: KeyPath<ALSOptions, T>, _ b: KeyPath<BPROptions, T>) -> String {
+        als[keyPath: a] == bpr[keyPath: b] ? "\(als[keyPath: a])" : "ALS \(als[keyPath: a]), BPR \(bpr[keyPath: b])"
+    }
 
     func validate() throws {
         if let f = factors, !(1...1024).contains(f) { throw ValidationError("--factors must be in 1...1024") }
@@ -86,8 +107,11 @@ struct FactorizeCommand: ParsableCommand {
         say("matrix \(matrix.rows) users × \(matrix.columns) items, \(matrix.nonZeros) non-zeros")
         let started = Date()
         var last = started
+        let iterations = model == .als ? alsOptions.iterations : bprOptions.iterations
+        let meter = ProgressMeter(label: "\(model.rawValue) fit", total: Double(iterations), unit: "iterations")
         func tick(_ i: Int, _: FactorModel) {
-            say(String(format: "iteration %d: %.2f s", i + 1, Date().timeIntervalSince(last)))
+            let line = String(format: "iteration %d: %.2f s", i + 1, Date().timeIntervalSince(last))
+            if !dataOptions.quiet { meter.update(to: Double(i + 1), plain: line) }
             last = Date()
         }
         let fitted: FactorModel
@@ -96,6 +120,7 @@ struct FactorizeCommand: ParsableCommand {
         case .bpr: fitted = BPR.fit(matrix, options: bprOptions, onIteration: tick)
         }
         let seconds = Date().timeIntervalSince(started)
+        if !dataOptions.quiet && meter.terminal { meter.finish() }
         let tests = OfflineEvaluation.testUsers(log: log, trainLog: trainLog, cutoff: cutoff)
         let everything = FactorCandidates(
             name: model.rawValue, model: fitted, pool: (0..<Int32(dataset.itemCount)).map { $0 }, limit: 20)

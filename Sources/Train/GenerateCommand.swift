@@ -5,7 +5,13 @@ import Foundation
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Write synthetic data in the exact RetailRocket format (scale 1 = the Kaggle size)."
+        abstract: "Write synthetic data in the exact RetailRocket format (scale 1 = the Kaggle size).",
+        discussion: """
+            Examples:
+              recsys-train generate --out data/synthetic --scale 0.05
+              recsys-train generate --out data/full --scale 1 --seed 7
+              recsys-train generate --out /tmp/tiny --scale 0.002 --json | jq .events
+            """
     )
 
     @Option(name: .long, help: "Output folder (created if missing).")
@@ -30,9 +36,7 @@ struct GenerateCommand: ParsableCommand {
             GeneratorConfig(scale: scale, seed: seed), to: out, progress: { Progress.line($0) })
         Progress.line("generated in \(String(format: "%.1f", Date().timeIntervalSince(started))) s into \(out)")
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            print(try CLIJSON.text(summary))
         } else {
             print(
                 """

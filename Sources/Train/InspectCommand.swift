@@ -9,7 +9,13 @@ import RecsysCore
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Print a readable summary of a model file: header, sections, configuration, weights, metrics."
+        abstract: "Print a readable summary of a model file: header, sections, configuration, weights, metrics.",
+        discussion: """
+            Examples:
+              recsys-train inspect
+              recsys-train inspect models/model.rrm --json | jq .training.validation_auc
+              recsys-train inspect /tmp/candidate.rrm --json | jq .config
+            """
     )
 
     @Argument(help: "The model file.")
@@ -29,10 +35,7 @@ struct InspectCommand: ParsableCommand {
         let loadSeconds = Date().timeIntervalSince(started)
         let m = a.metadata
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.dateEncodingStrategy = .iso8601
-            print(String(decoding: try encoder.encode(m), as: UTF8.self))
+            print(try CLIJSON.text(m))
             return
         }
         var out = """
@@ -46,9 +49,7 @@ struct InspectCommand: ParsableCommand {
             """
         for s in try ModelBundle.sectionSizes(path: file) { out += "  \(s.tag): \(s.raw) → \(s.compressed)\n" }
         out += "== configuration\n"
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        out += String(decoding: try encoder.encode(m.config), as: UTF8.self) + "\n"
+        out += try CLIJSON.text(m.config) + "\n"
         out += "== features (\(m.schema.version), groups: \(m.schema.enabled.map(\.rawValue).joined(separator: ",")))\n"
         out += String(format: "  %-32@ %10.4f\n", "intercept" as NSString, a.ranker.intercept)
         for (name, w) in zip(m.schema.names, a.ranker.weights) {

@@ -5,7 +5,13 @@ import Foundation
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
-        abstract: "Exploratory statistics of a RetailRocket folder: counts, funnel, activity, time, categories."
+        abstract: "Exploratory statistics of a RetailRocket folder: counts, funnel, activity, time, categories.",
+        discussion: """
+            Examples:
+              recsys-train stats --data data/sample
+              recsys-train stats --data data/retailrocket --on-bad-row skip
+              recsys-train stats --data data/sample --quiet --json | jq .cart_per_view
+            """
     )
 
     @OptionGroup var dataOptions: DataOptions
@@ -17,9 +23,7 @@ struct StatsCommand: ParsableCommand {
         let dataset = try dataOptions.load()
         let stats = DatasetStats(dataset)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(stats), as: UTF8.self))
+            print(try CLIJSON.text(stats))
         } else {
             print(StatsReport.text(stats))
         }

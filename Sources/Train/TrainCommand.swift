@@ -7,26 +7,54 @@ import ModelFile
 import Pipeline
 import RecsysCore
 
-/// Options that tune the recommender; defaults come from `RecsysConfig`.
+/// The configuration whose values the tuning options' help shows.
+private let defaultConfig = TuningOptions.defaults
+
+/// "text (default: value)." — the form swift-argument-parser gives options with a default.
+func defaultHelp(_ text: String, _ value: Any) -> ArgumentHelp { ArgumentHelp("\(text) (default: \(value)).") }
+
+/// Options that tune the recommender. Each is nil unless given, and then
+/// `config` keeps `RecsysConfig`'s default, which the help text shows.
 struct TuningOptions: ParsableArguments {
-    @Option(help: "Candidates from category popularity.") var categoryCandidates: Int?
-    @Option(help: "Candidates from item-CF.") var cfCandidates: Int?
-    @Option(help: "Candidates from the user's history.") var historyCandidates: Int?
-    @Option(help: "Neighbours kept per item.") var cfNeighbours: Int?
-    @Option(help: "Number of sliding label windows for training pairs.") var trainingWindows: Int?
-    @Option(help: "Days in each label window.") var labelWindowDays: Double?
-    @Option(help: "L2 strength of the ranker (scikit-learn's 1/C).") var l2: Double?
-    @Option(help: "Half-life of popularity and recency decay, hours.") var decayHalfLifeHours: Double?
-    @Option(help: "Candidates from user-kNN (when it is a generator).") var userknnCandidates: Int?
-    @Option(help: "Candidates from each factor model, ALS and BPR (when they are generators).")
+    /// The defaults every option's help names.
+    static let defaults = RecsysConfig()
+
+    @Option(help: defaultHelp("Candidates from category popularity", defaultConfig.categoryCandidates))
+    var categoryCandidates: Int?
+    @Option(help: defaultHelp("Candidates from item-CF", defaultConfig.cfCandidates)) var cfCandidates: Int?
+    @Option(help: defaultHelp("Candidates from the user's history", defaultConfig.historyCandidates))
+    var historyCandidates: Int?
+    @Option(help: defaultHelp("Neighbours kept per item", defaultConfig.cfNeighbours)) var cfNeighbours: Int?
+    @Option(help: defaultHelp("Number of sliding label windows for training pairs", defaultConfig.trainingWindows))
+    var trainingWindows: Int?
+    @Option(help: defaultHelp("Days in each label window", defaultConfig.labelWindowDays)) var labelWindowDays: Double?
+    @Option(help: defaultHelp("L2 strength of the ranker (scikit-learn's 1/C)", defaultConfig.l2)) var l2: Double?
+    @Option(help: defaultHelp("Half-life of popularity and recency decay, hours", defaultConfig.decayHalfLifeHours))
+    var decayHalfLifeHours: Double?
+    @Option(help: defaultHelp("Candidates from user-kNN (when it is a generator)", defaultConfig.userKNNCandidates))
+    var userknnCandidates: Int?
+    @Option(
+        help: defaultHelp(
+            "Candidates from each factor model, ALS and BPR (when they are generators)", defaultConfig.factorCandidates)
+    )
     var factorCandidates: Int?
-    @Option(help: "Most popular items each factor model scores per request.") var factorPool: Int?
-    @Option(help: "Latent factors of ALS and BPR in the pipeline.") var factors: Int?
-    @Option(help: "ALS iterations in the pipeline.") var alsIterations: Int?
-    @Option(help: "ALS confidence scale: c = 1 + alpha·w.") var alsAlpha: Double?
-    @Option(help: "ALS L2 regularisation.") var alsRegularization: Double?
-    @Option(help: "BPR epochs in the pipeline.") var bprIterations: Int?
-    @Option(help: "BPR negatives: popularity (as implicit) or uniform (as Rendle et al.).")
+    @Option(help: defaultHelp("Most popular items each factor model scores per request", defaultConfig.factorPool))
+    var factorPool: Int?
+    @Option(
+        help: defaultHelp(
+            "Latent factors of ALS and BPR in the pipeline",
+            defaultConfig.als.factors == defaultConfig.bpr.factors
+                ? "\(defaultConfig.als.factors)" : "ALS \(defaultConfig.als.factors), BPR \(defaultConfig.bpr.factors)")
+    )
+    var factors: Int?
+    @Option(help: defaultHelp("ALS iterations in the pipeline", defaultConfig.als.iterations)) var alsIterations: Int?
+    @Option(help: defaultHelp("ALS confidence scale: c = 1 + alpha·w", defaultConfig.als.alpha)) var alsAlpha: Double?
+    @Option(help: defaultHelp("ALS L2 regularisation", defaultConfig.als.regularization)) var alsRegularization: Double?
+    @Option(help: defaultHelp("BPR epochs in the pipeline", defaultConfig.bpr.iterations)) var bprIterations: Int?
+    @Option(
+        help: defaultHelp(
+            "BPR negatives: popularity (as implicit) or uniform (as Rendle et al.)",
+            defaultConfig.bpr.negatives.rawValue))
     var bprNegatives: NegativeSampling?
 
     func validate() throws {
@@ -56,7 +84,7 @@ struct TuningOptions: ParsableArguments {
     }
 
     var config: RecsysConfig {
-        var c = RecsysConfig()
+        var c = Self.defaults
         if let v = categoryCandidates { c.categoryCandidates = v }
         if let v = cfCandidates { c.cfCandidates = v }
         if let v = historyCandidates { c.historyCandidates = v }
@@ -84,7 +112,13 @@ struct TuningOptions: ParsableArguments {
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Build candidates, fit the ranker on sliding windows, and write one model file."
+        abstract: "Build candidates, fit the ranker on sliding windows, and write one model file.",
+        discussion: """
+            Examples:
+              recsys-train train --data data/sample --out models/model.rrm
+              recsys-train train --data data/retailrocket --generators category,itemcf,history,als --factors 32
+              recsys-train train --data data/sample --events models/recsys-state/events --training-windows 2
+            """
     )
 
     @OptionGroup var dataOptions: DataOptions

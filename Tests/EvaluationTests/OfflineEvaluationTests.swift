@@ -120,17 +120,25 @@ struct OfflineEvaluationTests {
         #expect(tests.map(\.relevant) == [[2, 3], [7]])
     }
 
-    @Test func markdownHasATableRowPerMethodAndCutoff() {
+    @Test func markdownHasATableRowPerMethodAndCutoff() throws {
         let r = Self.report
         let md = r.markdown()
         #expect(md.hasPrefix("# Offline evaluation"))
         for k in Self.ks { #expect(md.contains("## K = \(k)\n")) }
         let lines = md.split(separator: "\n").map(String.init)
+        let intervalK = try #require(r.bootstrap?.k)
+        #expect(Self.ks.contains(intervalK))
         for m in r.methods {
             let rows = lines.filter { $0.hasPrefix("| \(m.name) |") }
             #expect(rows.count == Self.ks.count, "\(m.name): \(rows.count) rows")
-            // Eight columns: method, six metrics, ms/user.
-            #expect(rows.allSatisfy { $0.split(separator: "|").count == 8 }, "\(m.name)")
+            // Eight columns: method, six metrics, ms/user; at the interval cutoff
+            // also the NDCG and recall 95 % intervals.
+            for (k, row) in zip(Self.ks, rows) {
+                #expect(row.split(separator: "|").count == (k == intervalK ? 10 : 8), "\(m.name) at \(k)")
+            }
+            let at = try #require(m.at(intervalK))
+            let ndcg = try #require(at.ndcgInterval)
+            #expect(rows.contains { $0.contains(String(format: "[%.4f, %.4f]", ndcg.low, ndcg.high)) }, "\(m.name)")
         }
         for name in r.candidateRecall.keys {
             #expect(lines.contains { $0.hasPrefix("| \(name) | ") }, "candidate recall of \(name)")

@@ -34,6 +34,12 @@ struct TrainCommandTests {
         try command.run()
     }
 
+    /// The JSON has keys, and every one is snake_case.
+    static func expectSnakeCase(_ json: Data, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(try SnakeCaseJSON.keyCount(in: json) > 0, sourceLocation: sourceLocation)
+        #expect(try SnakeCaseJSON.nonSnakeKeys(in: json) == [], sourceLocation: sourceLocation)
+    }
+
     /// Parsing (with validation) fails with a usage error.
     static func rejects(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) {
         do {
@@ -51,7 +57,8 @@ struct TrainCommandTests {
         let output = try StandardOutput.capture {
             try Self.run(["generate", "--out", folder + "/cli", "--scale", "0.002", "--seed", "9", "--json"])
         }
-        let summary = try JSONDecoder().decode(GeneratorSummary.self, from: jsonObject(in: output))
+        try Self.expectSnakeCase(jsonObject(in: output))
+        let summary = try SnakeCaseJSON.decoder.decode(GeneratorSummary.self, from: jsonObject(in: output))
         let direct = try SyntheticRetailRocket.generate(GeneratorConfig(scale: 0.002, seed: 9), to: folder + "/lib")
         #expect(summary == direct)
         let files = try FileManager.default.contentsOfDirectory(atPath: folder + "/cli").sorted()
@@ -71,7 +78,9 @@ struct TrainCommandTests {
 
     @Test func statsJSONDescribesTheFolder() throws {
         let output = try StandardOutput.capture { try Self.run(["stats", "--data", Self.data, "--quiet", "--json"]) }
-        let stats = try JSONDecoder().decode(DatasetStats.self, from: jsonObject(in: output))
+        try Self.expectSnakeCase(jsonObject(in: output))
+        #expect(String(decoding: jsonObject(in: output), as: UTF8.self).contains("\"add_to_carts\""))
+        let stats = try SnakeCaseJSON.decoder.decode(DatasetStats.self, from: jsonObject(in: output))
         let log = TestModel.dataset.log
         #expect(stats.events == log.count)
         #expect(stats.views + stats.addToCarts + stats.transactions == stats.events)
@@ -142,7 +151,8 @@ struct TrainCommandTests {
         let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
         #expect(files == ["evaluation.json", "evaluation.md", "evaluation.svg"])
         let json = try Data(contentsOf: URL(fileURLWithPath: folder + "/evaluation.json"))
-        let report = try JSONDecoder().decode(EvaluationReport.self, from: json)
+        try Self.expectSnakeCase(json)
+        let report = try SnakeCaseJSON.decoder.decode(EvaluationReport.self, from: json)
         #expect(report.ks == [5, 10])
         #expect(report.config.trainingWindows == 1)
         #expect(report.methods.contains { $0.name == "two-stage" })
@@ -153,6 +163,26 @@ struct TrainCommandTests {
         let svg = try String(contentsOfFile: folder + "/evaluation.svg", encoding: .utf8)
         #expect(svg.hasPrefix("<svg"))
         #expect(svg == report.svg())
+        // The tiny world has too few test users: a warning, and intervals at K = 10 only.
+        #expect(report.testUsers < OfflineEvaluation.minimumTestUsers)
+        let warnings = try #require(report.warnings)
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.contains("only \(report.testUsers) test users") == true)
+        #expect(report.bootstrap == BootstrapSettings(k: 10))
+        let twoStage = try #require(report.methods.first { $0.name == "two-stage" })
+        let at10 = try #require(twoStage.at(10))
+        let ndcg = try #require(at10.ndcgInterval)
+        let recall = try #require(at10.recallInterval)
+        #expect(ndcg.low <= at10.ndcg && at10.ndcg <= ndcg.high)
+        #expect(recall.low <= at10.recall && at10.recall <= recall.high)
+        #expect(twoStage.at(5)?.ndcgInterval == nil)
+        let text = String(decoding: json, as: UTF8.self)
+        for key in ["\"ndcg_interval\"", "\"recall_interval\"", "\"warnings\"", "\"milliseconds_per_user\""] {
+            #expect(text.contains(key), "\(key)")
+        }
+        #expect(md.contains("NDCG 95% CI"))
+        #expect(md.contains("**Warning:** only \(report.testUsers) test users"))
+        #expect(svg.contains("class=\"error-bar\""))
 
         Self.rejects(["evaluate", "--data", Self.data, "--k", "0"])
         Self.rejects(["evaluate", "--data", Self.data, "--k", "5,,10"])
@@ -160,12 +190,27 @@ struct TrainCommandTests {
         Self.rejects(["evaluate", "--data", Self.data, "--test-days", "0"])
     }
 
+    @Test func evaluateOnlineWritesSnakeCaseJSON() throws {
+        let folder = try Self.scratch("online")
+        _ = try StandardOutput.capture {
+            try Self.run([
+                "evaluate", "--data", Self.data, "--quiet", "--online", "--online-max-targets", "50",
+                "--training-windows", "1", "--report", folder,
+            ])
+        }
+        let json = try Data(contentsOf: URL(fileURLWithPath: folder + "/online.json"))
+        try Self.expectSnakeCase(json)
+        let text = String(decoding: json, as: UTF8.self)
+        #expect(text.contains("\"milliseconds_per_request\""))
+        #expect(text.contains("\"hit_rate\""))
+        #expect(!text.contains("\"hitRate\""))
+    }
+
     @Test func inspectPrintsTheModelsMetadata() throws {
         let file = try TestModel.file(version: "inspect-v9")
         let output = try StandardOutput.capture { try Self.run(["inspect", file, "--json"]) }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        let metadata = try decoder.decode(ModelMetadata.self, from: jsonObject(in: output))
+        try Self.expectSnakeCase(jsonObject(in: output))
+        let metadata = try SnakeCaseJSON.decoder.decode(ModelMetadata.self, from: jsonObject(in: output))
         let expected = TestModel.artifacts.metadata
         #expect(metadata.modelVersion == "inspect-v9")
         #expect(metadata.generators == expected.generators)
@@ -192,6 +237,74 @@ struct TrainCommandTests {
         }
     }
 
+    @Test func similarPrintsThePipelinesSimilarItems() throws {
+        let model = try TestModel.file(version: "similar-v3")
+        let a = try ModelBundle.read(path: model)
+        let pipeline = TwoStagePipeline(artifacts: a)
+        // An item with item-CF neighbours, so the answer is not a fallback.
+        let dense = try #require(
+            (0..<Int32(a.itemRaw.count)).first { pipeline.similarItems(to: $0, n: 5).strategy == "item-cf" })
+        let raw = a.itemRaw[Int(dense)]
+        let (items, strategy) = pipeline.similarItems(to: dense, n: 5)
+        let expected = a.served(Recommendation(items: items, strategy: strategy, candidates: 0))
+        #expect(expected.count > 0)
+
+        let output = try StandardOutput.capture {
+            try Self.run(["similar", "--model", model, "--item", "\(raw)", "--n", "5", "--json"])
+        }
+        let line = try #require(output.split(separator: "\n").last { $0.hasPrefix("{\"item_id\":\(raw),") })
+        #expect(String(line) == SimilarCommand.json((expected, strategy), item: raw, modelVersion: "similar-v3"))
+        try Self.expectSnakeCase(Data(line.utf8))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(object["strategy"] as? String == "item-cf")
+        #expect(object["model_version"] as? String == "similar-v3")
+        let ids = try #require(object["items"] as? [[String: Any]]).compactMap { $0["item_id"] as? Int }
+        #expect(ids == expected.map(\.itemID))
+        #expect(!ids.contains(raw))
+
+        let text = try StandardOutput.capture {
+            try Self.run(["similar", "--model", model, "--item", "\(raw)", "--n", "5"])
+        }
+        #expect(text.contains("similar to item \(raw) (strategy item-cf, model similar-v3)"))
+        for s in expected { #expect(text.contains(" \(s.itemID) "), "\(s.itemID)") }
+
+        // A category filter: only items of that category's subtree.
+        if let c = expected.first?.categoryID {
+            let denseCategory = try #require(pipeline.category(raw: c))
+            let filtered = pipeline.similarItems(to: dense, n: 5, category: denseCategory)
+            let out = try StandardOutput.capture {
+                try Self.run([
+                    "similar", "--model", model, "--item", "\(raw)", "--n", "5", "--category", "\(c)", "--json",
+                ])
+            }
+            let l = try #require(out.split(separator: "\n").last { $0.hasPrefix("{\"item_id\":") })
+            let served = a.served(Recommendation(items: filtered.items, strategy: filtered.strategy, candidates: 0))
+            #expect(
+                String(l) == SimilarCommand.json((served, filtered.strategy), item: raw, modelVersion: "similar-v3"))
+        }
+
+        // An unknown item (or category) is a failure with a message, not an empty list.
+        let unknown = (a.itemRaw.max() ?? 0) + 1
+        do {
+            _ = try StandardOutput.capture { try Self.run(["similar", "--model", model, "--item", "\(unknown)"]) }
+            Issue.record("similar answered for an unknown item")
+        } catch let error as CommandFailure {
+            #expect(error.description == "item \(unknown) is not in the model")
+            #expect(RecsysTrain.exitCode(for: error) == .failure)
+        }
+        do {
+            _ = try StandardOutput.capture {
+                try Self.run(["similar", "--model", model, "--item", "\(raw)", "--category", "999999999"])
+            }
+            Issue.record("similar accepted an unknown category")
+        } catch let error as CommandFailure {
+            #expect(error.description.contains("category 999999999"))
+        }
+        Self.rejects(["similar", "--model", model, "--item", "\(raw)", "--n", "0"])
+        Self.rejects(["similar", "--model", model, "--item", "\(raw)", "--n", "101"])
+        Self.rejects(["similar", "--model", model])
+    }
+
     @Test func backfillWritesTopKForEveryVisitorAsTheServerWould() throws {
         let model = try TestModel.file()
         let out = try Self.scratch("backfill") + "/top.jsonl"
@@ -202,6 +315,7 @@ struct TrainCommandTests {
         let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map(String.init)
         #expect(lines.count == a.userRaw.count)
         let pipeline = TwoStagePipeline(artifacts: a)
+        try Self.expectSnakeCase(Data(lines[0].utf8))
         for (u, line) in lines.enumerated() {
             let object = try #require(
                 try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "line \(u)")
@@ -255,9 +369,9 @@ struct TrainCommandTests {
         for (t, test) in tests.enumerated() where t + 1 < start.count {
             #expect(Array(items[Int(start[t])..<Int(start[t + 1])]) == test.relevant.sorted())
         }
-        let info = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/ours_bpr.json")))
-                as? [String: Any])
+        let ours = try Data(contentsOf: URL(fileURLWithPath: folder + "/ours_bpr.json"))
+        try Self.expectSnakeCase(ours)
+        let info = try #require(try JSONSerialization.jsonObject(with: ours) as? [String: Any])
         #expect(info["model"] as? String == "bpr")
         #expect(info["factors"] as? Int == 4)
         #expect(info["iterations"] as? Int == 2)
