@@ -49,7 +49,7 @@ struct BatchRecommendController: UsesServeServices {
     /// The ids (in order) and the shared options; every problem is a 400 naming the field.
     static func parse(_ data: Data, defaultN: Int, maxN: Int) throws -> (ids: [Int], options: RecommendQuery) {
         let example = "{\"visitor_ids\": [257597, 8283], \"n\": 5}"
-        guard let fields = try? JSONDecoder().decode([String: BodyValue].self, from: data) else {
+        guard let fields = try? JSONDecoder().decode([String: JSONValue].self, from: data) else {
             throw APIError(.badRequest, code: "invalid_body", "the body must be a JSON object like \(example)")
         }
         for key in fields.keys.sorted() where !allowedFields.contains(key) {
@@ -75,10 +75,11 @@ struct BatchRecommendController: UsesServeServices {
         var ids: [Int] = []
         ids.reserveCapacity(values.count)
         for (i, value) in values.enumerated() {
-            guard case .int(let id) = value, (0...RecommendQuery.maxUserID).contains(id) else {
+            guard case .int(let raw) = value, let id = Int(exactly: raw), (0...RecommendQuery.maxUserID).contains(id)
+            else {
                 throw APIError(
                     .badRequest, code: "invalid_visitor_ids",
-                    "visitor_ids[\(i)] must be an integer in 0...\(RecommendQuery.maxUserID), got \(truncated(value.text, 40))"
+                    "visitor_ids[\(i)] must be an integer in 0...\(RecommendQuery.maxUserID), got \(truncated(value.shown, 40))"
                 )
             }
             ids.append(id)
@@ -88,55 +89,17 @@ struct BatchRecommendController: UsesServeServices {
     }
 }
 
-/// A JSON value as decoded, so each field of the body is checked by name.
-private indirect enum BodyValue: Decodable {
-    case null
-    case bool(Bool)
-    case int(Int)
-    case double(Double)
-    case string(String)
-    case array([BodyValue])
-    case object([String: BodyValue])
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() {
-            self = .null
-        } else if let i = try? c.decode(Int.self) {
-            self = .int(i)
-        } else if let d = try? c.decode(Double.self) {
-            self = .double(d)
-        } else if let b = try? c.decode(Bool.self) {
-            self = .bool(b)
-        } else if let s = try? c.decode(String.self) {
-            self = .string(s)
-        } else if let a = try? c.decode([BodyValue].self) {
-            self = .array(a)
-        } else {
-            self = .object(try c.decode([String: BodyValue].self))
-        }
-    }
-
-    /// How the value reads in an error message.
-    var text: String {
-        switch self {
-        case .null: "null"
-        case .bool(let b): String(b)
-        case .int(let i): String(i)
-        case .double(let d): String(d)
-        case .string(let s): "\"\(s)\""
-        case .array: "an array"
-        case .object: "an object"
-        }
-    }
-
+extension JSONValue {
     /// The text a query parameter would carry (`null` is an absent parameter),
     /// so the query's parsers and error messages apply unchanged.
-    var parameterText: String? {
+    fileprivate var parameterText: String? {
         switch self {
         case .null: nil
         case .string(let s): s
-        default: text
+        case .bool(let b): "\(b)"
+        case .int(let i): "\(i)"
+        case .double(let d): "\(d)"
+        case .array, .object: shown
         }
     }
 }
