@@ -74,7 +74,7 @@ import json, statistics, sys
 rows = json.loads(sys.argv[1])
 secs, conns, batch, port_b, five, lag_records = sys.argv[2:]
 print("command: scripts/bench_events_postgres.sh %s   (wrk -t2 -c%s, %s s per run, PostgreSQL on loopback)" % (secs, conns, secs))
-print("%-6s %12s %14s %12s %12s %12s %12s" % ("round", "health r/s", "events/s (b)", "b / health", "single/s", "lag p50 ms", "lag p99 ms"))
+print("%-6s %12s %14s %12s %12s %12s %12s" % ("round", "health r/s", "events/s (b)", "b req/health", "single/s", "lag p50 ms", "lag p99 ms"))
 ev, single, p99s = [], [], []
 for i, (h, b, s, lag) in enumerate(rows, 1):
     e = b["rps"] * int(batch)
@@ -82,7 +82,7 @@ for i, (h, b, s, lag) in enumerate(rows, 1):
     lb = lag.get(port_b, {})
     p99s.append(lb.get("p99_ms") or float("inf"))
     bad = b["non2xx"] + b["errors"] + s["non2xx"] + s["errors"]
-    print("%-6d %12.0f %14.0f %12.2f %12.0f %12s %12s%s" % (i, h["rps"], e, b["rps"] / h["rps"], s["rps"],
+    print("%-6d %12.0f %14.0f %12.4f %12.0f %12s %12s%s" % (i, h["rps"], e, b["rps"] / h["rps"], s["rps"],
           lb.get("p50_ms"), lb.get("p99_ms"), "   (%d failed requests)" % bad if bad else ""))
 print("median: %.0f events/s in batches of %s (target >= 30,000: %s), %.0f single events/s, replica lag p99 %.0f ms "
       "(worst round; target <= 1000: %s); 5xx in server logs: %s; replica B behind by %s records at the end"
