@@ -7,12 +7,15 @@ public enum DatasetLoader {
     /// `progress` receives (file name, bytes read so far) from any thread.
     /// - Parameter extraEvents: events from an event store, merged with
     ///   `events.csv` (an event in both counts once).
+    /// - Parameter extraItems: item updates (category, availability) from an event store, merged with the
+    ///   property files as `categoryid` / `available` rows.
     public static func load(
         _ files: DatasetFiles,
         policy: BadRowPolicy = .fail,
         progress: (@Sendable (String, Int) -> Void)? = nil,
         splitFilesAbove: Int = 64 << 20,
-        extraEvents: [StoredEvent] = []
+        extraEvents: [StoredEvent] = [],
+        extraItems: [StoredItem] = []
     ) throws -> Dataset {
         let started = Date()
         // One job per file, and four per large plain property file (each part
@@ -91,6 +94,7 @@ public enum DatasetLoader {
                 throw DatasetError.invalid("internal error: a reader produced no result")
             }
         }
+        if !extraItems.isEmpty { parts.append(RawProperties(items: extraItems, source: "event store items")) }
         reports.append(tree.report)
         guard let events, !parts.isEmpty else {
             throw DatasetError.invalid("internal error: missing reader output")

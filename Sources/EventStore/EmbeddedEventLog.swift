@@ -192,3 +192,9 @@ private func lockForWriting(_ directory: String) throws -> Int32 {
     }
     return fd
 }
+
+/// Where the embedded store keeps item updates (`POST /api/v1/items`): a log of their own in a subfolder of
+/// the events folder, so the events log, its export and the trainer's reader see events only.
+public enum EmbeddedItemLog {
+    public static func folder(in eventsFolder: String) -> String { eventsFolder + "/items" }
+}

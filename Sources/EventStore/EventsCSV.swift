@@ -24,3 +24,26 @@ public enum EventsCSV {
         }
     }
 }
+
+/// Exports stored item updates as a RetailRocket `item_properties_part*.csv`: one `categoryid` and one
+/// `available` row per update, which the loader reads like the shop's own property files.
+public enum ItemPropertiesCSV {
+    public static let header = "timestamp,itemid,property,value"
+    /// Matches the loader's `item_properties*` pattern, next to the shop's part1/part2.
+    public static let fileName = "item_properties_part_live.csv"
+
+    /// Writes atomically, like `EventsCSV.write`.
+    public static func write(_ items: [StoredItem], to path: String) throws {
+        var text = header + "\n"
+        text.reserveCapacity(64 + items.count * 64)
+        for u in items {
+            text += "\(u.timestamp),\(u.item),categoryid,\(u.category)\n"
+            text += "\(u.timestamp),\(u.item),available,\(u.available ? 1 : 0)\n"
+        }
+        do {
+            try AtomicFile.write(text: text, to: path, createFolder: false)
+        } catch {
+            throw EventStoreError.unavailable("\(error)")
+        }
+    }
+}

@@ -13,6 +13,8 @@ import Synchronization
 /// A database that is down or unreachable gives `.unavailable` within `leaseTimeout`, never a hang.
 public final class PostgresEventStore: EventStore {
     public let url: PostgresStoreURL
+    /// Which stream of records: the events, or the item updates (`StoredItem.record`).
+    public let table: PostgresRecordTable
     private let client: PostgresClient
     private let logger: Logger
     private let leaseTimeout: Duration
@@ -27,8 +29,12 @@ public final class PostgresEventStore: EventStore {
 
     /// Connects lazily: the schema is created (or checked) on the first call, so a server starts, and answers
     /// reads from its model, while the database is still down.
-    public init(url: PostgresStoreURL, leaseTimeout: Duration = .seconds(3), logger: Logger) {
+    public init(
+        url: PostgresStoreURL, table: PostgresRecordTable = .events, leaseTimeout: Duration = .seconds(3),
+        logger: Logger
+    ) {
         self.url = url
+        self.table = table
         self.logger = logger
         self.leaseTimeout = leaseTimeout
         // The client logs every failed connection attempt at info; during an outage that is one line per retry.
@@ -62,14 +68,16 @@ public final class PostgresEventStore: EventStore {
         let transactions = batch.map { Int64($0.transaction) }
         let count = Int64(batch.count)
         let logger = logger
+        let table = table
         let last = try await withConnection("append") { connection in
             try await connection.withTransaction(logger: logger) { connection in
-                try await connection.query("LOCK TABLE recsys_events IN EXCLUSIVE MODE", logger: logger)
-                let base = try await Self.maxID(connection, logger: logger)
+                try await connection.query(
+                    "LOCK TABLE \(unescaped: table.name) IN EXCLUSIVE MODE", logger: logger)
+                let base = try await Self.maxID(connection, table: table, logger: logger)
                 try await connection.query(
                     """
-                    INSERT INTO recsys_events (id, timestamp_ms, visitor_id, event, item_id, transaction_id)
-                    SELECT \(base) + t.ord, t.ts, t.visitor, t.kind, t.item, nullif(t.tx, -1)
+                    INSERT INTO \(unescaped: table.name) (\(unescaped: table.insertColumns))
+                    SELECT \(base) + t.ord, t.ts, t.visitor, \(unescaped: table.kindValue) t.item, nullif(t.tx, -1)
                     FROM unnest(\(timestamps)::bigint[], \(visitors)::bigint[], \(kinds)::smallint[],
                                 \(items)::bigint[], \(transactions)::bigint[])
                          WITH ORDINALITY AS t(ts, visitor, kind, item, tx, ord)
@@ -89,11 +97,12 @@ public final class PostgresEventStore: EventStore {
         try await ensureSchema()
         let logger = logger
         let limit64 = Int64(limit)
+        let table = table
         let rows = try await withConnection("read") { connection in
             let rows = try await connection.query(
                 """
-                SELECT id, timestamp_ms, visitor_id, event, item_id, coalesce(transaction_id, -1)
-                FROM recsys_events WHERE id > \(position) ORDER BY id LIMIT \(limit64)
+                SELECT \(unescaped: table.selectColumns)
+                FROM \(unescaped: table.name) WHERE id > \(position) ORDER BY id LIMIT \(limit64)
                 """,
                 logger: logger)
             var events: [StoredEvent] = []
@@ -118,7 +127,10 @@ public final class PostgresEventStore: EventStore {
     public func head() async throws -> StorePosition {
         try await ensureSchema()
         let logger = logger
-        return try await withConnection("head") { connection in try await Self.maxID(connection, logger: logger) }
+        let table = table
+        return try await withConnection("head") { connection in
+            try await Self.maxID(connection, table: table, logger: logger)
+        }
     }
 
     public func follow(
@@ -134,8 +146,11 @@ public final class PostgresEventStore: EventStore {
         running.cancel()
     }
 
-    private static func maxID(_ connection: PostgresConnection, logger: Logger) async throws -> Int64 {
-        let rows = try await connection.query("SELECT coalesce(max(id), 0)::bigint FROM recsys_events", logger: logger)
+    private static func maxID(_ connection: PostgresConnection, table: PostgresRecordTable, logger: Logger)
+        async throws -> Int64
+    {
+        let rows = try await connection.query(
+            "SELECT coalesce(max(id), 0)::bigint FROM \(unescaped: table.name)", logger: logger)
         for try await (id) in rows.decode(Int64.self) { return id }
         return 0
     }
@@ -220,6 +235,24 @@ public final class PostgresEventStore: EventStore {
         if let state = error.serverInfo?[.sqlState] { text += " (SQLSTATE \(state))" }
         return text
     }
+}
+
+/// A table of records with gapless ids: the events, or the item updates, which ride in the same record shape
+/// (`StoredItem.record`) under column names of their own.
+public struct PostgresRecordTable: Sendable {
+    public let name: String
+    let insertColumns: String
+    /// What the INSERT puts in the kind column, with its trailing comma (nothing when there is none).
+    let kindValue: String
+    let selectColumns: String
+
+    public static let events = PostgresRecordTable(
+        name: "recsys_events", insertColumns: "id, timestamp_ms, visitor_id, event, item_id, transaction_id",
+        kindValue: "t.kind,",
+        selectColumns: "id, timestamp_ms, visitor_id, event, item_id, coalesce(transaction_id, -1)::bigint")
+    public static let items = PostgresRecordTable(
+        name: "recsys_items", insertColumns: "id, timestamp_ms, category_id, item_id, available", kindValue: "",
+        selectColumns: "id, timestamp_ms, category_id, 0::smallint, item_id, available::bigint")
 }
 
 /// The first of two racing results (the lease's, the timeout's) resumes the caller; the other is dropped.

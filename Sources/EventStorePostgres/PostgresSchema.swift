@@ -30,7 +30,22 @@ enum PostgresSchema {
                     stored_at timestamptz NOT NULL DEFAULT now()
                 )
                 """
-            ])
+            ]),
+        Migration(
+            version: 2,
+            description: "item updates (category, availability) with gapless ids",
+            statements: [
+                """
+                CREATE TABLE recsys_items (
+                    id bigint PRIMARY KEY,
+                    timestamp_ms bigint NOT NULL,
+                    item_id bigint NOT NULL CHECK (item_id >= 0),
+                    category_id bigint NOT NULL CHECK (category_id >= 0),
+                    available smallint NOT NULL CHECK (available IN (0, 1)),
+                    stored_at timestamptz NOT NULL DEFAULT now()
+                )
+                """
+            ]),
     ]
 
     /// An arbitrary constant naming this schema's advisory lock.

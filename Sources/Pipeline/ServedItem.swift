@@ -5,6 +5,12 @@ public struct ServedItem: Sendable, Equatable {
     public var score: Double
     public var categoryID: Int?
 
+    public init(itemID: Int, score: Double, categoryID: Int?) {
+        self.itemID = itemID
+        self.score = score
+        self.categoryID = categoryID
+    }
+
     /// `[{"category_id":…,"item_id":…,"score":…},…]`, written by hand: on the
     /// serving hot path Foundation's encoder costs more than the recommendation.
     public static func jsonArray(_ items: [ServedItem]) -> String {

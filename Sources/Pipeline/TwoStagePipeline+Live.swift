@@ -73,7 +73,19 @@ extension TwoStagePipeline {
 
     /// Whether `item`'s category is `category` or below it in the tree.
     public func item(_ item: Int32, isIn category: Int32) -> Bool {
-        var c = artifacts.stats.category[Int(item)]
+        self.category(artifacts.stats.category[Int(item)], isIn: category)
+    }
+
+    /// The raw category of a raw item id, when the model knows the item and its category.
+    public func rawCategory(ofRawItem raw: Int) -> Int? {
+        guard let i = item(raw: raw) else { return nil }
+        let c = Int(artifacts.stats.category[i])
+        return c >= 0 ? artifacts.categoryRaw[c] : nil
+    }
+
+    /// Whether the dense category `c` is `category` or below it in the tree (-1, no category, never is).
+    public func category(_ c: Int32, isIn category: Int32) -> Bool {
+        var c = c
         let parent = categoryPopularity?.parent ?? []
         var steps = 0
         while c >= 0 && steps < 64 {

@@ -39,4 +39,15 @@ extension TwoStagePipeline {
         let fallback = lists.list(of: Int(own)).lazy.map { lists.items[$0] }.filter(keep).prefix(n)
         return (fallback.map { ScoredItem(item: $0, score: 0) }, "category-popular")
     }
+
+    /// The popular items of a category (dense id) and its subtree, as the category generator lists them: the
+    /// similar items of an item only live data knows (`POST /api/v1/items`), which has no neighbours yet.
+    public func categoryPopular(_ category: Int32, n: Int, excluding: Set<Int32> = [], within filter: Int32? = nil)
+        -> [ScoredItem]
+    {
+        guard let lists = categoryPopularity, category >= 0, Int(category) < lists.parent.count else { return [] }
+        return lists.list(of: Int(category)).lazy.map { lists.items[$0] }
+            .filter { other in !excluding.contains(other) && (filter.map { self.item(other, isIn: $0) } ?? true) }
+            .prefix(n).map { ScoredItem(item: $0, score: 0) }
+    }
 }

@@ -74,6 +74,8 @@ func buildRouter(_ configuration: ServeConfiguration, store: ModelStore, metrics
     }
     router.get("/api/v1/visitors/:visitor_id/events", use: events.visitorEvents)
     router.get("/items/:item_id/similar", use: SimilarItemsController(services: services).similar)
+    let items = ItemsController(services: services)
+    router.get("/items/:item_id", use: items.item)
     let docs = APIDocsController()
     router.get("/openapi.yaml", use: docs.yaml)
     router.get("/openapi.json", use: docs.json)
@@ -84,6 +86,7 @@ func buildRouter(_ configuration: ServeConfiguration, store: ModelStore, metrics
     router.group()
         .add(middleware: BearerTokenMiddleware(token: configuration.apiKey, whenUnset: .allow))
         .post("/api/v1/events", use: events.post)
+        .post("/api/v1/items", use: items.post)
     router.group()
         .add(middleware: BearerTokenMiddleware.admin(configuration))
         .post("/admin/reload", use: model.reload)

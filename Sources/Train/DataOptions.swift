@@ -31,8 +31,12 @@ struct DataOptions: ParsableArguments {
         let progress = quiet ? nil : Progress.fileReader(meter)
         let started = Date()
         let extra = try events.map { try StoreEvents.readAll(folder: $0) } ?? []
-        if let folder = events, !quiet { Progress.line("\(extra.count) events from the store \(folder)") }
-        let dataset = try DatasetLoader.load(files, policy: onBadRow, progress: progress, extraEvents: extra)
+        let extraItems = try events.map { try StoreEvents.readItems(location: $0) } ?? []
+        if let folder = events, !quiet {
+            Progress.line("\(extra.count) events and \(extraItems.count) item updates from the store \(folder)")
+        }
+        let dataset = try DatasetLoader.load(
+            files, policy: onBadRow, progress: progress, extraEvents: extra, extraItems: extraItems)
         if !quiet {
             if meter.terminal { meter.finish() }
             Progress.line(

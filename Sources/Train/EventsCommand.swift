@@ -22,7 +22,7 @@ struct EventsExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract:
-            "Write every stored event as a RetailRocket events.csv (read-only: a running server may keep appending).",
+            "Write every stored event as a RetailRocket events.csv, and the item updates as item_properties_part_live.csv (read-only: a running server may keep appending).",
         discussion: """
             Examples:
               recsys-train events export --store models/recsys-state/events --out exported/
@@ -40,9 +40,15 @@ struct EventsExportCommand: ParsableCommand {
 
     func run() throws {
         let events = try StoreEvents.readAll(folder: store)
+        let items = try StoreEvents.readItems(location: store)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let path = (out as NSString).appendingPathComponent("events.csv")
         try EventsCSV.write(events, to: path)
         print("wrote \(events.count) events to \(path)")
+        if !items.isEmpty {
+            let itemsPath = (out as NSString).appendingPathComponent(ItemPropertiesCSV.fileName)
+            try ItemPropertiesCSV.write(items, to: itemsPath)
+            print("wrote \(items.count) item updates to \(itemsPath)")
+        }
     }
 }

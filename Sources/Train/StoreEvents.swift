@@ -8,7 +8,24 @@ import Logging
 /// appending to it at the same time) or a `postgres://` URL.
 enum StoreEvents {
     static func readAll(folder location: String) throws -> [StoredEvent] {
-        if PostgresStoreURL.isPostgres(location) { return try readAll(postgres: location) }
+        if PostgresStoreURL.isPostgres(location) { return try readAll(postgres: location, table: .events) }
+        return try readAll(embedded: location)
+    }
+
+    /// The item updates (`POST /api/v1/items`) kept next to the events; none when the store has none.
+    static func readItems(location: String) throws -> [StoredItem] {
+        let records: [StoredEvent]
+        if PostgresStoreURL.isPostgres(location) {
+            records = try readAll(postgres: location, table: .items)
+        } else {
+            let folder = EmbeddedItemLog.folder(in: location)
+            guard FileManager.default.fileExists(atPath: folder) else { return [] }
+            records = try readAll(embedded: folder)
+        }
+        return records.map(StoredItem.init(record:))
+    }
+
+    private static func readAll(embedded location: String) throws -> [StoredEvent] {
         let log: EmbeddedEventLog
         do {
             log = try EmbeddedEventLog(directory: location, readOnly: true) { Progress.line($0) }
@@ -24,10 +41,10 @@ enum StoreEvents {
     }
 
     /// Pages through the table; the commands are synchronous, so this waits for the async reads.
-    private static func readAll(postgres location: String) throws -> [StoredEvent] {
+    private static func readAll(postgres location: String, table: PostgresRecordTable) throws -> [StoredEvent] {
         let url: PostgresStoreURL
         do { url = try PostgresStoreURL(location) } catch { throw CommandFailure("--events-store: \(error)") }
-        let store = PostgresEventStore(url: url, logger: Logger(label: "recsys-train"))
+        let store = PostgresEventStore(url: url, table: table, logger: Logger(label: "recsys-train"))
         defer { store.close() }
         let result = Locked<Result<[StoredEvent], Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
@@ -49,8 +66,8 @@ enum StoreEvents {
         }
         done.wait()
         switch result.withLock({ $0 })! {
-        case .success(let events): return events
-        case .failure(let error): throw CommandFailure("cannot read the event store \(url): \(error)")
+        case .success(let records): return records
+        case .failure(let error): throw CommandFailure("cannot read the event store \(url) (\(table.name)): \(error)")
         }
     }
 }

@@ -27,6 +27,7 @@ public final class ServeMetrics: Sendable {
     private let overlayEvictions: CoreMetrics.Gauge
     private let storeUp: CoreMetrics.Gauge
     private let storeLag: CoreMetrics.Gauge
+    private let liveItems: CoreMetrics.Gauge
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -53,6 +54,7 @@ public final class ServeMetrics: Sendable {
         storeUp = CoreMetrics.Gauge(label: "recsys_event_store_up", dimensions: [], factory: factory)
         // Records in the store (from any replica) not yet in this replica's overlay, sampled every second.
         storeLag = CoreMetrics.Gauge(label: "recsys_event_store_lag_records", dimensions: [], factory: factory)
+        liveItems = CoreMetrics.Gauge(label: "recsys_live_items", dimensions: [], factory: factory)
     }
 
     func recordEvents(accepted: Int, rejected: Int, appendDuration: Duration?) {
@@ -69,6 +71,8 @@ public final class ServeMetrics: Sendable {
         overlayVisitors.record(visitors)
         overlayEvictions.record(evictions)
     }
+
+    func recordLiveItems(_ count: Int) { liveItems.record(count) }
 
     func recordStore(up: Bool, lag: Int?) {
         storeUp.record(up ? 1 : 0)

@@ -43,10 +43,46 @@ paths:
                 properties:
                   item_id: {type: integer}
                   items: {$ref: "#/components/schemas/Recommendation/properties/items"}
-                  strategy: {type: string, enum: [item-cf, category-popular, popular]}
+                  strategy: {type: string, enum: [item-cf, category-popular, popular, category-popular-live-item], description: "category-popular-live-item: an item only a live update (POST /api/v1/items) knows gets its category's popular items"}
                   model_version: {type: string}
         "400": {description: Bad item id or query parameter, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
-        "404": {description: The model does not know the item, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "404": {description: Neither the model nor a live update knows the item, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+  /items/{item_id}:
+    get:
+      summary: What the server knows of an item, the model's part and the live part (POST /api/v1/items), with its live interaction counts.
+      parameters:
+        - {name: item_id, in: path, required: true, example: 664, schema: {type: integer, minimum: 0, maximum: 999999999999999999}}
+      responses:
+        "200":
+          description: The item
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [item_id, known_to_model, live_interactions]
+                properties:
+                  item_id: {type: integer}
+                  category_id: {type: integer, nullable: true, description: the live category when one was posted, else the model's}
+                  available: {type: boolean, nullable: true, description: from the newest live update}
+                  known_to_model: {type: boolean}
+                  model: {type: object, nullable: true, properties: {category_id: {type: integer, nullable: true}}}
+                  live:
+                    type: object
+                    nullable: true
+                    required: [category_id, available, updated_at]
+                    properties:
+                      category_id: {type: integer}
+                      available: {type: boolean}
+                      updated_at: {type: integer, description: the update's timestamp, unix ms}
+                  live_interactions:
+                    type: object
+                    required: [views, carts, purchases]
+                    properties:
+                      views: {type: integer}
+                      carts: {type: integer}
+                      purchases: {type: integer}
+        "400": {description: Bad item id, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "404": {description: Neither the model nor a live update knows the item, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
   /api/v1/events:
     post:
       summary: Visitors' actions, answered from at once; 200 only once they are durable (fsync'd).
@@ -81,6 +117,39 @@ paths:
         "401": {description: Missing or wrong API key, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "413": {description: Body or batch too large, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "503": {description: The store cannot take writes (disk full, read-only); nothing was stored, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+  /api/v1/items:
+    post:
+      summary: Item updates (category, availability) from the shop, used at once; 200 only once they are durable.
+      description: "An item the model has never seen becomes listable at once: /recommend gives available new items of the visitor's current category up to one slot in five at the end of the list (score 0, strategy suffix +live-items), /items/{id} and /items/{id}/similar know it. Retraining with --events-store merges the updates with the property files. Same validation, limits, auth and durability as /api/v1/events."
+      security: [{bearer: []}, {}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [items]
+              additionalProperties: false
+              properties:
+                items:
+                  type: array
+                  minItems: 1
+                  maxItems: 10000
+                  items:
+                    type: object
+                    required: [item_id, category_id, available, timestamp]
+                    additionalProperties: false
+                    properties:
+                      item_id: {type: integer, minimum: 0}
+                      category_id: {type: integer, minimum: 0}
+                      available: {type: boolean}
+                      timestamp: {type: integer, minimum: 0, description: unix ms, at most one hour in the future}
+      responses:
+        "200": {description: Stored durably, content: {application/json: {schema: {type: object, required: [accepted], properties: {accepted: {type: integer}}}}}}
+        "400": {description: A bad update (index, field and what was expected), content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "401": {description: Missing or wrong API key, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "413": {description: Body or batch too large, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "503": {description: The store cannot take writes; nothing was stored, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
   /api/v1/visitors/{visitor_id}/events:
     get:
       summary: The visitor's recent events as the server sees them (model history and live), newest first.
@@ -340,7 +409,7 @@ components:
               item_id: {type: integer}
               score: {type: number}
               category_id: {type: integer, nullable: true}
-        strategy: {type: string, enum: [two-stage, two-stage-live, popular, popular-live-unknown-items]}
+        strategy: {type: string, pattern: '^(two-stage|two-stage-live|popular|popular-live-unknown-items)(\+live-items)?$', description: "+live-items: new items announced with POST /api/v1/items fill up to one slot in five at the end"}
         model_version: {type: string}
         request_time: {type: integer}
       example:
@@ -547,8 +616,10 @@ components:
                       "enum": [
                         "item-cf",
                         "category-popular",
-                        "popular"
-                      ]
+                        "popular",
+                        "category-popular-live-item"
+                      ],
+                      "description": "category-popular-live-item: an item only a live update (POST /api/v1/items) knows gets its category's popular items"
                     },
                     "model_version": {
                       "type": "string"
@@ -569,7 +640,132 @@ components:
             }
           },
           "404": {
-            "description": "The model does not know the item",
+            "description": "Neither the model nor a live update knows the item",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/items/{item_id}": {
+      "get": {
+        "summary": "What the server knows of an item, the model's part and the live part (POST /api/v1/items), with its live interaction counts.",
+        "parameters": [
+          {
+            "name": "item_id",
+            "in": "path",
+            "required": true,
+            "example": 664,
+            "schema": {
+              "type": "integer",
+              "minimum": 0,
+              "maximum": 999999999999999999
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The item",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "item_id",
+                    "known_to_model",
+                    "live_interactions"
+                  ],
+                  "properties": {
+                    "item_id": {
+                      "type": "integer"
+                    },
+                    "category_id": {
+                      "type": "integer",
+                      "nullable": true,
+                      "description": "the live category when one was posted",
+                      "else the model's": null
+                    },
+                    "available": {
+                      "type": "boolean",
+                      "nullable": true,
+                      "description": "from the newest live update"
+                    },
+                    "known_to_model": {
+                      "type": "boolean"
+                    },
+                    "model": {
+                      "type": "object",
+                      "nullable": true,
+                      "properties": {
+                        "category_id": {
+                          "type": "integer",
+                          "nullable": true
+                        }
+                      }
+                    },
+                    "live": {
+                      "type": "object",
+                      "nullable": true,
+                      "required": [
+                        "category_id",
+                        "available",
+                        "updated_at"
+                      ],
+                      "properties": {
+                        "category_id": {
+                          "type": "integer"
+                        },
+                        "available": {
+                          "type": "boolean"
+                        },
+                        "updated_at": {
+                          "type": "integer",
+                          "description": "the update's timestamp",
+                          "unix ms": null
+                        }
+                      }
+                    },
+                    "live_interactions": {
+                      "type": "object",
+                      "required": [
+                        "views",
+                        "carts",
+                        "purchases"
+                      ],
+                      "properties": {
+                        "views": {
+                          "type": "integer"
+                        },
+                        "carts": {
+                          "type": "integer"
+                        },
+                        "purchases": {
+                          "type": "integer"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Bad item id",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Neither the model nor a live update knows the item",
             "content": {
               "application/json": {
                 "schema": {
@@ -704,6 +900,129 @@ components:
           "503": {
             "description": "The store cannot take writes (disk full",
             "read-only); nothing was stored": null,
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/items": {
+      "post": {
+        "summary": "Item updates (category, availability) from the shop, used at once; 200 only once they are durable.",
+        "description": "An item the model has never seen becomes listable at once: /recommend gives available new items of the visitor's current category up to one slot in five at the end of the list (score 0, strategy suffix +live-items), /items/{id} and /items/{id}/similar know it. Retraining with --events-store merges the updates with the property files. Same validation, limits, auth and durability as /api/v1/events.",
+        "security": [
+          {
+            "bearer": []
+          },
+          {}
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "required": [
+                  "items"
+                ],
+                "additionalProperties": false,
+                "properties": {
+                  "items": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 10000,
+                    "items": {
+                      "type": "object",
+                      "required": [
+                        "item_id",
+                        "category_id",
+                        "available",
+                        "timestamp"
+                      ],
+                      "additionalProperties": false,
+                      "properties": {
+                        "item_id": {
+                          "type": "integer",
+                          "minimum": 0
+                        },
+                        "category_id": {
+                          "type": "integer",
+                          "minimum": 0
+                        },
+                        "available": {
+                          "type": "boolean"
+                        },
+                        "timestamp": {
+                          "type": "integer",
+                          "minimum": 0,
+                          "description": "unix ms",
+                          "at most one hour in the future": null
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Stored durably",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "accepted"
+                  ],
+                  "properties": {
+                    "accepted": {
+                      "type": "integer"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A bad update (index",
+            "field and what was expected)": null,
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing or wrong API key",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body or batch too large",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The store cannot take writes; nothing was stored",
             "content": {
               "application/json": {
                 "schema": {
@@ -1688,12 +2007,8 @@ components:
           },
           "strategy": {
             "type": "string",
-            "enum": [
-              "two-stage",
-              "two-stage-live",
-              "popular",
-              "popular-live-unknown-items"
-            ]
+            "pattern": "^(two-stage|two-stage-live|popular|popular-live-unknown-items)(\\+live-items)?$",
+            "description": "+live-items: new items announced with POST /api/v1/items fill up to one slot in five at the end"
           },
           "model_version": {
             "type": "string"

@@ -84,11 +84,57 @@ struct RecommendController: UsesServeServices {
             r.strategy = "popular-live-unknown-items"
         }
         let a = pipeline.artifacts
+        var items = a.served(r)
+        var strategy = r.strategy
+        if !live.items.isEmpty,
+            Self.addLiveItems(
+                to: &items, n: query.n, pipeline, state: state, events: events, at: at, query: query,
+                category: category,
+                live: live.items)
+        {
+            strategy += "+live-items"
+        }
         return (
             Answer(
-                userID: query.userID, items: a.served(r), strategy: r.strategy,
-                modelVersion: a.metadata.modelVersion, requestTime: at), r.candidates
+                userID: query.userID, items: items, strategy: strategy, modelVersion: a.metadata.modelVersion,
+                requestTime: at), r.candidates
         )
+    }
+
+    /// Items the model has never seen but the shop announced (`POST /api/v1/items`) take up to one slot in
+    /// five (at least one) at the end of the list: available items of the visitor's current category (the
+    /// category of their newest event, live or in the model), most live interactions first (views 1,
+    /// carts 5, purchases 10), never an item the visitor touched when `exclude` is set, and inside the
+    /// `category` filter. Their score is 0: they are not ranked by the model. True when any was added.
+    static func addLiveItems(
+        to items: inout [ServedItem], n: Int, _ pipeline: TwoStagePipeline, state: LiveState, events: [LiveEvent],
+        at: Int64, query: RecommendQuery, category filter: Int32?, live: LiveItems
+    ) -> Bool {
+        var current: Int?
+        for e in events.reversed() where e.timestamp <= at {
+            current = live.facts(of: e.item)?.category ?? pipeline.rawCategory(ofRawItem: e.item)
+            if current != nil { break }
+        }
+        if current == nil, let c = state.state.categories.last(where: { $0 >= 0 }) {
+            current = pipeline.artifacts.categoryRaw[Int(c)]
+        }
+        guard let current else { return false }
+        if let filter {
+            guard let dense = pipeline.category(raw: current), pipeline.category(dense, isIn: filter) else {
+                return false
+            }
+        }
+        let touched = query.exclude == .none ? [] : Set(events.filter { $0.timestamp <= at }.map(\.item))
+        let listed = Set(items.map(\.itemID))
+        let slots = max(1, n / 5)
+        let fresh = live.newItems(in: current, limit: slots) { item in
+            pipeline.item(raw: item) == nil && !touched.contains(item) && !listed.contains(item)
+        }
+        guard !fresh.isEmpty else { return false }
+        let keep = min(items.count, n - fresh.count)
+        items.removeLast(items.count - keep)
+        items += fresh.map { ServedItem(itemID: $0.item, score: 0, categoryID: current) }
+        return true
     }
 }
 

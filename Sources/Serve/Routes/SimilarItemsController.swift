@@ -32,9 +32,6 @@ struct SimilarItemsController: UsesServeServices {
             throw APIError(.serviceUnavailable, code: "not_ready", "the model is not loaded yet")
         }
         let pipeline = loaded.pipeline
-        guard let item = pipeline.item(raw: raw) else {
-            throw APIError(.notFound, code: "unknown_item", "item \(raw) is not in the model")
-        }
         var category: Int32?
         if let c = categoryRaw {
             guard let dense = pipeline.category(raw: c) else {
@@ -44,7 +41,19 @@ struct SimilarItemsController: UsesServeServices {
             category = dense
         }
         let excluded = Set(excludeRaw.compactMap { pipeline.item(raw: $0).map(Int32.init) })
-        let (items, strategy) = pipeline.similarItems(to: Int32(item), n: n, excluding: excluded, category: category)
+        let items: [ScoredItem]
+        let strategy: String
+        if let item = pipeline.item(raw: raw) {
+            (items, strategy) = pipeline.similarItems(to: Int32(item), n: n, excluding: excluded, category: category)
+        } else if let facts = live.items.facts(of: raw), let own = pipeline.category(raw: facts.category) {
+            // Announced live, unknown to the model: its category's popular items until a retrain learns it.
+            items = pipeline.categoryPopular(own, n: n, excluding: excluded, within: category)
+            strategy = "category-popular-live-item"
+        } else {
+            throw APIError(
+                .notFound, code: "unknown_item",
+                "item \(raw) is not in the model (and no live update gives it a category the model knows)")
+        }
         let served = pipeline.artifacts.served(Recommendation(items: items, strategy: strategy, candidates: 0))
         var out = JSONBytes(capacity: 128 + served.count * 64)
         out.raw("{\"item_id\":")

@@ -1,0 +1,105 @@
+import Dataset
+import EventStore
+import Foundation
+import Hummingbird
+import Pipeline
+
+/// `POST /api/v1/items`: item updates (category, availability) in, acknowledged once durable;
+/// `GET /items/<item_id>`: what the server knows of an item (the model's part and the live part).
+struct ItemsController: UsesServeServices {
+    let services: ServeServices
+
+    struct Accepted: Encodable { var accepted: Int }
+
+    func post(_ request: Request, context: some RequestContext) async throws -> Response {
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: EventBatch.maxBodyBytes)
+        } catch {
+            throw APIError(
+                .contentTooLarge, code: "body_too_large",
+                "the body is over \(EventBatch.maxBodyBytes) bytes; send at most \(EventBatch.maxEvents) item updates per call"
+            )
+        }
+        let items = try ItemBatch.parse(Data(buffer: body), now: Int64(Date().timeIntervalSince1970 * 1000))
+        do {
+            try await live.append(items: items)
+        } catch let error as EventStoreError {
+            context.logger.error("item updates not stored", metadata: ["error": .string("\(error)")])
+            switch error {
+            case .invalid(let reason): throw APIError(.badRequest, code: "invalid_item", reason)
+            case .unavailable, .corrupt:
+                throw APIError(
+                    .serviceUnavailable, code: "store_unavailable",
+                    "the event store cannot take writes now; nothing of this batch was stored, retry later")
+            }
+        }
+        return try jsonResponse(Accepted(accepted: items.count))
+    }
+
+    struct ModelPart: Encodable {
+        var categoryID: Int?
+        enum CodingKeys: String, CodingKey { case categoryID = "category_id" }
+    }
+
+    struct LivePart: Encodable {
+        var categoryID: Int
+        var available: Bool
+        var updatedAt: Int64
+        enum CodingKeys: String, CodingKey {
+            case available
+            case categoryID = "category_id"
+            case updatedAt = "updated_at"
+        }
+    }
+
+    struct Interactions: Encodable {
+        var views: Int32
+        var carts: Int32
+        var purchases: Int32
+    }
+
+    struct ItemInfo: Encodable {
+        var itemID: Int
+        /// The live category when there is one, else the model's.
+        var categoryID: Int?
+        /// From the newest live update; nil when none was sent.
+        var available: Bool?
+        var knownToModel: Bool
+        var model: ModelPart?
+        var live: LivePart?
+        var liveInteractions: Interactions
+        enum CodingKeys: String, CodingKey {
+            case available, model, live
+            case itemID = "item_id"
+            case categoryID = "category_id"
+            case knownToModel = "known_to_model"
+            case liveInteractions = "live_interactions"
+        }
+    }
+
+    func item(_ request: Request, context: some RequestContext) async throws -> Response {
+        let raw = try RecommendQuery.parseUserID(context.parameters.get("item_id") ?? "", field: "item_id")
+        _ = try QueryParameters(request.uri.query, allowed: [])
+        guard let loaded = store.current else {
+            throw APIError(.serviceUnavailable, code: "not_ready", "the model is not loaded yet")
+        }
+        _ = await live.replayed()
+        let pipeline = loaded.pipeline
+        let known = pipeline.item(raw: raw) != nil
+        let facts = live.items.facts(of: raw)
+        guard known || facts != nil else {
+            throw APIError(
+                .notFound, code: "unknown_item",
+                "item \(raw) is not in the model and no update for it was posted (POST /api/v1/items)")
+        }
+        let modelCategory = pipeline.rawCategory(ofRawItem: raw)
+        let counts = live.items.counts(of: raw)
+        let info = ItemInfo(
+            itemID: raw, categoryID: facts?.category ?? modelCategory, available: facts?.available,
+            knownToModel: known, model: known ? ModelPart(categoryID: modelCategory) : nil,
+            live: facts.map { LivePart(categoryID: $0.category, available: $0.available, updatedAt: $0.updatedAt) },
+            liveInteractions: Interactions(views: counts.views, carts: counts.carts, purchases: counts.purchases))
+        return try jsonResponse(info)
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import TestSupport
+import Testing
+
+@testable import Serve
+
+/// `POST /api/v1/items` and what it changes: an item the model has never seen gets a category at once,
+/// is listed in its category's slot of `/recommend`, has a `GET /items/<id>` and similar items.
+struct LiveItemsTests {
+    let live = LiveEventsTests()
+    let newItem = 987_654_321
+
+    func itemsBody(_ items: [[String: Any]]) throws -> ByteBuffer {
+        ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["items": items]))
+    }
+
+    /// A known item and its raw category (the most popular item's).
+    var knownItem: (item: Int, category: Int) {
+        let a = TestModel.artifacts
+        let dense = Int(a.popular[0])
+        return (a.itemRaw[dense], a.categoryRaw[Int(a.stats.category[dense])])
+    }
+
+    func update(_ item: Int, category: Int, available: Bool = true, at offset: Int64 = 0) -> [String: Any] {
+        ["item_id": item, "category_id": category, "available": available, "timestamp": live.reference + offset]
+    }
+
+    @Test func aNewItemIsListedInItsCategoryAtOnce() async throws {
+        let (app, _) = try live.app()
+        let (item, category) = knownItem
+        let visitor = 9_200_000_001
+        let at = live.reference + 60_000
+        try await app.test(.router) { client in
+            let view: [[String: Any]] = [
+                ["timestamp": live.reference + 10, "visitor_id": visitor, "event": "view", "item_id": item]
+            ]
+            try await client.execute(uri: "/api/v1/events", method: .post, body: try live.body(view)) { r in
+                #expect(r.status == .ok)
+            }
+            // Before the shop announces it, the new item is nowhere.
+            try await client.execute(uri: "/recommend/\(visitor)?n=10&at=\(at)", method: .get) { r in
+                #expect(!live.items(live.json(r.body)).contains(newItem))
+            }
+            try await client.execute(
+                uri: "/api/v1/items", method: .post, body: try itemsBody([update(newItem, category: category)])
+            ) { r in
+                #expect(r.status == .ok)
+                #expect(live.json(r.body)["accepted"] as? Int == 1)
+            }
+            try await client.execute(uri: "/recommend/\(visitor)?n=10&at=\(at)", method: .get) { r in
+                let body = live.json(r.body)
+                let got = live.items(body)
+                #expect(got.count == 10)
+                #expect(got.last == newItem, "the new item takes the last slot")
+                #expect((body["strategy"] as? String)?.hasSuffix("+live-items") == true)
+            }
+            // Seen: excluded with exclude=seen.
+            let seen: [[String: Any]] = [
+                ["timestamp": live.reference + 20, "visitor_id": visitor, "event": "view", "item_id": newItem]
+            ]
+            try await client.execute(uri: "/api/v1/events", method: .post, body: try live.body(seen)) { r in
+                #expect(r.status == .ok)
+            }
+            try await client.execute(uri: "/recommend/\(visitor)?n=10&exclude=seen&at=\(at)", method: .get) { r in
+                #expect(!live.items(live.json(r.body)).contains(newItem))
+            }
+            // Sold out: not listed any more.
+            try await client.execute(
+                uri: "/api/v1/items", method: .post,
+                body: try itemsBody([update(newItem, category: category, available: false, at: 30)])
+            ) { r in #expect(r.status == .ok) }
+            try await client.execute(uri: "/recommend/\(visitor)?n=10&at=\(at)", method: .get) { r in
+                #expect(!live.items(live.json(r.body)).contains(newItem))
+            }
+        }
+    }
+
+    @Test func itemInfoShowsTheModelAndTheLivePart() async throws {
+        let (app, _) = try live.app()
+        let (item, category) = knownItem
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/items/\(item)", method: .get) { r in
+                let body = live.json(r.body)
+                #expect(r.status == .ok)
+                #expect(body["known_to_model"] as? Bool == true)
+                #expect((body["model"] as? [String: Any])?["category_id"] as? Int == category)
+                #expect(body["live"] is NSNull || body["live"] == nil)
+            }
+            try await client.execute(uri: "/items/\(newItem)", method: .get) { r in
+                #expect(r.status == .notFound)
+                #expect((live.json(r.body)["error"] as? [String: Any])?["code"] as? String == "unknown_item")
+            }
+            try await client.execute(
+                uri: "/api/v1/items", method: .post, body: try itemsBody([update(newItem, category: category)])
+            ) { r in #expect(r.status == .ok) }
+            try await client.execute(uri: "/items/\(newItem)", method: .get) { r in
+                let body = live.json(r.body)
+                #expect(body["known_to_model"] as? Bool == false)
+                #expect(body["category_id"] as? Int == category)
+                #expect(body["available"] as? Bool == true)
+                #expect((body["live"] as? [String: Any])?["updated_at"] as? Int64 == live.reference)
+            }
+            // Its similar items: the category's popular list, labelled.
+            try await client.execute(uri: "/items/\(newItem)/similar?n=5", method: .get) { r in
+                let body = live.json(r.body)
+                #expect(r.status == .ok)
+                #expect(body["strategy"] as? String == "category-popular-live-item")
+                #expect(live.items(body).contains(item))
+            }
+        }
+    }
+
+    @Test(arguments: [
+        (#"[{"item_id": 1, "category_id": 2, "available": "yes", "timestamp": 5}]"#, "items[0].available"),
+        (#"[{"item_id": -1, "category_id": 2, "available": true, "timestamp": 5}]"#, "items[0].item_id"),
+        (#"[{"item_id": 1, "available": true, "timestamp": 5}]"#, "items[0].category_id"),
+        (#"[{"item_id": 1, "category_id": 2, "available": true}]"#, "items[0].timestamp"),
+        (
+            #"[{"item_id": 1, "category_id": 2, "available": true, "timestamp": 5}, {"item_id": 1, "category_id": 2, "available": true, "timestamp": 5, "price": 3}]"#,
+            #"items[1] has the unknown field "price""#
+        ),
+        (#"[]"#, #""items" is empty"#),
+    ])
+    func badBatchesAreRefusedWhole(items: String, expected: String) async throws {
+        let (app, _) = try live.app()
+        try await app.test(.router) { client in
+            let body = ByteBuffer(string: #"{"items": "# + items + "}")
+            try await client.execute(uri: "/api/v1/items", method: .post, body: body) { r in
+                #expect(r.status == .badRequest)
+                let message = (live.json(r.body)["error"] as? [String: Any])?["message"] as? String ?? ""
+                #expect(message.contains(expected), "\(message)")
+            }
+            try await client.execute(uri: "/items/1", method: .get) { r in
+                #expect(live.json(r.body)["live"] == nil || live.json(r.body)["live"] is NSNull)
+            }
+        }
+    }
+
+    @Test func itemUpdatesSurviveARestartOfTheEmbeddedStore() async throws {
+        let folder = NSTemporaryDirectory() + "recsys-items-" + UUID().uuidString
+        var c = try ServeConfiguration.forTests()
+        c.eventsStore = folder
+        let metrics = ServeMetrics()
+        let first = try LiveEvents.open(c, metrics: metrics, logger: Logger(label: "test"))
+        try await buildApplication(c, metrics: metrics, live: first).test(.router) { client in
+            try await client.execute(
+                uri: "/api/v1/items", method: .post, body: try itemsBody([update(newItem, category: 7)])
+            ) { r in #expect(r.status == .ok) }
+        }
+        first.close()
+        let (second, _) = try live.app(events: folder)
+        try await second.test(.router) { client in
+            try await client.execute(uri: "/items/\(newItem)", method: .get) { r in
+                #expect(r.status == .ok)
+                #expect(live.json(r.body)["category_id"] as? Int == 7)
+            }
+        }
+    }
+
+    @Test func itemWritesNeedTheAPIKey() async throws {
+        let (app, _) = try live.app(apiKey: "k3y")
+        try await app.test(.router) { client in
+            try await client.execute(
+                uri: "/api/v1/items", method: .post, body: try itemsBody([update(newItem, category: 7)])
+            ) { r in #expect(r.status == .unauthorized) }
+        }
+    }
+}
