@@ -140,6 +140,39 @@ struct PostgresStoreTests {
     }
 }
 
+/// Item updates ride in the same record shape; on PostgreSQL in a table of their own.
+struct ItemRecordTests {
+    @Test func anItemUpdateSurvivesItsRecord() {
+        for update in [
+            StoredItem(timestamp: 1_442_534_400_000, item: 355_908, category: 1338, available: true),
+            StoredItem(timestamp: 5, item: 0, category: 0, available: false),
+        ] {
+            #expect(StoredItem(record: update.record) == update)
+        }
+    }
+
+    @Test(.enabled(if: PostgresTestServer.url != nil))
+    func itemUpdatesHaveTheirOwnTableAndPositions() async throws {
+        let url = try await PostgresTestServer.freshDatabase()
+        let eventStore = PostgresEventStore(url: url, logger: testLogger)
+        let itemStore = PostgresEventStore(url: url, table: .items, logger: testLogger)
+        defer {
+            eventStore.close()
+            itemStore.close()
+        }
+        _ = try await eventStore.append(events(0..<3))
+        let updates = [
+            StoredItem(timestamp: 10, item: 7, category: 42, available: true),
+            StoredItem(timestamp: 11, item: 8, category: 43, available: false),
+        ]
+        #expect(try await itemStore.append(updates.map(\.record)) == 2)
+        #expect(try await eventStore.head() == 3)
+        let read = try await readAll(itemStore).map(StoredItem.init(record:))
+        #expect(read == updates)
+        #expect(try await readAll(eventStore) == events(0..<3))
+    }
+}
+
 /// A loopback port nothing listens on (bound, then released).
 func closedPort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

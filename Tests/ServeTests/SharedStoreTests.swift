@@ -61,4 +61,25 @@ struct SharedStoreTests {
             }
         }
     }
+
+    @Test func anItemUpdatePostedToOneReplicaIsKnownToTheOther() async throws {
+        let url = "\(try await PostgresTestServer.freshDatabase())?sslmode=disable"
+        let item = 987_600_001
+        let update = ByteBuffer(
+            string: #"{"items": [{"item_id": \#(item), "category_id": 12, "available": true, "timestamp": 5}]}"#)
+        try await replica(url).test(.router) { a in
+            try await replica(url).test(.router) { b in
+                try await a.execute(uri: "/api/v1/items", method: .post, body: update) { r in #expect(r.status == .ok) }
+                let started = ContinuousClock.now
+                var status = 0
+                while ContinuousClock.now - started < .seconds(3) {
+                    status = try await b.execute(uri: "/items/\(item)", method: .get) { Int($0.status.code) }
+                    if status == 200 { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(status == 200)
+                #expect(ContinuousClock.now - started < .seconds(1), "replica b took longer than a second")
+            }
+        }
+    }
 }

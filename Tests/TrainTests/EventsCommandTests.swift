@@ -68,4 +68,57 @@ struct EventsCommandTests {
         #expect(a.userRaw.contains(9_000_000_111))
         #expect(a.metadata.referenceTime == TestModel.dataset.log.maxTime + 2001)
     }
+
+    /// A store with item updates next to the events, as the server keeps them.
+    static func store(_ events: [StoredEvent], items: [StoredItem]) async throws -> String {
+        let folder = try await store(events)
+        let log = try EmbeddedEventLog(directory: EmbeddedItemLog.folder(in: folder))
+        _ = try await log.append(items.map(\.record))
+        log.close()
+        return folder
+    }
+
+    /// An item no file knows, announced live in an existing category, then sold out.
+    static func liveItems() -> [StoredItem] {
+        let d = TestModel.dataset
+        let category = TestModel.artifacts.categoryRaw[0]
+        let end = d.log.maxTime
+        return [
+            StoredItem(timestamp: end + 10, item: 987_000_001, category: category, available: true),
+            StoredItem(timestamp: end + 20, item: 987_000_001, category: category, available: false),
+        ]
+    }
+
+    @Test func exportWritesTheItemUpdatesAsAPropertiesFile() async throws {
+        let items = Self.liveItems()
+        let folder = try await Self.store(Self.liveEvents(), items: items)
+        let out = try TrainCommandTests.scratch("export-items")
+        let printed = try StandardOutput.capture {
+            try TrainCommandTests.run(["events", "export", "--store", folder, "--out", out])
+        }
+        #expect(printed.contains("wrote 2 item updates"))
+        let props = try PropertiesReader.read(path: out + "/" + ItemPropertiesCSV.fileName)
+        #expect(props.categoryItem == [987_000_001, 987_000_001])
+        #expect(props.categoryValue == items.map(\.category))
+        #expect(props.availableValue == [1, 0])
+        #expect(props.availableTime == items.map(\.timestamp))
+    }
+
+    @Test func trainGivesALiveItemItsCategory() async throws {
+        let items = Self.liveItems()
+        let viewed = StoredEvent(
+            timestamp: TestModel.dataset.log.maxTime + 30, visitor: 9_000_000_222, kind: .view, item: 987_000_001)
+        let folder = try await Self.store([viewed], items: items)
+        let out = try TrainCommandTests.scratch("train-items") + "/model.rrm"
+        _ = try StandardOutput.capture {
+            try TrainCommandTests.run([
+                "train", "--data", TrainCommandTests.data, "--events-store", folder, "--out", out, "--quiet",
+                "--training-windows", "1",
+            ])
+        }
+        let a = try ModelBundle.read(path: out)
+        let dense = try #require(a.itemRaw.firstIndex(of: 987_000_001))
+        let category = Int(a.stats.category[dense])
+        #expect(category >= 0 && a.categoryRaw[category] == items[0].category)
+    }
 }
