@@ -168,4 +168,32 @@ struct LiveItemsTests {
             ) { r in #expect(r.status == .unauthorized) }
         }
     }
+
+    @Test func aKnownItemMarkedUnavailableLeavesTheList() async throws {
+        let (app, _) = try live.app()
+        let visitor = 9_200_000_002
+        let at = live.reference + 60_000
+        try await app.test(.router) { client in
+            let view: [[String: Any]] = [
+                ["timestamp": live.reference + 10, "visitor_id": visitor, "event": "view", "item_id": knownItem.item]
+            ]
+            try await client.execute(uri: "/api/v1/events", method: .post, body: try live.body(view)) { r in
+                #expect(r.status == .ok)
+            }
+            let before = try await client.execute(uri: "/recommend/\(visitor)?n=5&at=\(at)", method: .get) { r in
+                live.items(live.json(r.body))
+            }
+            let gone = try #require(before.first)
+            try await client.execute(
+                uri: "/api/v1/items", method: .post,
+                body: try itemsBody([update(gone, category: knownItem.category, available: false)])
+            ) { r in #expect(r.status == .ok) }
+            try await client.execute(uri: "/recommend/\(visitor)?n=5&at=\(at)", method: .get) { r in
+                let after = live.items(live.json(r.body))
+                #expect(after.count == 5)
+                #expect(!after.contains(gone))
+                #expect(Array(after.prefix(4)) == Array(before.dropFirst().prefix(4)))
+            }
+        }
+    }
 }

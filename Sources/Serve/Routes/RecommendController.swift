@@ -78,13 +78,18 @@ struct RecommendController: UsesServeServices {
             ? []
             : pipeline.touchedItems(
                 rawUser: query.userID, live: events, at: at, purchasesOnly: query.exclude == .purchased)
-        var r = pipeline.recommend(live: state, at: at, n: query.n, excluding: excluded, category: category)
+        // Items the shop marked unavailable live are dropped: ask for a few more so the list stays full.
+        let spare = live.items.isEmpty ? 0 : 10
+        var r = pipeline.recommend(live: state, at: at, n: query.n + spare, excluding: excluded, category: category)
         if state.unknownItems > 0 && state.liveEvents == 0 && r.strategy == "popular" {
             // Only unknown items so far: they shape nothing until the next model.
             r.strategy = "popular-live-unknown-items"
         }
         let a = pipeline.artifacts
         var items = a.served(r)
+        if spare > 0 {
+            items = Array(items.lazy.filter { live.items.facts(of: $0.itemID)?.available != false }.prefix(query.n))
+        }
         var strategy = r.strategy
         if !live.items.isEmpty,
             Self.addLiveItems(
