@@ -92,7 +92,7 @@ struct PostgresStoreTests {
     }
 
     @Test(.enabled(if: PostgresTestServer.url != nil))
-    func aFollowerOnAnotherReplicaSeesAppendsWithinASecond() async throws {
+    func aFollowerOnAnotherReplicaSeesAppends() async throws {
         let url = try await PostgresTestServer.freshDatabase()
         let writer = PostgresEventStore(url: url, logger: testLogger)
         let reader = PostgresEventStore(url: url, logger: testLogger)
@@ -105,10 +105,10 @@ struct PostgresStoreTests {
         let follower = Task {
             try await reader.follow(after: 0) { batch, _ in seen.withLock { $0 += batch } }
         }
-        let started = ContinuousClock.now
+        // The 1 s bound is checked by scripts/replicas_postgres.sh on release builds; a loaded parallel test
+        // run cannot time it.
         _ = try await writer.append(events(0..<4))
-        #expect(try await eventually(seconds: 1) { seen.withLock { $0.count } == 4 })
-        #expect(ContinuousClock.now - started < .seconds(1))
+        #expect(try await eventually(seconds: 30) { seen.withLock { $0.count } == 4 })
         follower.cancel()
         try await follower.value
         #expect(seen.withLock { $0 } == events(0..<4))
