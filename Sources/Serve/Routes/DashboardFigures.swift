@@ -58,6 +58,9 @@ struct MetricsSnapshot: Sendable {
     var eventsRejected = 0.0
     var overlayEvents = 0.0
     var overlayVisitors = 0.0
+    var storeUp: Double?
+    var storeLagRecords: Double?
+    var liveItems = 0.0
 
     init(at: Date) { self.at = at }
 
@@ -88,6 +91,9 @@ struct MetricsSnapshot: Sendable {
             case "recsys_events_rejected_total": eventsRejected = value
             case "recsys_live_overlay_events": overlayEvents = value
             case "recsys_live_overlay_visitors": overlayVisitors = value
+            case "recsys_event_store_up": storeUp = value
+            case "recsys_event_store_lag_records": storeLagRecords = value
+            case "recsys_live_items": liveItems = value
             default: break
             }
         }
@@ -171,6 +177,11 @@ final class DashboardSampler: Sendable {
         var liveEventsRejected: Double
         var overlayEvents: Double
         var overlayVisitors: Double
+        /// 1 when the event store answered its last check, 0 when not, nil before the first.
+        var storeUp: Double?
+        /// Records in the store not yet in this replica's memory.
+        var storeLagRecords: Double?
+        var liveItems: Double
         var totalRequests: Double
         var totalFallbacks: Double
         var totalLiveEvents: Double
@@ -221,7 +232,9 @@ final class DashboardSampler: Sendable {
             fallbackShare: candidates.count > 0 ? fallbacks / candidates.count : nil,
             candidatesPerRequest: candidates.mean, liveEventsAccepted: events, liveEventsPerSecond: events / seconds,
             liveEventsRejected: current.eventsRejected - base.eventsRejected, overlayEvents: current.overlayEvents,
-            overlayVisitors: current.overlayVisitors, totalRequests: totalRequests, totalFallbacks: current.fallbacks,
+            overlayVisitors: current.overlayVisitors, storeUp: current.storeUp,
+            storeLagRecords: current.storeLagRecords, liveItems: current.liveItems, totalRequests: totalRequests,
+            totalFallbacks: current.fallbacks,
             totalLiveEvents: current.eventsAccepted, routes: routes)
     }
 }

@@ -270,6 +270,9 @@ enum DashboardPage {
               ["live events rejected", num(live.live_events_rejected, 0)],
               ["live events in memory", num(live.overlay_events, 0)],
               ["visitors with live events", num(live.overlay_visitors, 0)],
+              ["event store", { text: live.store_up === undefined ? "–" : (live.store_up === 1 ? "up" : "DOWN"), cls: "" }],
+              ["event store lag (records)", num(live.store_lag_records, 0)],
+              ["live item updates (items)", num(live.live_items, 0)],
               ["requests since start", num(live.total_requests, 0)],
               ["fallbacks since start", num(live.total_fallbacks, 0)],
               ["live events since start", num(live.total_live_events, 0)]
