@@ -34,11 +34,12 @@ public struct OnlineReplayMethods: Sendable {
         pipeline.touchedItems(rawUser: rawUser, live: overlay.events(of: rawUser), at: time, purchasesOnly: false)
     }
 
-    /// The served answer: the two-stage pipeline over the visitor's model history and live events.
+    /// The served answer over the visitor's model history and live events: the two-stage pipeline, or with
+    /// `exclude=seen` its discovery ranking (`TwoStagePipeline.discover`), as `/recommend` answers.
     public func twoStageLive(rawUser: Int, at time: Int64, n: Int, excludeSeen: Bool) -> Recommendation {
         let live = liveState(rawUser: rawUser, at: time)
-        let excluded = excludeSeen ? seen(rawUser: rawUser, at: time) : []
-        return pipeline.recommend(live: live, at: time, n: n, excluding: excluded)
+        guard excludeSeen else { return pipeline.recommend(live: live, at: time, n: n) }
+        return pipeline.discover(live: live, at: time, n: n, excluding: seen(rawUser: rawUser, at: time))
     }
 
     /// The model as trained, with no live events.

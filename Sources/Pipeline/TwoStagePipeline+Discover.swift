@@ -1,0 +1,61 @@
+import Candidates
+import RecsysCore
+
+extension TwoStagePipeline {
+    /// Seed weights for `discover`: the visitor's newest distinct item counts most.
+    public static let discoverSeedWeights: [Double] = [1, 0.5, 0.25]
+    /// How much an item-CF neighbour counts next to a co-visit neighbour in `discover`.
+    public static let discoverCFWeight = 0.5
+
+    /// Items the visitor has not touched, for `exclude=seen` (discovery, the next-item task): the two-stage
+    /// ranker is trained to put the visitor's own items first, which `exclude=seen` removes, so this ranks by
+    /// what follows the visitor's newest items instead. The rule: for each of the newest three distinct items
+    /// (weights 1, 0.5, 0.25), every co-visit neighbour scores its share of that item's best co-visit count
+    /// (when the model has the `covisit` generator) plus 0.5 × its item-CF similarity; summed, best first,
+    /// ties by item id. Short lists are filled from the two-stage answer. `strategy` is `discover` (with
+    /// `-live` when live events shaped it) when any neighbour ranked, else the two-stage label.
+    public func discover(
+        live: LiveState, at time: Int64, n: Int, excluding excluded: Set<Int32>, category: Int32? = nil
+    ) -> Recommendation {
+        let keep = { (item: Int32) in !excluded.contains(item) && (category.map { self.item(item, isIn: $0) } ?? true) }
+        var seeds: [Int32] = []
+        for item in live.state.items.reversed() where !seeds.contains(item) {
+            seeds.append(item)
+            if seeds.count == Self.discoverSeedWeights.count { break }
+        }
+        var scores = IntMap<Double>(capacity: 512)
+        let cf = artifacts.generator("itemcf") as? ItemCF
+        let covisit = (artifacts.generator("covisit") as? CoVisitCandidates)?.coVisitation
+        for (k, seed) in seeds.enumerated() {
+            let w = Self.discoverSeedWeights[k]
+            if let covisit {
+                let r = Int(covisit.start[Int(seed)])..<Int(covisit.start[Int(seed) + 1])
+                if let best = r.first.map({ Double(covisit.count[$0]) }), best > 0 {
+                    for e in r where keep(covisit.neighbour[e]) {
+                        scores.add(covisit.neighbour[e], w * Double(covisit.count[e]) / best)
+                    }
+                }
+            }
+            if let cf {
+                for e in cf.neighbours.neighbours(of: Int(seed)) where keep(cf.neighbours.neighbour[e]) {
+                    scores.add(
+                        cf.neighbours.neighbour[e], w * Self.discoverCFWeight * Double(cf.neighbours.similarity[e]))
+                }
+            }
+        }
+        let ranked = scores.top(n).map { ScoredItem(item: $0.key, score: $0.value) }
+        guard !ranked.isEmpty else {
+            return recommend(live: live, at: time, n: n, excluding: excluded, category: category)
+        }
+        var answer = Recommendation(items: ranked, strategy: "discover", candidates: scores.count)
+        if ranked.count < n {
+            let chosen = Set(ranked.map(\.item))
+            let rest = recommend(
+                live: live, at: time, n: n - ranked.count, excluding: excluded.union(chosen), category: category)
+            answer.items += rest.items
+            answer.candidates += rest.candidates
+        }
+        if live.liveEvents > 0 { answer.strategy += "-live" }
+        return answer
+    }
+}
