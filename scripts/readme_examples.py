@@ -2,8 +2,9 @@
 """Writes the example answers in README.md from the bundled model, so they
 cannot drift from what the server answers.
 
-Each example is a marker comment naming the request, the answer's JSON block
-and a closing marker (a POST carries its body after the path):
+Each example is a marker comment naming the request (a POST carries its body
+after the path), a block with the `curl` line and the answer, and a closing
+marker:
 
     <!-- example: GET /recommend/8283?n=3&at=1442534400000 -->
     ```console
@@ -197,7 +198,8 @@ def main():
                 text.splitlines(keepends=True), new.splitlines(keepends=True), "README.md", "README.md (server)"
             )
         )
-        print(f"README.md differs from the server's answers; run python3 scripts/readme_examples.py", file=sys.stderr)
+        sys.stdout.flush()
+        print("README.md differs from the server's answers; run python3 scripts/readme_examples.py", file=sys.stderr)
         sys.exit(1)
     README.write_text(new, encoding="utf-8")
     print(f"README.md: {count} examples rewritten")
