@@ -3,17 +3,22 @@ import RecsysCore
 
 extension TwoStagePipeline {
     /// Seed weights for `discover`: the visitor's newest distinct item counts most.
-    public static let discoverSeedWeights: [Double] = [1, 0.5, 0.25]
+    public static let discoverSeedWeights: [Double] = [1, 0.3, 0.1]
     /// How much an item-CF neighbour counts next to a co-visit neighbour in `discover`.
     public static let discoverCFWeight = 0.5
+    /// The boost of a neighbour in the same category as the visitor's newest item (browsing stays in a
+    /// category more often than not).
+    public static let discoverSameCategoryBoost = 0.5
 
     /// Items the visitor has not touched, for `exclude=seen` (discovery, the next-item task): the two-stage
     /// ranker is trained to put the visitor's own items first, which `exclude=seen` removes, so this ranks by
     /// what follows the visitor's newest items instead. The rule: for each of the newest three distinct items
-    /// (weights 1, 0.5, 0.25), every co-visit neighbour scores its share of that item's best co-visit count
-    /// (when the model has the `covisit` generator) plus 0.5 × its item-CF similarity; summed, best first,
-    /// ties by item id. Short lists are filled from the two-stage answer. `strategy` is `discover` (with
-    /// `-live` when live events shaped it) when any neighbour ranked, else the two-stage label.
+    /// (weights 1, 0.3, 0.1), every neighbour scores its share of that item's best co-visit count (when the
+    /// model has the `covisit` generator) plus 0.5 × its item-CF similarity; the sums of neighbours in the
+    /// newest item's category are multiplied by 1.5; best first, ties by item id. Short lists are filled from
+    /// the two-stage answer. `strategy` is `discover` (with `-live` when live events shaped it) when any
+    /// neighbour ranked, else the two-stage label. Weights chosen on the online replay's discover task
+    /// (docs/evaluation/online.md).
     public func discover(
         live: LiveState, at time: Int64, n: Int, excluding excluded: Set<Int32>, category: Int32? = nil
     ) -> Recommendation {
@@ -43,15 +48,23 @@ extension TwoStagePipeline {
                 }
             }
         }
+        if let newest = seeds.first, case let own = artifacts.stats.category[Int(newest)], own >= 0 {
+            var boosted = IntMap<Double>(capacity: max(scores.count, 16))
+            for (item, score) in scores.entries {
+                let same = artifacts.stats.category[Int(item)] == own
+                boosted.add(item, same ? score * (1 + Self.discoverSameCategoryBoost) : score)
+            }
+            scores = boosted
+        }
         let ranked = scores.top(n).map { ScoredItem(item: $0.key, score: $0.value) }
         guard !ranked.isEmpty else {
             return recommend(live: live, at: time, n: n, excluding: excluded, category: category)
         }
         var answer = Recommendation(items: ranked, strategy: "discover", candidates: scores.count)
         if ranked.count < n {
-            let chosen = Set(ranked.map(\.item))
             let rest = recommend(
-                live: live, at: time, n: n - ranked.count, excluding: excluded.union(chosen), category: category)
+                live: live, at: time, n: n - ranked.count, excluding: excluded.union(ranked.map(\.item)),
+                category: category)
             answer.items += rest.items
             answer.candidates += rest.candidates
         }

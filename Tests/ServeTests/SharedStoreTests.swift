@@ -55,7 +55,7 @@ struct SharedStoreTests {
                 #expect(seen == 2)
                 try await b.execute(uri: "/recommend/\(visitor)?n=10&exclude=seen&at=\(at)", method: .get) { r in
                     let body = live.json(r.body)
-                    #expect(body["strategy"] as? String == "two-stage-live")
+                    #expect((body["strategy"] as? String)?.hasSuffix("-live") == true)
                     #expect(Set(live.items(body)).isDisjoint(with: Set(items)))
                 }
             }

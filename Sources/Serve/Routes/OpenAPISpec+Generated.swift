@@ -409,7 +409,7 @@ components:
               item_id: {type: integer}
               score: {type: number}
               category_id: {type: integer, nullable: true}
-        strategy: {type: string, pattern: '^(two-stage|two-stage-live|popular|popular-live-unknown-items)(\+live-items)?$', description: "+live-items: new items announced with POST /api/v1/items fill up to one slot in five at the end"}
+        strategy: {type: string, pattern: '^(two-stage|two-stage-live|popular|popular-live-unknown-items|discover|discover-live)(\+live-items)?$', description: "discover: exclude=seen ranked by the neighbours of the visitor's newest items; +live-items: new items announced with POST /api/v1/items fill up to one slot in five at the end"}
         model_version: {type: string}
         request_time: {type: integer}
       example:
@@ -2007,8 +2007,8 @@ components:
           },
           "strategy": {
             "type": "string",
-            "pattern": "^(two-stage|two-stage-live|popular|popular-live-unknown-items)(\\+live-items)?$",
-            "description": "+live-items: new items announced with POST /api/v1/items fill up to one slot in five at the end"
+            "pattern": "^(two-stage|two-stage-live|popular|popular-live-unknown-items|discover|discover-live)(\\+live-items)?$",
+            "description": "discover: exclude=seen ranked by the neighbours of the visitor's newest items; +live-items: new items announced with POST /api/v1/items fill up to one slot in five at the end"
           },
           "model_version": {
             "type": "string"

@@ -80,7 +80,11 @@ struct RecommendController: UsesServeServices {
                 rawUser: query.userID, live: events, at: at, purchasesOnly: query.exclude == .purchased)
         // Items the shop marked unavailable live are dropped: ask for a few more so the list stays full.
         let spare = live.items.isEmpty ? 0 : 10
-        var r = pipeline.recommend(live: state, at: at, n: query.n + spare, excluding: excluded, category: category)
+        // exclude=seen asks for discovery: what follows the visitor's newest items, not their own items.
+        var r =
+            query.exclude == .seen
+            ? pipeline.discover(live: state, at: at, n: query.n + spare, excluding: excluded, category: category)
+            : pipeline.recommend(live: state, at: at, n: query.n + spare, excluding: excluded, category: category)
         if state.unknownItems > 0 && state.liveEvents == 0 && r.strategy == "popular" {
             // Only unknown items so far: they shape nothing until the next model.
             r.strategy = "popular-live-unknown-items"
