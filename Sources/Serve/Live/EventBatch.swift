@@ -74,32 +74,40 @@ enum EventBatch {
     }
 
     static func parseNamingTheProblem(_ body: Data, now: Int64) throws -> [StoredEvent] {
+        let values = try batchElements(
+            body, key: "events", noun: "events",
+            example:
+                #"{"events": [{"timestamp": 1442534400000, "visitor_id": 257597, "event": "view", "item_id": 355908}]}"#
+        )
+        return try values.enumerated().map { index, item in try event(item, index: index, now: now) }
+    }
+
+    /// The array under `key` of a batch body, or the first problem with the body's shape as a 400 (413 for
+    /// more than `maxEvents` elements). Shared by the events and the item-updates batches.
+    static func batchElements(_ body: Data, key: String, noun: String, example: String) throws -> [JSONValue] {
         let root: JSONValue
         do {
             root = try JSONDecoder().decode(JSONValue.self, from: body)
         } catch {
-            throw APIError(
-                .badRequest, code: "invalid_body",
-                "the body must be JSON like {\"events\": [{\"timestamp\": 1442534400000, \"visitor_id\": 257597, \"event\": \"view\", \"item_id\": 355908}]}"
-            )
+            throw APIError(.badRequest, code: "invalid_body", "the body must be JSON like \(example)")
         }
         guard case .object(let top) = root else {
-            throw APIError(.badRequest, code: "invalid_body", "the body must be a JSON object with an \"events\" array")
+            throw APIError(.badRequest, code: "invalid_body", "the body must be a JSON object with an \"\(key)\" array")
         }
-        if let extra = top.keys.first(where: { $0 != "events" }) {
+        if let extra = top.keys.first(where: { $0 != key }) {
             throw APIError(
-                .badRequest, code: "invalid_body", "unknown field \"\(extra)\"; the body has only \"events\"")
+                .badRequest, code: "invalid_body", "unknown field \"\(extra)\"; the body has only \"\(key)\"")
         }
-        guard case .array(let items) = top["events"] ?? .null else {
-            throw APIError(.badRequest, code: "invalid_body", "\"events\" must be an array of events")
+        guard case .array(let values) = top[key] ?? .null else {
+            throw APIError(.badRequest, code: "invalid_body", "\"\(key)\" must be an array of \(noun)")
         }
-        guard !items.isEmpty else { throw APIError(.badRequest, code: "invalid_body", "\"events\" is empty") }
-        guard items.count <= maxEvents else {
+        guard !values.isEmpty else { throw APIError(.badRequest, code: "invalid_body", "\"\(key)\" is empty") }
+        guard values.count <= maxEvents else {
             throw APIError(
-                .contentTooLarge, code: "too_many_events",
-                "a batch holds at most \(maxEvents) events, got \(items.count); split it")
+                .contentTooLarge, code: "too_many_\(key)",
+                "a batch holds at most \(maxEvents) \(noun), got \(values.count); split it")
         }
-        return try items.enumerated().map { index, item in try event(item, index: index, now: now) }
+        return values
     }
 
     static func event(_ value: JSONValue, index: Int, now: Int64) throws -> StoredEvent {

@@ -8,30 +8,11 @@ enum ItemBatch {
     static let fields: Set<String> = ["item_id", "category_id", "available", "timestamp"]
 
     static func parse(_ body: Data, now: Int64) throws -> [StoredItem] {
-        let root: JSONValue
-        do {
-            root = try JSONDecoder().decode(JSONValue.self, from: body)
-        } catch {
-            throw APIError(
-                .badRequest, code: "invalid_body",
-                "the body must be JSON like {\"items\": [{\"item_id\": 355908, \"category_id\": 1338, \"available\": true, \"timestamp\": 1442534400000}]}"
-            )
-        }
-        guard case .object(let top) = root else {
-            throw APIError(.badRequest, code: "invalid_body", "the body must be a JSON object with an \"items\" array")
-        }
-        if let extra = top.keys.first(where: { $0 != "items" }) {
-            throw APIError(.badRequest, code: "invalid_body", "unknown field \"\(extra)\"; the body has only \"items\"")
-        }
-        guard case .array(let values) = top["items"] ?? .null else {
-            throw APIError(.badRequest, code: "invalid_body", "\"items\" must be an array of item updates")
-        }
-        guard !values.isEmpty else { throw APIError(.badRequest, code: "invalid_body", "\"items\" is empty") }
-        guard values.count <= EventBatch.maxEvents else {
-            throw APIError(
-                .contentTooLarge, code: "too_many_items",
-                "a batch holds at most \(EventBatch.maxEvents) item updates, got \(values.count); split it")
-        }
+        let values = try EventBatch.batchElements(
+            body, key: "items", noun: "item updates",
+            example:
+                #"{"items": [{"item_id": 355908, "category_id": 1338, "available": true, "timestamp": 1442534400000}]}"#
+        )
         return try values.enumerated().map { index, value in try item(value, index: index, now: now) }
     }
 

@@ -12,34 +12,17 @@ struct EventsController: UsesServeServices {
     struct Accepted: Encodable { var accepted: Int }
 
     func post(_ request: Request, context: some RequestContext) async throws -> Response {
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: EventBatch.maxBodyBytes)
-        } catch {
-            throw APIError(
-                .contentTooLarge, code: "body_too_large",
-                "the body is over \(EventBatch.maxBodyBytes) bytes; send at most \(EventBatch.maxEvents) events per call"
-            )
-        }
+        let body = try await StoreWrites.body(request, noun: "events")
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let events: [StoredEvent]
         do {
-            events = try EventBatch.parse(Data(buffer: body), now: now)
+            events = try EventBatch.parse(body, now: now)
         } catch {
             metrics.recordEvents(accepted: 0, rejected: 1, appendDuration: nil)
             throw error
         }
-        do {
+        try await StoreWrites.write(logger: context.logger, noun: "events", invalidCode: "invalid_event") {
             try await live.append(events)
-        } catch let error as EventStoreError {
-            context.logger.error("events not stored", metadata: ["error": .string("\(error)")])
-            switch error {
-            case .invalid(let reason): throw APIError(.badRequest, code: "invalid_event", reason)
-            case .unavailable, .corrupt:
-                throw APIError(
-                    .serviceUnavailable, code: "store_unavailable",
-                    "the event store cannot take writes now; nothing of this batch was stored, retry later")
-            }
         }
         return try jsonResponse(Accepted(accepted: events.count))
     }

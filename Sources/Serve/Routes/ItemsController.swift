@@ -12,27 +12,10 @@ struct ItemsController: UsesServeServices {
     struct Accepted: Encodable { var accepted: Int }
 
     func post(_ request: Request, context: some RequestContext) async throws -> Response {
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: EventBatch.maxBodyBytes)
-        } catch {
-            throw APIError(
-                .contentTooLarge, code: "body_too_large",
-                "the body is over \(EventBatch.maxBodyBytes) bytes; send at most \(EventBatch.maxEvents) item updates per call"
-            )
-        }
-        let items = try ItemBatch.parse(Data(buffer: body), now: Int64(Date().timeIntervalSince1970 * 1000))
-        do {
+        let body = try await StoreWrites.body(request, noun: "item updates")
+        let items = try ItemBatch.parse(body, now: Int64(Date().timeIntervalSince1970 * 1000))
+        try await StoreWrites.write(logger: context.logger, noun: "item updates", invalidCode: "invalid_item") {
             try await live.append(items: items)
-        } catch let error as EventStoreError {
-            context.logger.error("item updates not stored", metadata: ["error": .string("\(error)")])
-            switch error {
-            case .invalid(let reason): throw APIError(.badRequest, code: "invalid_item", reason)
-            case .unavailable, .corrupt:
-                throw APIError(
-                    .serviceUnavailable, code: "store_unavailable",
-                    "the event store cannot take writes now; nothing of this batch was stored, retry later")
-            }
         }
         return try jsonResponse(Accepted(accepted: items.count))
     }
