@@ -2,6 +2,7 @@ import Dataset
 import EventStore
 import Foundation
 import Hummingbird
+import NIOCore
 import Pipeline
 
 /// `POST /api/v1/events`: visitors' actions in, acknowledged once durable;
@@ -15,7 +16,7 @@ struct EventsController: UsesServeServices {
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: EventBatch.maxBodyBytes)
-        } catch {
+        } catch is NIOTooManyBytesError {
             throw APIError(
                 .contentTooLarge, code: "body_too_large",
                 "the body is over \(EventBatch.maxBodyBytes) bytes; send at most \(EventBatch.maxEvents) events per call"
