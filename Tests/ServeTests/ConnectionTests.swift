@@ -55,14 +55,13 @@ struct ConnectionTests {
     /// A chunked body that stops arriving was a 500 written to a closed
     /// socket at the idle timeout: now a 408 after the body timeout.
     @Test func aStalledBodyIs408() async throws {
-        try await live(idleTimeout: 10, bodyTimeout: 1) { port in
-            let started = Date()
+        // The idle timeout is far off: an answer at all (not a silent close) is the 408's doing.
+        try await live(idleTimeout: 30, bodyTimeout: 1) { port in
             let exchange = try await RawHTTP.exchange(
-                port: port, Self.chunkedPredict + "10\r\n{\"user_id\"", seconds: 8)
+                port: port, Self.chunkedPredict + "10\r\n{\"user_id\"", seconds: 20)
             #expect(exchange.response.hasPrefix("HTTP/1.1 408"), "\(exchange.response)")
             #expect(exchange.response.contains("\"body_timeout\""))
             #expect(exchange.closed)
-            #expect(Date().timeIntervalSince(started) < 5)
         }
     }
 
@@ -107,13 +106,13 @@ enum RawHTTP {
     static func exchange(port: Int, _ request: String, shutdownWrite: Bool = false, seconds: Double = 5)
         async throws -> Exchange
     {
+        try await onThread { try blockingExchange(port: port, request, shutdownWrite: shutdownWrite, seconds: seconds) }
+    }
+
+    /// Blocking socket work on a thread of its own, off the concurrency pool.
+    static func onThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(
-                    with: Result {
-                        try blockingExchange(port: port, request, shutdownWrite: shutdownWrite, seconds: seconds)
-                    })
-            }.start()
+            Thread { continuation.resume(with: Result { try work() }) }.start()
         }
     }
 
