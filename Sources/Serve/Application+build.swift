@@ -35,8 +35,12 @@ public func buildApplication(
     server.availableConnectionsDelegate = MaximumAvailableConnections(configuration.maxConnections)
     return Application(
         router: router,
-        // Idle keep-alive (and half-sent) connections are closed, so they cannot pile up.
-        server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
+        // Idle keep-alive (and half-sent) connections are closed, so they cannot pile up; a
+        // stalled body is answered 408 first; HTTP/1.0 without keep-alive is closed after its answer.
+        server: .guardedHTTP1(
+            configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds))),
+            bodyTimeout: .milliseconds(
+                Int64(1000 * min(configuration.bodyTimeoutSeconds, 0.8 * configuration.idleTimeoutSeconds)))),
         configuration: server,
         services: services,
         logger: logger)

@@ -32,6 +32,10 @@ public struct ServeConfiguration: Sendable {
     public var liveLimits = LiveOverlay.Limits()
     /// Seconds a connection may stay idle (no complete request) before it is closed.
     public var idleTimeoutSeconds: Double = 60
+    /// Seconds a request body may go without a byte before the request is
+    /// answered `408` (at most 80% of the idle timeout, which would close the
+    /// connection without an answer).
+    public var bodyTimeoutSeconds: Double = 30
     /// Open connections at most; more wait in the listen backlog.
     public var maxConnections = 4096
 

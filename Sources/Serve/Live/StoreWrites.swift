@@ -2,6 +2,7 @@ import EventStore
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 
 /// What the two write routes (`POST /api/v1/events`, `POST /api/v1/items`) share: the body limit and how a
 /// store's refusal is answered.
@@ -10,7 +11,7 @@ enum StoreWrites {
     static func body(_ request: Request, noun: String) async throws -> Data {
         do {
             return Data(buffer: try await request.body.collect(upTo: EventBatch.maxBodyBytes))
-        } catch {
+        } catch is NIOTooManyBytesError {
             throw APIError(
                 .contentTooLarge, code: "body_too_large",
                 "the body is over \(EventBatch.maxBodyBytes) bytes; send at most \(EventBatch.maxEvents) \(noun) per call"

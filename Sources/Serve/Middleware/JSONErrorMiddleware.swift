@@ -1,9 +1,13 @@
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 
 /// Turns anything thrown below it into a JSON error response: API errors
 /// keep their status; unknown paths become 404, known paths with another
-/// method 405; anything unexpected becomes a 500 JSON body (never a bare crash).
+/// method 405 (logged under the path's route); a body the HTTP parser refused
+/// (a bad chunk size, a connection half-closed mid-body) 400 and one that stalled
+/// 408, both closing the connection; anything unexpected becomes a 500 JSON
+/// body (never a bare crash).
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The router's routes, to tell 404 from 405.
     let routes: RouteTable
@@ -17,7 +21,10 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return error.response()
         } catch let error as HTTPError where error.status == .notFound {
             let path = request.uri.path
-            if let methods = routes.allowedMethods(for: path) {
+            if let route = routes.route(matching: path), !route.methods.contains(request.method.rawValue) {
+                let methods = route.methods
+                // The router labelled it "NotFound"; the path is a known route's.
+                context.coreContext.endpointPath.value = route.path
                 return APIError(
                     .methodNotAllowed, code: "method_not_allowed",
                     "\(request.method.rawValue) is not allowed on \(path); allowed: \(methods.joined(separator: ", "))",
@@ -28,6 +35,17 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 .response()
         } catch let error as HTTPError {
             return APIError(error.status, code: "http_error", error.body ?? error.status.reasonPhrase).response()
+        } catch let error as HTTPParserError {
+            // The body's framing is broken: nothing more can be read from this connection.
+            return APIError(
+                .badRequest, code: "malformed_body", "the request body could not be parsed (\(error))",
+                headers: [.connection: "close"]
+            ).response()
+        } catch is RequestBodyTimeout {
+            return APIError(
+                .requestTimeout, code: "body_timeout", "the request body stopped arriving before its end",
+                headers: [.connection: "close"]
+            ).response()
         } catch is NIOTooManyBytesError {
             // A body over the route's limit (`collect(upTo:)`): the client's doing, not ours.
             return APIError(.contentTooLarge, code: "body_too_large", "the request body is too large for this route")

@@ -2,6 +2,7 @@ import Dataset
 import EventStore
 import Foundation
 import Hummingbird
+import NIOCore
 import Pipeline
 
 /// `POST /api/v1/events`: visitors' actions in, acknowledged once durable;

@@ -259,6 +259,8 @@ paths:
       responses:
         "200": {description: The task record, content: {application/json: {schema: {type: object}}}}
         "400": {description: Not a task id, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "401": {description: Missing or wrong token, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "403": {description: Admin endpoints disabled (no RECSYS_ADMIN_TOKEN), content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "404": {description: Unknown task, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
   /health:
     get:
@@ -303,7 +305,7 @@ paths:
     get:
       summary: This document, as checked in (docs/openapi.yaml, compiled into the server).
       responses:
-        "200": {description: The OpenAPI document in YAML, content: {application/yaml: {schema: {type: string}}}}
+        "200": {description: The OpenAPI document in YAML, content: {application/yaml: {schema: {type: object}}}}
   /openapi.json:
     get:
       summary: This document as JSON.
@@ -1456,6 +1458,26 @@ components:
               }
             }
           },
+          "401": {
+            "description": "Missing or wrong token",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Admin endpoints disabled (no RECSYS_ADMIN_TOKEN)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "404": {
             "description": "Unknown task",
             "content": {
@@ -1627,7 +1649,7 @@ components:
             "content": {
               "application/yaml": {
                 "schema": {
-                  "type": "string"
+                  "type": "object"
                 }
               }
             }

@@ -9,6 +9,9 @@ final class RouteTable: Sendable {
         /// Path components; captures as `{name}`.
         var pattern: [String]
         var methods: [String]
+
+        /// The pattern as Hummingbird names an endpoint (`/recommend/{user_id}`): the request log's route label.
+        var path: String { "/" + pattern.joined(separator: "/") }
     }
 
     private let stored = Mutex<[Route]>([])
@@ -33,10 +36,13 @@ final class RouteTable: Sendable {
     }
 
     /// The methods a concrete path allows, when some route matches it.
-    func allowedMethods(for path: String) -> [String]? {
+    func allowedMethods(for path: String) -> [String]? { route(matching: path)?.methods }
+
+    /// The route whose pattern matches a concrete path, whatever the method.
+    func route(matching path: String) -> Route? {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         for route in routes where route.pattern.count == parts.count {
-            if zip(route.pattern, parts).allSatisfy({ $0.hasPrefix("{") || $0 == $1 }) { return route.methods }
+            if zip(route.pattern, parts).allSatisfy({ $0.hasPrefix("{") || $0 == $1 }) { return route }
         }
         return nil
     }
