@@ -54,8 +54,8 @@ for t in "${TARGETS[@]}"; do
     set -e
     # The last status line: "#123 DONE cov: 45 ft: 67 corp: 8/1Kb ... exec/s: 89 ...".
     line=$(grep -E '^#[0-9]+' "$LOG" | tail -1 || true)
-    execs=$(grep -oE 'stat::number_of_executed_units: [0-9]+' "$LOG" | grep -oE '[0-9]+$' || true)
-    rate=$(grep -oE 'stat::average_exec_per_sec: [0-9]+' "$LOG" | grep -oE '[0-9]+$' || true)
+    execs=$(grep -oE 'stat::number_of_executed_units: +[0-9]+' "$LOG" | grep -oE '[0-9]+$' || true)
+    rate=$(grep -oE 'stat::average_exec_per_sec: +[0-9]+' "$LOG" | grep -oE '[0-9]+$' || true)
     cov=$(grep -oE 'cov: [0-9]+' <<<"$line" | grep -oE '[0-9]+' || true)
     ft=$(grep -oE 'ft: [0-9]+' <<<"$line" | grep -oE '[0-9]+' || true)
     corp=$(grep -oE 'corp: [0-9]+' <<<"$line" | grep -oE '[0-9]+' || true)
