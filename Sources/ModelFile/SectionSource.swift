@@ -60,6 +60,12 @@ public struct SectionSource: Sendable {
                 throw ModelFileError.truncated("section \(tag) needs \(packedLength) bytes, \(size - offset) remain")
             }
             guard rawLength < 1 << 36 else { throw ModelFileError.corrupt(section: tag, reason: "impossible size") }
+            // Deflate expands at most 1032:1; a larger stated size would make a
+            // tiny file allocate up to 64 GB before inflating (found by scripts/fuzz.sh).
+            guard rawLength <= packedLength * 1032 + 1024 else {
+                throw ModelFileError.corrupt(
+                    section: tag, reason: "states \(rawLength) raw bytes for \(packedLength) compressed")
+            }
             sections.append(
                 Entry(
                     tag: tag, rawLength: Int(rawLength), offset: offset, packedLength: Int(packedLength),

@@ -53,6 +53,22 @@ struct ModelFileTests {
         #expect(throws: ModelFileError.checksumMismatch(section: "META")) { try ModelBundle.decode(bytes) }
     }
 
+    /// Found by `scripts/fuzz.sh` (target `model`): a section header that
+    /// states a raw size far beyond what its compressed bytes can inflate to
+    /// made the loader allocate that much (tens of GB) before inflating.
+    @Test func statedSizeBeyondDeflatesLimitIsRefusedBeforeAllocating() throws {
+        var bytes = try encoded()
+        // The first section's raw length: a u64 after the 24-byte header and the 4-byte tag.
+        let huge = UInt64(48) << 30
+        for i in 0..<8 { bytes[8 + 16 + 4 + i] = UInt8(truncatingIfNeeded: huge >> (8 * UInt64(i))) }
+        let error = #expect(throws: ModelFileError.self) { try ModelBundle.decode(bytes) }
+        guard case .corrupt(section: "META", let reason)? = error else {
+            Issue.record("expected a corrupt META section, got \(String(describing: error))")
+            return
+        }
+        #expect(reason.contains("raw bytes for"))
+    }
+
     @Test func everyTruncationFailsCleanly() throws {
         let bytes = try encoded()
         for cut in [0, 4, 8, 20, 30, 100, bytes.count / 2, bytes.count - 1] {

@@ -1,0 +1,6 @@
+// libFuzzer's entry for a program that keeps its own `main`
+// (compiler-rt/lib/fuzzer/FuzzerInterface.h).
+#include <stddef.h>
+#include <stdint.h>
+
+int LLVMFuzzerRunDriver(int *argc, char ***argv, int (*UserCb)(const uint8_t *Data, size_t Size));
