@@ -111,46 +111,66 @@ enum EventBatch {
     }
 
     static func event(_ value: JSONValue, index: Int, now: Int64) throws -> StoredEvent {
-        func bad(_ field: String, _ expected: String, _ got: JSONValue?) -> APIError {
-            APIError(
-                .badRequest, code: "invalid_event",
-                "events[\(index)].\(field) must be \(expected), got \(got?.shown ?? "nothing (the field is missing)")")
-        }
-        guard case .object(let o) = value else {
-            throw APIError(.badRequest, code: "invalid_event", "events[\(index)] must be an object, got \(value.shown)")
-        }
-        if let extra = o.keys.sorted().first(where: { !fields.contains($0) }) {
-            throw APIError(
-                .badRequest, code: "invalid_event",
-                "events[\(index)] has the unknown field \"\(extra)\"; allowed: \(fields.sorted().joined(separator: ", "))"
-            )
-        }
-        func id(_ field: String) throws -> Int {
-            guard case .int(let v) = o[field] ?? .null, v >= 0 else {
-                throw bad(field, "a non-negative integer", o[field])
-            }
-            return Int(v)
-        }
-        guard case .int(let timestamp) = o["timestamp"] ?? .null, timestamp >= 0 else {
-            throw bad("timestamp", "a unix time in milliseconds", o["timestamp"])
-        }
-        guard timestamp <= now + futureSlackMs else {
-            throw APIError(
-                .badRequest, code: "invalid_event",
-                "events[\(index)].timestamp \(timestamp) is more than an hour in the future (now \(now))")
-        }
-        let visitor = try id("visitor_id")
-        let item = try id("item_id")
-        guard case .string(let name) = o["event"] ?? .null,
+        let e = try BatchElement(value, label: "events[\(index)]", code: "invalid_event", allowed: fields)
+        let timestamp = try e.timestamp(now: now)
+        let visitor = try e.id("visitor_id")
+        let item = try e.id("item_id")
+        guard case .string(let name) = e.fields["event"] ?? .null,
             let kind = EventKind.allCases.first(where: { $0.csvName == name })
-        else { throw bad("event", "one of \"view\", \"addtocart\", \"transaction\"", o["event"]) }
+        else { throw e.bad("event", "one of \"view\", \"addtocart\", \"transaction\"") }
         var transaction = -1
-        switch o["transaction_id"] {
+        switch e.fields["transaction_id"] {
         case nil, .null?: break
         case .int(let v)? where v >= 0: transaction = Int(v)
-        case let other: throw bad("transaction_id", "a non-negative integer or null", other)
+        default: throw e.bad("transaction_id", "a non-negative integer or null")
         }
         return StoredEvent(timestamp: timestamp, visitor: visitor, kind: kind, item: item, transaction: transaction)
+    }
+}
+
+/// One element of a write batch (an event, an item update) as a JSON object, with the checks and the error
+/// wording both batches share: unknown fields, non-negative ids, a timestamp at most an hour ahead.
+struct BatchElement {
+    let fields: [String: JSONValue]
+    /// How the element is named in errors, e.g. `events[3]`.
+    let label: String
+    let code: String
+
+    init(_ value: JSONValue, label: String, code: String, allowed: Set<String>) throws {
+        guard case .object(let o) = value else {
+            throw APIError(.badRequest, code: code, "\(label) must be an object, got \(value.shown)")
+        }
+        if let extra = o.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw APIError(
+                .badRequest, code: code,
+                "\(label) has the unknown field \"\(extra)\"; allowed: \(allowed.sorted().joined(separator: ", "))")
+        }
+        (fields, self.label, self.code) = (o, label, code)
+    }
+
+    func bad(_ field: String, _ expected: String) -> APIError {
+        APIError(
+            .badRequest, code: code,
+            "\(label).\(field) must be \(expected), got \(fields[field]?.shown ?? "nothing (the field is missing)")")
+    }
+
+    func id(_ field: String) throws -> Int {
+        guard case .int(let v) = fields[field] ?? .null, v >= 0, let id = Int(exactly: v) else {
+            throw bad(field, "a non-negative integer")
+        }
+        return id
+    }
+
+    func timestamp(now: Int64) throws -> Int64 {
+        guard case .int(let timestamp) = fields["timestamp"] ?? .null, timestamp >= 0 else {
+            throw bad("timestamp", "a unix time in milliseconds")
+        }
+        guard timestamp <= now + EventBatch.futureSlackMs else {
+            throw APIError(
+                .badRequest, code: code,
+                "\(label).timestamp \(timestamp) is more than an hour in the future (now \(now))")
+        }
+        return timestamp
     }
 }
 
