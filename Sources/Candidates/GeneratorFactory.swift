@@ -13,6 +13,9 @@ public struct GeneratorFactory: Sendable {
     public var displayName: String
     /// Part of the set `train` builds unless told otherwise.
     public var isDefault: Bool
+    /// Built and saved by default even when it does not propose to the
+    /// ranker: a lookup table for discovery and similar items.
+    public var isDefaultLookup: Bool
     /// Proposals join the candidate set in increasing rank (ties by registry order):
     /// the set's order is the training rows' order.
     public var proposalRank: Int
@@ -22,13 +25,14 @@ public struct GeneratorFactory: Sendable {
     public var load: @Sendable (SectionSource, GeneratorLoadContext) throws -> any CandidateGenerator
 
     public init(
-        name: String, displayName: String, isDefault: Bool, proposalRank: Int, role: FeatureRole,
-        build: @escaping @Sendable (GeneratorBuildContext) -> any CandidateGenerator,
+        name: String, displayName: String, isDefault: Bool, isDefaultLookup: Bool = false, proposalRank: Int,
+        role: FeatureRole, build: @escaping @Sendable (GeneratorBuildContext) -> any CandidateGenerator,
         load: @escaping @Sendable (SectionSource, GeneratorLoadContext) throws -> any CandidateGenerator
     ) {
         self.name = name
         self.displayName = displayName
         self.isDefault = isDefault
+        self.isDefaultLookup = isDefaultLookup
         self.proposalRank = proposalRank
         self.role = role
         self.build = build
@@ -117,6 +121,8 @@ public struct GeneratorRegistry: Sendable {
 
     public var names: [String] { factories.map(\.name) }
     public var defaults: [String] { factories.filter(\.isDefault).map(\.name) }
+    /// The lookups a model saves unless told otherwise (`ModelMetadata.lookups`).
+    public var defaultLookups: [String] { factories.filter(\.isDefaultLookup).map(\.name) }
 
     public subscript(name: String) -> GeneratorFactory? { factories.first { $0.name == name } }
 
@@ -125,6 +131,16 @@ public struct GeneratorRegistry: Sendable {
 
     /// Parses "category,itemcf,history,als": known names, no repeats, at least one.
     public func parseList(_ text: String) throws -> [String] {
+        try parse(text)
+    }
+
+    /// As `parseList`, but "none" (or an empty text) is the empty list.
+    public func parseOptionalList(_ text: String) throws -> [String] {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        return trimmed.isEmpty || trimmed == "none" ? [] : try parse(text)
+    }
+
+    private func parse(_ text: String) throws -> [String] {
         let names = text.split(separator: ",", omittingEmptySubsequences: false).map {
             $0.trimmingCharacters(in: .whitespaces)
         }

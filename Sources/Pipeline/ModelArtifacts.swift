@@ -16,6 +16,10 @@ public struct ModelMetadata: Codable, Sendable {
     public var config: RecsysConfig
     public var schema: FeatureSchema
     public var generators: [String]
+    /// Generators built and saved only as lookup tables (for `discover` and
+    /// similar items): they do not propose to the ranker. nil in models
+    /// written before lookups existed.
+    public var lookups: [String]?
     public var training: TrainingSummary?
     public var counts: Counts
 
@@ -80,13 +84,16 @@ public struct ModelArtifacts: Sendable {
     /// with the structures of `generators` (the factor models are fitted here).
     /// - Parameters:
     ///   - generators: names from `registry`; unknown names are dropped.
+    ///   - lookups: generators built as well but only as lookup tables, not
+    ///     proposing (default: the registry's `defaultLookups`).
     ///   - threads: cores the builds may use.
     public static func build(
         dataset: Dataset, log: InteractionLog, reference: Int64, config: RecsysConfig,
-        generators: [String] = GeneratorRegistry.standard.defaults, registry: GeneratorRegistry = .standard,
-        threads: Int = 2
+        generators: [String] = GeneratorRegistry.standard.defaults, lookups: [String]? = nil,
+        registry: GeneratorRegistry = .standard, threads: Int = 2
     ) -> ModelArtifacts {
         let names = registry.ordered(generators)
+        let lookupNames = registry.ordered(lookups ?? registry.defaultLookups).filter { !names.contains($0) }
         let stats = ItemStats(log: log, dataset: dataset, reference: reference, config: config)
         let histories = UserHistories(log: log, dataset: dataset, historyLength: config.historyLength)
         let vocabulary = categoryVocabulary(log: log, stats: stats, size: config.categoryVocabulary)
@@ -96,11 +103,12 @@ public struct ModelArtifacts: Sendable {
         let context = GeneratorBuildContext(
             dataset: dataset, log: log, reference: reference, config: config, stats: stats, histories: histories,
             threads: threads)
-        let built = names.map { registry[$0]!.build(context) }
+        let built = registry.ordered(names + lookupNames).map { registry[$0]!.build(context) }
         let neighbourPairs = (built.first { $0.name == "itemcf" } as? ItemCF)?.neighbours.neighbour.count ?? 0
         let metadata = ModelMetadata(
             modelVersion: "", createdAt: Date(), fingerprint: fingerprint(log: log, config: config),
-            referenceTime: reference, config: config, schema: schema, generators: names, training: nil,
+            referenceTime: reference, config: config, schema: schema, generators: names,
+            lookups: lookupNames.isEmpty ? nil : lookupNames, training: nil,
             counts: .init(
                 users: dataset.userCount, items: dataset.itemCount, categories: dataset.categoryCount,
                 events: log.count, neighbourPairs: neighbourPairs))

@@ -55,8 +55,9 @@ public enum ModelBundle {
                 w.array(a.ranker.weights)
                 w.array([a.ranker.intercept])
             })
-        // Only the model's own generators: a build with more (the evaluation's) saves its set.
-        for g in a.generators where a.metadata.generators.contains(g.name) {
+        // Only the model's own generators and lookups: a build with more (the evaluation's) saves its set.
+        let saved = a.metadata.generators + (a.metadata.lookups ?? [])
+        for g in a.generators where saved.contains(g.name) {
             if let section = g.section() { sections.append(section) }
         }
         return sections
@@ -88,10 +89,11 @@ public enum ModelBundle {
                 throw ModelFileError.corrupt(section: "META", reason: "bad metadata JSON: \(error)")
             }
         }
-        let unknown = metadata.generators.filter { registry[$0] == nil }
+        let listed = metadata.generators + (metadata.lookups ?? [])
+        let unknown = listed.filter { registry[$0] == nil }
         guard unknown.isEmpty else {
             throw ModelFileError.incompatible(
-                "the model uses the unknown generator \(unknown.joined(separator: ", ")) in \(metadata.generators); this build knows \(registry.names.joined(separator: ", "))"
+                "the model uses the unknown generator \(unknown.joined(separator: ", ")) in \(listed); this build knows \(registry.names.joined(separator: ", "))"
             )
         }
         let (userRaw, itemRaw, categoryRaw) = try source.section("IDMP") { ids in
@@ -109,7 +111,7 @@ public enum ModelBundle {
         let context = GeneratorLoadContext(
             userCount: userRaw.count, itemCount: itemRaw.count, categoryCount: categoryRaw.count,
             config: metadata.config, stats: stats)
-        let names = registry.ordered(metadata.generators)
+        let names = registry.ordered(listed)
         // Histories and ranker on one core, each generator's section beside
         // them: inflating is most of the load time.
         let parts = DecodedParts(generators: names.count)

@@ -83,8 +83,9 @@ public enum RankerTrainer {
             let horizon = cutoff + window
             guard cutoff > log.minTime else { break }
             let before = log.before(cutoff)
+            // The windows only need what proposes: no lookup tables.
             let artifacts = ModelArtifacts.build(
-                dataset: dataset, log: before, reference: cutoff, config: config, generators: generators,
+                dataset: dataset, log: before, reference: cutoff, config: config, generators: generators, lookups: [],
                 registry: registry)
             let pipeline = TwoStagePipeline(artifacts: artifacts)
             var info = TrainingSummary.Window(cutoff: cutoff, users: 0, pairs: 0, positives: 0, candidateRecall: 0)
@@ -191,11 +192,12 @@ extension ModelArtifacts {
     /// (`recsys-train train` runs the same three steps, timing each.)
     public static func trained(
         dataset: Dataset, log: InteractionLog, end: Int64, config: RecsysConfig,
-        generators: [String] = GeneratorRegistry.standard.defaults, registry: GeneratorRegistry = .standard,
-        progress: ((String) -> Void)? = nil
+        generators: [String] = GeneratorRegistry.standard.defaults, lookups: [String]? = nil,
+        registry: GeneratorRegistry = .standard, progress: ((String) -> Void)? = nil
     ) -> (artifacts: ModelArtifacts, summary: TrainingSummary) {
         var artifacts = build(
-            dataset: dataset, log: log, reference: end, config: config, generators: generators, registry: registry)
+            dataset: dataset, log: log, reference: end, config: config, generators: generators, lookups: lookups,
+            registry: registry)
         let examples = RankerTrainer.collect(
             dataset: dataset, log: log, end: end, config: config, generators: generators, registry: registry,
             progress: progress)

@@ -5,20 +5,29 @@ extension TwoStagePipeline {
     /// Seed weights for `discover`: the visitor's newest distinct item counts most.
     public static let discoverSeedWeights: [Double] = [1, 0.3, 0.1]
     /// How much an item-CF neighbour counts next to a co-visit neighbour in `discover`.
-    public static let discoverCFWeight = 0.5
+    public static let discoverCFWeight = 0.25
     /// The boost of a neighbour in the same category as the visitor's newest item (browsing stays in a
     /// category more often than not).
     public static let discoverSameCategoryBoost = 0.5
+    /// A visitor whose last event is older than this starts a new session: what follows is less about the
+    /// last item and more about the visitor's categories.
+    public static let discoverSessionGapMs: Int64 = EventTime.msPerHour
+    /// In a new session, the neighbours' weight; the visitor's categories' popular items get weight 1.
+    public static let discoverNewSessionNeighbourWeight = 0.3
+    /// Popular items of each of the visitor's categories considered in a new session.
+    public static let discoverCategoryItems = 100
 
     /// Items the visitor has not touched, for `exclude=seen` (discovery, the next-item task): the two-stage
     /// ranker is trained to put the visitor's own items first, which `exclude=seen` removes, so this ranks by
     /// what follows the visitor's newest items instead. The rule: for each of the newest three distinct items
     /// (weights 1, 0.3, 0.1), every neighbour scores its share of that item's best co-visit count (when the
-    /// model has the `covisit` generator) plus 0.5 × its item-CF similarity; the sums of neighbours in the
-    /// newest item's category are multiplied by 1.5; best first, ties by item id. Short lists are filled from
-    /// the two-stage answer. `strategy` is `discover` (with `-live` when live events shaped it) when any
-    /// neighbour ranked, else the two-stage label. Weights chosen on the online replay's discover task
-    /// (docs/evaluation/online.md).
+    /// model has `covisit`, as a generator or a lookup) plus 0.25 × its item-CF similarity. When the visitor's
+    /// last event is more than an hour old (a new session), those scores count 0.3 and the popular items of
+    /// the visitor's three strongest categories add their share of the category's best popularity × the
+    /// category's share of the visitor's interest. The sums of items in the newest item's category are
+    /// multiplied by 1.5; best first, ties by item id. Short lists are filled from the two-stage answer.
+    /// `strategy` is `discover` (with `-live` when live events shaped it) when any item ranked, else the
+    /// two-stage label. Weights chosen on the online replay's discover task (docs/evaluation/online.md).
     public func discover(
         live: LiveState, at time: Int64, n: Int, excluding excluded: Set<Int32>, category: Int32? = nil
     ) -> Recommendation {
@@ -28,11 +37,16 @@ extension TwoStagePipeline {
             seeds.append(item)
             if seeds.count == Self.discoverSeedWeights.count { break }
         }
+        let newSession = live.state.times.last.map { time - $0 > Self.discoverSessionGapMs } ?? false
         var scores = IntMap<Double>(capacity: 512)
+        if newSession {
+            addCategoryFavourites(of: live.state, at: time, keep: keep, to: &scores)
+        }
+        let neighbourWeight = newSession ? Self.discoverNewSessionNeighbourWeight : 1
         let cf = artifacts.generator("itemcf") as? ItemCF
         let covisit = (artifacts.generator("covisit") as? CoVisitCandidates)?.coVisitation
         for (k, seed) in seeds.enumerated() {
-            let w = Self.discoverSeedWeights[k]
+            let w = Self.discoverSeedWeights[k] * neighbourWeight
             if let covisit {
                 let r = Int(covisit.start[Int(seed)])..<Int(covisit.start[Int(seed) + 1])
                 if let best = r.first.map({ Double(covisit.count[$0]) }), best > 0 {
@@ -70,5 +84,21 @@ extension TwoStagePipeline {
         }
         if live.liveEvents > 0 { answer.strategy += "-live" }
         return answer
+    }
+
+    /// The popular items of the visitor's three strongest categories, each scoring its share of the list's
+    /// best popularity × the category's share of the visitor's interest.
+    private func addCategoryFavourites(
+        of state: UserState, at time: Int64, keep: (Int32) -> Bool, to scores: inout IntMap<Double>
+    ) {
+        guard let lists = categoryPopularity else { return }
+        for (c, share) in state.categoryAffinity(at: time, config: config).prefix(3)
+        where c >= 0 && Int(c) < lists.parent.count {
+            let r = lists.list(of: Int(c))
+            guard let top = r.first.map({ Double(lists.scores[$0]) }), top > 0 else { continue }
+            for e in r.prefix(Self.discoverCategoryItems) where keep(lists.items[e]) {
+                scores.add(lists.items[e], share * Double(lists.scores[e]) / top)
+            }
+        }
     }
 }

@@ -97,7 +97,9 @@ extension TwoStagePipeline {
     }
 
     /// The category generator's lists, when the model has that generator.
-    var categoryPopularity: CategoryPopularity? { (artifacts.generator("category") as? CategoryCandidates)?.popularity }
+    public var categoryPopularity: CategoryPopularity? {
+        (artifacts.generator("category") as? CategoryCandidates)?.popularity
+    }
 
     /// The answer for a visitor with live events: two-stage when their
     /// history (model and live) is not empty, labelled `-live` when live

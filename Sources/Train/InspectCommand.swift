@@ -42,7 +42,7 @@ struct InspectCommand: ParsableCommand {
             model \(file)
             version \(m.modelVersion), created \(ISO8601DateFormatter().string(from: m.createdAt)), format \(ModelContainer.formatVersion), fingerprint \(m.fingerprint)
             loaded in \(String(format: "%.3f", loadSeconds)) s
-            generators \(m.generators.joined(separator: ", "))
+            generators \(m.generators.joined(separator: ", ")); lookups \(m.lookups?.joined(separator: ", ") ?? "none")
             users \(m.counts.users), items \(m.counts.items), categories \(m.counts.categories), events \(m.counts.events), neighbour pairs \(m.counts.neighbourPairs)
             == sections (raw → compressed bytes)
 

@@ -132,6 +132,14 @@ struct TrainCommand: ParsableCommand {
         transform: GeneratorRegistry.standard.parseList)
     var generators: [String] = GeneratorRegistry.standard.defaults
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Generators saved only as lookup tables for `exclude=seen` discovery and similar items, without proposing to the ranker, comma separated, or none (default: \(GeneratorRegistry.standard.defaultLookups.joined(separator: ","))).",
+            valueName: "list"),
+        transform: GeneratorRegistry.standard.parseOptionalList)
+    var lookups: [String] = GeneratorRegistry.standard.defaultLookups
+
     @Option(name: .long, help: "Model file to write (atomically).")
     var out: String = "models/model.rrm"
 
@@ -160,7 +168,8 @@ struct TrainCommand: ParsableCommand {
             "building candidate structures (\(generators.joined(separator: ", "))) from all \(dataset.log.count) events"
         )
         var artifacts = ModelArtifacts.build(
-            dataset: dataset, log: dataset.log, reference: end, config: config, generators: generators)
+            dataset: dataset, log: dataset.log, reference: end, config: config, generators: generators,
+            lookups: lookups)
         lap("candidates")
         say("collecting training pairs from \(config.trainingWindows) windows of \(config.labelWindowDays) days")
         let examples = RankerTrainer.collect(

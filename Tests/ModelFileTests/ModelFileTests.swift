@@ -145,6 +145,38 @@ struct OptionalGeneratorModelTests {
         #expect(TestModel.artifacts.metadata.schema.index(of: "als_pool_score") == nil)
     }
 
+    /// Co-visitation is saved as a lookup by default: its section is in the file, it loads, and it does not
+    /// propose or add a ranker column; `lookups: []` leaves it out; a model from before lookups loads without.
+    @Test func lookupsAreSavedAndLoadedWithoutProposing() throws {
+        let a = TestModel.artifacts
+        #expect(a.metadata.lookups == ["covisit"])
+        #expect(!a.metadata.generators.contains("covisit"))
+        #expect(a.metadata.schema.index(of: "covisit_score") == nil)
+        let b = try ModelBundle.decode(try ModelBundle.encode(a))
+        #expect(b.metadata.lookups == ["covisit"])
+        let table = try #require((b.generator("covisit") as? CoVisitCandidates)?.coVisitation)
+        #expect(table.neighbour == (a.generator("covisit") as? CoVisitCandidates)?.coVisitation.neighbour)
+        #expect(!table.neighbour.isEmpty)
+        #expect(!TwoStagePipeline(artifacts: b).generators.contains("covisit"))
+
+        let none = TestModel.trained(generators: GeneratorRegistry.standard.defaults, lookups: [])
+        #expect(none.metadata.lookups == nil)
+        let tags = try SectionSource(bytes: try ModelBundle.encode(none)).sections.map(\.tag)
+        #expect(!tags.contains("COVI"))
+        #expect(try SectionSource(bytes: try ModelBundle.encode(a)).sections.map(\.tag).contains("COVI"))
+
+        // Metadata JSON without the key (older models) decodes to no lookups.
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        var json = try #require(
+            try JSONSerialization.jsonObject(with: try encoder.encode(a.metadata)) as? [String: Any])
+        #expect(json.removeValue(forKey: "lookups") != nil)
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        let old = try decoder.decode(ModelMetadata.self, from: try JSONSerialization.data(withJSONObject: json))
+        #expect(old.lookups == nil)
+    }
+
     /// A model from before the factor scores were limited to the pool
     /// (column `als_score`) must not be served with pool-only scores.
     @Test func factorScoresOfEveryCandidateAreRefused() throws {

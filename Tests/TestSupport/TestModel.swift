@@ -34,12 +34,16 @@ public enum TestModel {
         return config
     }
 
-    /// A model with the given candidate generators, trained on `dataset`.
-    public static func trained(generators: [String], registry: GeneratorRegistry = .standard) -> ModelArtifacts {
+    /// A model with the given candidate generators (and lookups: nil is the registry's default), trained on
+    /// `dataset`.
+    public static func trained(generators: [String], lookups: [String]? = nil, registry: GeneratorRegistry = .standard)
+        -> ModelArtifacts
+    {
         let d = dataset
         let end = d.log.maxTime + 1
         var (a, _) = ModelArtifacts.trained(
-            dataset: d, log: d.log, end: end, config: config, generators: generators, registry: registry)
+            dataset: d, log: d.log, end: end, config: config, generators: generators, lookups: lookups,
+            registry: registry)
         a.metadata.modelVersion = "test-v1"
         return a
     }

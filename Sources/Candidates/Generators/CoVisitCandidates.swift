@@ -51,7 +51,7 @@ public struct CoVisitCandidates: CandidateGenerator {
     }
 
     public static let factory = GeneratorFactory(
-        name: "covisit", displayName: "co-visitation", isDefault: false, proposalRank: 6,
+        name: "covisit", displayName: "co-visitation", isDefault: false, isDefaultLookup: true, proposalRank: 6,
         role: FeatureRole(scoreColumn: "covisit_score", transform: .log1pTimes10),
         build: { c in
             CoVisitCandidates(coVisitation: CoVisitation(log: c.log, itemCount: c.dataset.itemCount, keep: 100))
