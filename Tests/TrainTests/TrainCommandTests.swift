@@ -121,7 +121,9 @@ struct TrainCommandTests {
         #expect(a.metadata.modelVersion == "cli-v7")
         // Registry order, not the order given.
         #expect(a.metadata.generators == ["category", "history", "userknn"])
-        #expect(a.generators.map(\.name) == ["category", "history", "userknn"])
+        // Co-visitation is saved too, as a lookup (the default `--lookups`).
+        #expect(a.generators.map(\.name) == ["category", "history", "userknn", "covisit"])
+        #expect(a.metadata.lookups == ["covisit"])
         #expect(a.metadata.schema.index(of: "userknn_score") != nil)
         #expect(a.metadata.config.trainingWindows == 1)
         let training = try #require(a.metadata.training)
@@ -138,6 +140,17 @@ struct TrainCommandTests {
         Self.rejects(["train", "--data", Self.data, "--out", out, "--generators", "itemcf,nosuch"])
         Self.rejects(["train", "--data", Self.data, "--out", out, "--generators", "itemcf,itemcf"])
         Self.rejects(["train", "--data", Self.data, "--out", out, "--l2", "-1"])
+        Self.rejects(["train", "--data", Self.data, "--out", out, "--lookups", "nosuch"])
+    }
+
+    @Test func trainWithoutLookupsSavesOnlyItsGenerators() throws {
+        let out = try Self.scratch("train-no-lookups") + "/model.rrm"
+        try Self.run([
+            "train", "--data", Self.data, "--out", out, "--quiet", "--training-windows", "1", "--lookups", "none",
+        ])
+        let a = try ModelBundle.read(path: out)
+        #expect(a.metadata.lookups == nil)
+        #expect(a.generators.map(\.name) == ["category", "itemcf", "history"])
     }
 
     @Test func evaluateWritesTheReportFiles() throws {
