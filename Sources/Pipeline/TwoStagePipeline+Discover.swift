@@ -4,6 +4,9 @@ import RecsysCore
 extension TwoStagePipeline {
     /// Seed weights for `discover`: the visitor's newest distinct item counts most.
     public static let discoverSeedWeights: [Double] = [1, 0.3, 0.1]
+    /// Added to a seed's best co-visit count before taking shares: a seed seen with few others (best count 1)
+    /// does not give its neighbours full weight.
+    public static let discoverCoVisitShrink = 3.0
     /// How much an item-CF neighbour counts next to a co-visit neighbour in `discover`.
     public static let discoverCFWeight = 0.25
     /// The boost of a neighbour in the same category as the visitor's newest item (browsing stays in a
@@ -20,7 +23,7 @@ extension TwoStagePipeline {
     /// Items the visitor has not touched, for `exclude=seen` (discovery, the next-item task): the two-stage
     /// ranker is trained to put the visitor's own items first, which `exclude=seen` removes, so this ranks by
     /// what follows the visitor's newest items instead. The rule: for each of the newest three distinct items
-    /// (weights 1, 0.3, 0.1), every neighbour scores its share of that item's best co-visit count (when the
+    /// (weights 1, 0.3, 0.1), every neighbour scores its count over 3 + that item's best co-visit count (when the
     /// model has `covisit`, as a generator or a lookup) plus 0.25 × its item-CF similarity. When the visitor's
     /// last event is more than an hour old (a new session), those scores count 0.3 and the popular items of
     /// the visitor's three strongest categories add their share of the category's best popularity × the
@@ -51,7 +54,8 @@ extension TwoStagePipeline {
                 let r = Int(covisit.start[Int(seed)])..<Int(covisit.start[Int(seed) + 1])
                 if let best = r.first.map({ Double(covisit.count[$0]) }), best > 0 {
                     for e in r where keep(covisit.neighbour[e]) {
-                        scores.add(covisit.neighbour[e], w * Double(covisit.count[e]) / best)
+                        scores.add(
+                            covisit.neighbour[e], w * Double(covisit.count[e]) / (best + Self.discoverCoVisitShrink))
                     }
                 }
             }
