@@ -39,7 +39,9 @@ public struct OnlineReplayMethods: Sendable {
     public func twoStageLive(rawUser: Int, at time: Int64, n: Int, excludeSeen: Bool) -> Recommendation {
         let live = liveState(rawUser: rawUser, at: time)
         guard excludeSeen else { return pipeline.recommend(live: live, at: time, n: n) }
-        return pipeline.discover(live: live, at: time, n: n, excluding: seen(rawUser: rawUser, at: time))
+        return pipeline.discover(
+            live: live, at: time, n: n, excluding: seen(rawUser: rawUser, at: time),
+            liveCoVisits: { [overlay] in overlay.coVisits(of: $0, notAfter: time) })
     }
 
     /// The model as trained, with no live events.

@@ -37,6 +37,7 @@ public final class LiveOverlay: Sendable {
         var lastStamp: [Int: Int] = [:]
         var stamp = 0
         var figures = Figures(events: 0, visitors: 0, evictions: 0)
+        var coVisits = LiveCoVisits()
     }
 
     public let limits: Limits
@@ -58,7 +59,9 @@ public final class LiveOverlay: Sendable {
                 guard e.timestamp >= cutoff else { continue }
                 if s.byVisitor[e.visitor] == nil { s.figures.visitors += 1 }
                 // In place: a copy of the visitor's list per event would cost O(list).
-                let dropped = Self.insert(e, into: &s.byVisitor[e.visitor, default: []], cap: limits.perVisitor)
+                let (index, dropped) = Self.insert(
+                    e, into: &s.byVisitor[e.visitor, default: []], cap: limits.perVisitor)
+                if index >= 0 { s.coVisits.count(s.byVisitor[e.visitor]!, at: index) }
                 s.figures.events += 1 - dropped
                 s.figures.evictions += dropped
                 s.stamp += 1
@@ -70,15 +73,16 @@ public final class LiveOverlay: Sendable {
     }
 
     /// Inserts in time order (live events mostly arrive in order: an
-    /// append); returns how many of the oldest were dropped for the cap.
-    private static func insert(_ e: LiveEvent, into list: inout [LiveEvent], cap: Int) -> Int {
+    /// append); returns where it went (-1 when the cap dropped it at once) and
+    /// how many of the oldest were dropped for the cap.
+    private static func insert(_ e: LiveEvent, into list: inout [LiveEvent], cap: Int) -> (index: Int, dropped: Int) {
         var at = list.count
         while at > 0 && list[at - 1].timestamp > e.timestamp { at -= 1 }
         list.insert(e, at: at)
-        guard list.count > cap else { return 0 }
+        guard list.count > cap else { return (at, 0) }
         let drop = list.count - cap
         list.removeFirst(drop)
-        return drop
+        return (at >= drop ? at - drop : -1, drop)
     }
 
     private static func evictOverTotal(_ s: inout State, limit: Int) {
@@ -105,13 +109,17 @@ public final class LiveOverlay: Sendable {
     public func events(of visitor: Int) -> [LiveEvent] { state.withLock { $0.byVisitor[visitor] ?? [] } }
 
     /// Drops what a newly loaded model covers (events before `reference`),
-    /// so nothing is counted twice after a reload.
+    /// so nothing is counted twice after a reload; the live co-visits are
+    /// recounted from what stays.
     public func modelCovers(until reference: Int64) {
         since.store(reference, ordering: .relaxed)
         state.withLock { s in
+            var changed = false
+            defer { if changed { s.coVisits.rebuild(from: s.byVisitor.values) } }
             for (visitor, list) in s.byVisitor {
                 let kept = list.filter { $0.timestamp >= reference }
                 guard kept.count != list.count else { continue }
+                changed = true
                 s.figures.events -= list.count - kept.count
                 if kept.isEmpty {
                     s.byVisitor[visitor] = nil
@@ -125,4 +133,13 @@ public final class LiveOverlay: Sendable {
     }
 
     public var figures: Figures { state.withLock { $0.figures } }
+
+    /// The items co-visited with `item` (raw ids) in the live events, with their counts, most first; empty
+    /// when `time` is given and a counted event is newer (an answer for a past time must not see later events).
+    public func coVisits(of item: Int, notAfter time: Int64? = nil) -> [(item: Int, count: Int32)] {
+        state.withLock { s in
+            guard let row = s.coVisits.rows[item], time.map({ $0 >= s.coVisits.newest }) ?? true else { return [] }
+            return zip(row.items, row.counts).map { (item: $0, count: $1) }.sorted { $0.count > $1.count }
+        }
+    }
 }

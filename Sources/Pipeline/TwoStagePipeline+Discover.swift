@@ -23,16 +23,21 @@ extension TwoStagePipeline {
     /// Items the visitor has not touched, for `exclude=seen` (discovery, the next-item task): the two-stage
     /// ranker is trained to put the visitor's own items first, which `exclude=seen` removes, so this ranks by
     /// what follows the visitor's newest items instead. The rule: for each of the newest three distinct items
-    /// (weights 1, 0.3, 0.1), every neighbour scores its count over 3 + that item's best co-visit count (when the
-    /// model has `covisit`, as a generator or a lookup) plus 0.25 × its item-CF similarity. When the visitor's
+    /// (weights 1, 0.3, 0.1), every neighbour scores its co-visit count (the model's, when it has `covisit` as
+    /// a generator or a lookup, plus the live events') over 3 + that item's best count, plus 0.25 × its
+    /// item-CF similarity. When the visitor's
     /// last event is more than an hour old (a new session), those scores count 0.3 and the popular items of
     /// the visitor's three strongest categories add their share of the category's best popularity × the
     /// category's share of the visitor's interest. The sums of items in the newest item's category are
     /// multiplied by 1.5; best first, ties by item id. Short lists are filled from the two-stage answer.
     /// `strategy` is `discover` (with `-live` when live events shaped it) when any item ranked, else the
     /// two-stage label. Weights chosen on the online replay's discover task (docs/evaluation/online.md).
+    /// - Parameter liveCoVisits: the co-visits counted from live events of a raw item id
+    ///   (`LiveOverlay.coVisits(of:notAfter:)`): added to the model's counts, so what shoppers browse together
+    ///   today ranks without waiting for a retrain.
     public func discover(
-        live: LiveState, at time: Int64, n: Int, excluding excluded: Set<Int32>, category: Int32? = nil
+        live: LiveState, at time: Int64, n: Int, excluding excluded: Set<Int32>, category: Int32? = nil,
+        liveCoVisits: ((Int) -> [(item: Int, count: Int32)])? = nil
     ) -> Recommendation {
         let keep = { (item: Int32) in !excluded.contains(item) && (category.map { self.item(item, isIn: $0) } ?? true) }
         var seeds: [Int32] = []
@@ -50,14 +55,8 @@ extension TwoStagePipeline {
         let covisit = (artifacts.generator("covisit") as? CoVisitCandidates)?.coVisitation
         for (k, seed) in seeds.enumerated() {
             let w = Self.discoverSeedWeights[k] * neighbourWeight
-            if let covisit {
-                let r = Int(covisit.start[Int(seed)])..<Int(covisit.start[Int(seed) + 1])
-                if let best = r.first.map({ Double(covisit.count[$0]) }), best > 0 {
-                    for e in r where keep(covisit.neighbour[e]) {
-                        scores.add(
-                            covisit.neighbour[e], w * Double(covisit.count[e]) / (best + Self.discoverCoVisitShrink))
-                    }
-                }
+            for (neighbour, count) in coVisits(of: seed, model: covisit, live: liveCoVisits) where keep(neighbour) {
+                scores.add(neighbour, w * count)
             }
             if let cf {
                 for e in cf.neighbours.neighbours(of: Int(seed)) where keep(cf.neighbours.neighbour[e]) {
@@ -88,6 +87,25 @@ extension TwoStagePipeline {
         }
         if live.liveEvents > 0 { answer.strategy += "-live" }
         return answer
+    }
+
+    /// `seed`'s co-visited items, each with its count (the model's plus the live one) over 3 + the best count.
+    private func coVisits(
+        of seed: Int32, model: CoVisitation?, live: ((Int) -> [(item: Int, count: Int32)])?
+    ) -> [(item: Int32, share: Double)] {
+        let r = model.map { Int($0.start[Int(seed)])..<Int($0.start[Int(seed) + 1]) } ?? 0..<0
+        let fresh = live?(artifacts.itemRaw[Int(seed)]) ?? []
+        if fresh.isEmpty, let model {
+            guard let best = r.first.map({ Double(model.count[$0]) }), best > 0 else { return [] }
+            return r.map { (model.neighbour[$0], Double(model.count[$0]) / (best + Self.discoverCoVisitShrink)) }
+        }
+        var counts = IntMap<Double>(capacity: r.count + fresh.count)
+        if let model { for e in r { counts.add(model.neighbour[e], Double(model.count[e])) } }
+        for (raw, count) in fresh {
+            if let item = self.item(raw: raw) { counts.add(Int32(item), Double(count)) }
+        }
+        guard let best = counts.entries.map(\.value).max(), best > 0 else { return [] }
+        return counts.entries.map { ($0.key, $0.value / (best + Self.discoverCoVisitShrink)) }
     }
 
     /// The popular items of the visitor's three strongest categories, each scoring its share of the list's

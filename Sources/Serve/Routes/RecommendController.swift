@@ -71,7 +71,8 @@ struct RecommendController: UsesServeServices {
             }
             category = c
         }
-        let events = live.overlay(for: pipeline).events(of: query.userID)
+        let overlay = live.overlay(for: pipeline)
+        let events = overlay.events(of: query.userID)
         let state = pipeline.state(rawUser: query.userID, live: events, at: at)
         let excluded: Set<Int32> =
             query.exclude == .none
@@ -83,7 +84,10 @@ struct RecommendController: UsesServeServices {
         // exclude=seen asks for discovery: what follows the visitor's newest items, not their own items.
         var r =
             query.exclude == .seen
-            ? pipeline.discover(live: state, at: at, n: query.n + spare, excluding: excluded, category: category)
+            ? pipeline.discover(
+                live: state, at: at, n: query.n + spare, excluding: excluded, category: category,
+                // Without `at` the answer is for now: every live co-visit counts, even one stamped a little ahead.
+                liveCoVisits: { [at = query.at] in overlay.coVisits(of: $0, notAfter: at) })
             : pipeline.recommend(live: state, at: at, n: query.n + spare, excluding: excluded, category: category)
         if state.unknownItems > 0 && state.liveEvents == 0 && r.strategy == "popular" {
             // Only unknown items so far: they shape nothing until the next model.
