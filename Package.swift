@@ -107,11 +107,14 @@ let package = Package(
             dependencies: serveDependencies,
             swiftSettings: checkedSettings
         ),
+        // AddressSanitizer's defaults for the test binary (`swift test --sanitize=address`): no leak report.
+        .target(name: "SanitizerDefaults", path: "Tests/SanitizerDefaults"),
         // One shared fixture (a tiny generated world and a model trained on it) for every test target.
         .target(
             name: "TestSupport",
             dependencies: [
-                "RecsysCore", "Dataset", "Candidates", "Features", "Ranker", "Pipeline", "EventStorePostgres",
+                "SanitizerDefaults", "RecsysCore", "Dataset", "Candidates", "Features", "Ranker", "Pipeline",
+                "EventStorePostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/TestSupport"

@@ -9,6 +9,7 @@
 #   scripts/dashboard_browser.sh
 #
 # Installs Chromium from the Debian packages when missing (needs root or sudo).
+# SWIFT_BUILD_FLAGS adds `swift build` flags (CI: --sanitize=address).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -26,9 +27,11 @@ if [ -z "$CHROMIUM" ]; then
     CHROMIUM="$(command -v chromium)"
 fi
 
-log "swift build --product recsys-serve"
-swift build --product recsys-serve >&2
-SERVE="$(swift build --show-bin-path)/recsys-serve"
+# SWIFT_BUILD_FLAGS: extra `swift build` flags, e.g. CI's --sanitize=address, to reuse its test build.
+read -r -a FLAGS <<<"${SWIFT_BUILD_FLAGS:-}"
+log "swift build --product recsys-serve ${FLAGS[*]}"
+swift build --product recsys-serve "${FLAGS[@]}" >&2
+SERVE="$(swift build "${FLAGS[@]}" --show-bin-path)/recsys-serve"
 
 WORK="$(mktemp -d)"
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"

@@ -30,6 +30,8 @@ enum FuzzTarget: String, CaseIterable {
     case query
     /// `POST /api/v1/events` bodies (`EventBatch.parse`).
     case eventsBody = "events-body"
+    /// `POST /api/v1/items` bodies (`ItemBatch.parse`).
+    case itemsBody = "items-body"
     /// `POST /api/v1/recs/predict` bodies (the route's decode and `n`/`k` rules).
     case predictBody = "predict-body"
     /// `POST /api/v1/recs/batch` bodies (`BatchRecommendController.parse`).
@@ -74,7 +76,7 @@ enum FuzzTarget: String, CaseIterable {
         case .modelSections:
             guard let file = try? ModelContainer.encode(Self.sections(bytes), createdAt: 0) else { return }
             _ = try? ModelBundle.decode(file)
-        case .query, .eventsBody, .predictBody, .batchBody:
+        case .query, .eventsBody, .itemsBody, .predictBody, .batchBody:
             runServeParser(bytes)
         }
     }

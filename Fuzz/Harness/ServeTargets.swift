@@ -5,25 +5,101 @@ import Foundation
 
     extension FuzzTarget {
         /// The server's parsers, called as the routes call them (FuzzServe is Serve's own sources).
+        /// Besides traps and sanitizer reports, a broken invariant of the product's own code is a
+        /// finding (`fail`): the fuzzer stops and keeps the input.
         func runServeParser(_ bytes: [UInt8]) {
+            let now: Int64 = 1_442_534_400_000
             switch self {
             case .query:
                 let text = String(decoding: bytes, as: UTF8.self)
                 let parts = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
                 let query = parts.count > 1 ? String(parts[1]) : nil
-                _ = try? RecommendQuery.parse(userID: String(parts[0]), query: query, defaultN: 10, maxN: 100)
+                if let q = try? RecommendQuery.parse(userID: String(parts[0]), query: query, defaultN: 10, maxN: 100) {
+                    check((1...100).contains(q.n) && (0...RecommendQuery.maxUserID).contains(q.userID), "query", q)
+                }
             case .eventsBody:
-                _ = try? EventBatch.parse(Data(bytes), now: 1_442_534_400_000)
+                // The route's parse (the strict typed decode, else the value-by-value one) and the
+                // value-by-value one alone: a batch the fast path takes must read the same both ways.
+                let data = Data(bytes)
+                let fast = try? EventBatch.parse(data, now: now)
+                let slow = try? EventBatch.parseNamingTheProblem(data, now: now)
+                if let fast, !Self.hasDuplicateKeys(bytes) {
+                    check(fast == slow, "events-body: the strict decode and the value-by-value one disagree", fast)
+                }
+                if let events = fast {
+                    check(!events.isEmpty && events.count <= EventBatch.maxEvents, "events-body count", events.count)
+                }
+            case .itemsBody:
+                if let items = try? ItemBatch.parse(Data(bytes), now: now) {
+                    check(!items.isEmpty && items.count <= EventBatch.maxEvents, "items-body count", items.count)
+                }
             case .predictBody:
                 // What `PredictController.predict` does with a body before it asks the model.
-                if let body = try? JSONDecoder().decode(PredictController.Body.self, from: Data(bytes)) {
-                    _ = try? PredictController.count(n: body.n, k: body.k, defaultN: 10, maxN: 100)
+                if let body = try? JSONDecoder().decode(PredictController.Body.self, from: Data(bytes)),
+                    let n = try? PredictController.count(n: body.n, k: body.k, defaultN: 10, maxN: 100)
+                {
+                    check((1...100).contains(n), "predict-body n", n)
                 }
             case .batchBody:
-                _ = try? BatchRecommendController.parse(Data(bytes), defaultN: 10, maxN: 100)
+                if let (ids, options) = try? BatchRecommendController.parse(Data(bytes), defaultN: 10, maxN: 100) {
+                    check(
+                        (1...BatchRecommendController.maxVisitors).contains(ids.count) && (1...100).contains(options.n),
+                        "batch-body", (ids.count, options))
+                }
             default:
                 preconditionFailure("\(rawValue) is not a server parser")
             }
+        }
+
+        /// A JSON object with the same key twice (or a key with an escape, which may spell another
+        /// key): which copy a decoder keeps is unspecified, so the two event decoders may
+        /// legitimately pick different ones. A rough tokenizer, enough for valid JSON.
+        static func hasDuplicateKeys(_ bytes: [UInt8]) -> Bool {
+            // Per open container: nil for an array, else the object's keys so far.
+            var stack: [Set<ArraySlice<UInt8>>?] = []
+            var expectingKey = false
+            var i = 0
+            while i < bytes.count {
+                switch bytes[i] {
+                case UInt8(ascii: "{"):
+                    stack.append([])
+                    expectingKey = true
+                case UInt8(ascii: "["):
+                    stack.append(nil)
+                    expectingKey = false
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    _ = stack.popLast()
+                    expectingKey = false
+                case UInt8(ascii: ","):
+                    expectingKey = stack.last.map { $0 != nil } ?? false
+                case UInt8(ascii: ":"):
+                    expectingKey = false
+                case UInt8(ascii: "\""):
+                    var j = i + 1
+                    var escaped = false
+                    while j < bytes.count, bytes[j] != UInt8(ascii: "\"") {
+                        if bytes[j] == UInt8(ascii: "\\") {
+                            escaped = true
+                            j += 1
+                        }
+                        j += 1
+                    }
+                    if expectingKey, let top = stack.last, var keys = top {
+                        if escaped || !keys.insert(bytes[(i + 1)..<min(j, bytes.count)]).inserted { return true }
+                        stack[stack.count - 1] = keys
+                    }
+                    i = j
+                default: break
+                }
+                i += 1
+            }
+            return false
+        }
+
+        func check(_ ok: Bool, _ what: String, _ value: Any) {
+            guard !ok else { return }
+            FileHandle.standardError.write(Data("recsys-fuzz: \(what): \(value)\n".utf8))
+            abort()
         }
     }
 #else
