@@ -87,6 +87,7 @@ def main():
     for name in ("command", "scale", "commit", "seconds", "md", "json"):
         p.add_argument("--" + name, required=True)
     p.add_argument("--eval-args", default="")
+    p.add_argument("--baseline", default="", help="an earlier seeds.json to compare the two-stage NDCG with")
     p.add_argument("runs", nargs="+")
     a = p.parse_args()
     rows = []
@@ -181,7 +182,7 @@ def main():
         "(visitor, item) pairs found by the default generators' union, at the mean candidate count shown.")
     out.append("")
 
-    out += [f"## Targets (issue 18)", ""]
+    out += ["## Targets (issue 18)", ""]
     out.append(f"| seed | two-stage / best single ≥ {RATIO_TARGET:.2f} | union recall ≥ {RECALL_TARGET:.2f} at ≤ "
                f"{CANDIDATES_LIMIT} candidates | difference interval excludes 0 |")
     out.append("|---|---|---|---|")
@@ -197,7 +198,7 @@ def main():
         f"candidate recall target {word[summary['targets']['recall_met_on_every_seed']]}.")
     out.append("")
 
-    out += [f"## Single methods (NDCG@{k})", ""]
+    out += [f"## NDCG@{k} per method (single methods by NDCG on the first seed, then the two-stage variants)", ""]
     names = list(rows[0]["single_methods_ndcg"])
     out.append("| method | " + " | ".join(f"seed {r['seed']}" for r in rows) + " | mean |")
     out.append("|---|" + "---|" * (len(rows) + 1))
@@ -226,6 +227,31 @@ def main():
     out.append("| mean candidates (union) | " + " | ".join(f"{r['mean_candidates']:.1f}" for r in rows)
                + f" | {m['mean_candidates']:.1f} |")
     out.append("")
+    if a.baseline:
+        base = {r["seed"]: r for r in json.load(open(a.baseline))["seeds"]}
+        out += [f"## Against the baseline {a.baseline}", ""]
+        out.append(f"| seed | two-stage NDCG@{k} baseline | now | change |")
+        out.append("|---|---|---|---|")
+        changes = []
+        for r in rows:
+            b = base.get(r["seed"])
+            if b is None:
+                out.append(f"| {r['seed']} | – | {f4(r['two_stage_ndcg'])} | no baseline |")
+                changes.append(None)
+                continue
+            change = r["two_stage_ndcg"] - b["two_stage_ndcg"]
+            changes.append(change)
+            out.append(f"| {r['seed']} | {f4(b['two_stage_ndcg'])} | {f4(r['two_stage_ndcg'])} | {change:+.4f} |")
+        helps = all(c is not None and c > 0 for c in changes)
+        summary["baseline"] = {"path": a.baseline, "two_stage_ndcg_change": changes, "helps_on_every_seed": helps}
+        out.append("")
+        out.append(
+            f"Helps on every seed: {'yes' if helps else '**no**'} (a change is kept only if it does; these are "
+            f"two runs, not a paired interval).")
+        out.append("")
+        with open(a.json, "w") as fh:
+            json.dump(summary, fh, indent=2)
+            fh.write("\n")
     out += ["## Run time per seed", "", "| seed | generate (s) | evaluate (s) |", "|---|---|---|"]
     for r in rows:
         gen = "reused" if r["generate_seconds"] == 0 else f"{r['generate_seconds']:.1f}"

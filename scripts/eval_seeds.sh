@@ -13,6 +13,8 @@
 # Environment: EVAL_ARGS   extra arguments for `evaluate` (e.g. "--generators als,bpr")
 #              SEEDS_OUT   folder of seeds.md / seeds.json (default docs/evaluation)
 #              SEEDS_WORK  folder of the worlds and per-seed reports (default .build/seeds)
+#              BASELINE    an earlier seeds.json: adds the two-stage NDCG change per seed and
+#                          whether it helps on every seed (copy the committed one aside first)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -62,5 +64,5 @@ done
 
 python3 scripts/eval_seeds.py --command "$COMMAND" --scale "$SCALE" --eval-args "$EVAL_ARGS" \
     --commit "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- Sources Package.swift || echo '+changes')" \
-    --seconds "$(($(date +%s) - STARTED))" --md "$OUT/seeds.md" --json "$OUT/seeds.json" "${RUNS[@]}"
+    --baseline "${BASELINE:-}" --seconds "$(($(date +%s) - STARTED))" --md "$OUT/seeds.md" --json "$OUT/seeds.json" "${RUNS[@]}"
 log "wrote $OUT/seeds.md and $OUT/seeds.json in $(($(date +%s) - STARTED)) s"
