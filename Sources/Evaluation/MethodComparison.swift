@@ -20,6 +20,14 @@ public struct BestSingleComparison: Codable, Sendable, Equatable {
     /// Paired percentile bootstrap of `difference` (`Bootstrap.pairedDifference`).
     public var differenceInterval: BootstrapInterval
 
+    /// "NDCG" spelt so that snake_case JSON (`two_stage_ndcg`) decodes back
+    /// with `.convertFromSnakeCase`, which would look for `twoStageNdcg`.
+    enum CodingKeys: String, CodingKey {
+        case k, twoStage, bestSingle, ratio, difference, differenceInterval
+        case twoStageNDCG = "twoStageNdcg"
+        case bestSingleNDCG = "bestSingleNdcg"
+    }
+
     public init(
         k: Int, twoStage: String, bestSingle: String, twoStageNDCG: Double, bestSingleNDCG: Double,
         differenceInterval: BootstrapInterval

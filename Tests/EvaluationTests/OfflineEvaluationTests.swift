@@ -176,6 +176,16 @@ struct OfflineEvaluationTests {
         let decoded = try JSONDecoder().decode(EvaluationReport.self, from: try JSONEncoder().encode(r))
         #expect(decoded.twoStageVsBestSingle == c)
         #expect(decoded.allHistoryShare == share)
+        // The CLI's snake_case keys (`two_stage_ndcg`) come back with the standard conversion.
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        let text = String(decoding: try encoder.encode(r), as: UTF8.self)
+        for key in ["two_stage_vs_best_single", "two_stage_ndcg", "best_single_ndcg", "difference_interval"] {
+            #expect(text.contains("\"\(key)\""), "\(key)")
+        }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        #expect(try decoder.decode(BestSingleComparison.self, from: try encoder.encode(c)) == c)
     }
 
     /// A report written before the comparison decodes without it and renders without its section.
