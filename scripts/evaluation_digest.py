@@ -4,11 +4,13 @@
 
 Keys are normalised to snake_case first (reports written before the CLI's
 JSON became snake_case used camelCase), and the fields added since
-(`warnings`, `bootstrap`, `ndcg_interval`, `recall_interval`) are dropped, so
+(`warnings`, `bootstrap`, `ndcg_interval`, `recall_interval`,
+`two_stage_vs_best_single`, `all_history_share`) are dropped, so
 an old and a new report of the same answers digest the same."""
 import hashlib, json, re, sys
 
-DROPPED = {"seconds", "milliseconds_per_user", "warnings", "bootstrap", "ndcg_interval", "recall_interval"}
+DROPPED = {"seconds", "milliseconds_per_user", "warnings", "bootstrap", "ndcg_interval", "recall_interval",
+           "two_stage_vs_best_single", "all_history_share"}
 
 def snake(key):
     # As Swift's JSONEncoder.KeyEncodingStrategy.convertToSnakeCase: "userKNNCandidates" -> "user_knn_candidates".

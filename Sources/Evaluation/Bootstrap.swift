@@ -57,4 +57,19 @@ public enum Bootstrap {
         }
         return BootstrapInterval(low: quantile(tail), high: quantile(1 - tail))
     }
+
+    /// Paired percentile bootstrap of mean(a) − mean(b), where `a[i]` and
+    /// `b[i]` are two methods' scores of the same test user: each resample
+    /// draws the same users for both, so what the users have in common
+    /// (easy or hard visitors) cancels and only the difference varies.
+    /// The mean of a resample's differences is the difference of its means,
+    /// so this is `interval` of the per-user differences (same seed, same
+    /// draws). Empty inputs give [0, 0]; `a` and `b` must have the same count.
+    public static func pairedDifference(
+        _ a: [Double], _ b: [Double], resamples: Int = 1000, confidence: Double = 0.95, seed: UInt64 = 19
+    ) -> BootstrapInterval {
+        precondition(a.count == b.count, "paired bootstrap of \(a.count) and \(b.count) values")
+        return interval(
+            zip(a, b).map { $0 - $1 }, resamples: resamples, confidence: confidence, seed: seed)
+    }
 }

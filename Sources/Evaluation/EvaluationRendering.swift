@@ -26,6 +26,54 @@ extension EvaluationReport {
     /// `[0.4012, 0.4391]`
     static func interval(_ i: BootstrapInterval) -> String { String(format: "[%.4f, %.4f]", i.low, i.high) }
 
+    /// `+0.0123 [+0.0071, +0.0176]`
+    static func signed(_ value: Double, _ i: BootstrapInterval) -> String {
+        String(format: "%+.4f [%+.4f, %+.4f]", value, i.low, i.high)
+    }
+
+    /// One line on the two-stage pipeline against the best single method, its
+    /// coverage and its all-history answers; nil when the report has none of them.
+    public func summaryLine() -> String? {
+        var parts: [String] = []
+        if let c = twoStageVsBestSingle {
+            parts.append(
+                "two-stage vs best single (\(c.bestSingle)): NDCG@\(c.k) "
+                    + String(format: "%.4f vs %.4f, ratio %.3f, difference ", c.twoStageNDCG, c.bestSingleNDCG, c.ratio)
+                    + Self.signed(c.difference, c.differenceInterval) + " (paired bootstrap 95 %)")
+        }
+        if let k = bootstrap?.k, let coverage = twoStage?.at(k)?.coverage {
+            parts.append(String(format: "two-stage coverage@%d %.4f", k, coverage))
+        }
+        if let share = allHistoryShare {
+            parts.append(String(format: "all-history answers %.1f %%", share * 100))
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
+    }
+
+    /// The Markdown section of `twoStageVsBestSingle`, coverage and the all-history share ("" when absent).
+    func comparisonMarkdown() -> String {
+        guard let c = twoStageVsBestSingle else { return "" }
+        let twoStageInterval = twoStage?.at(c.k)?.ndcgInterval.map { " " + Self.interval($0) } ?? ""
+        let singleInterval =
+            methods.first { $0.name == c.bestSingle }?.at(c.k)?.ndcgInterval.map { " " + Self.interval($0) } ?? ""
+        var out = "## Two-stage against the best single method (K = \(c.k))\n\n| measure | value |\n|---|---|\n"
+        out += "| best single method (highest NDCG@\(c.k)) | \(c.bestSingle) |\n"
+        out += "| NDCG@\(c.k) two-stage | \(String(format: "%.4f", c.twoStageNDCG))\(twoStageInterval) |\n"
+        out += "| NDCG@\(c.k) best single | \(String(format: "%.4f", c.bestSingleNDCG))\(singleInterval) |\n"
+        out += "| ratio two-stage / best single | \(String(format: "%.3f", c.ratio)) |\n"
+        out +=
+            "| difference two-stage − best single (paired 95 % interval) | \(Self.signed(c.difference, c.differenceInterval)) |\n"
+        if let coverage = twoStage?.at(c.k)?.coverage {
+            out += "| item coverage@\(c.k) two-stage | \(String(format: "%.4f", coverage)) |\n"
+        }
+        if let share = allHistoryShare {
+            out +=
+                "| two-stage answers (top \(c.k)) only of the visitor's own history | \(String(format: "%.1f %%", share * 100)) |\n"
+        }
+        return out
+            + "\nThe interval resamples the same test users for both methods (per-user NDCG differences).\n\n"
+    }
+
     public func markdown() -> String {
         var out = "# Offline evaluation\n\n"
         out +=
@@ -41,6 +89,7 @@ extension EvaluationReport {
             out += "| \(name) | \(String(format: "%.4f", value)) |\n"
         }
         out += "\nMean candidates per user: \(String(format: "%.1f", meanCandidates)).\n\n"
+        out += comparisonMarkdown()
         for k in ks {
             let intervals = methods.contains { $0.at(k)?.ndcgInterval != nil }
             out += "## K = \(k)\n\n| method | precision | recall | NDCG | hit rate | MAP | coverage | ms/user |"

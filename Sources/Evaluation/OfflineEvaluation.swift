@@ -33,6 +33,15 @@ public struct EvaluationReport: Codable, Sendable {
     public var warnings: [String]?
     /// How the NDCG and recall intervals of `methods` were drawn (nil in reports older than them).
     public var bootstrap: BootstrapSettings?
+    /// Two-stage against the best single method at the interval cutoff, with
+    /// a paired bootstrap interval of the NDCG difference (nil in older reports).
+    public var twoStageVsBestSingle: BestSingleComparison?
+    /// Share of test users whose two-stage answer (top `bootstrap.k`) holds only
+    /// items from their own history before the cutoff (nil in older reports).
+    public var allHistoryShare: Double?
+
+    /// The two-stage pipeline's result (kind "two-stage"), if evaluated.
+    public var twoStage: MethodResult? { methods.first { $0.kind == "two-stage" } }
 }
 
 /// A test user: state before the cutoff, request time, what they added to cart or bought after.
@@ -116,11 +125,16 @@ public enum OfflineEvaluation {
         let catalogue = Set((0..<trainLog.count).map { trainLog.item[$0] }).count
         let maxK = ks.max() ?? 10
         let bootstrap = BootstrapSettings(k: ks.contains(10) ? 10 : ks.first ?? 10)
+        // Per method, each test user's NDCG at the interval cutoff (for the paired
+        // comparison), and the two-stage answers (for the all-history share).
+        var perUserNDCG: [String: [Double]] = [:]
+        var twoStageLists: [[Int32]] = []
 
         func measure(_ name: String, _ kind: String, _ recommend: (TestUser) -> [Int32]) -> MethodResult {
             let started = Date()
             let lists = tests.map { recommend($0) }
             let ms = Date().timeIntervalSince(started) * 1000 / Double(max(tests.count, 1))
+            if kind == "two-stage" { twoStageLists = lists }
             let metrics = ks.map { k in
                 var m = RankingMetrics.measure(lists: lists, tests: tests, k: k, catalogue: catalogue)
                 if k == bootstrap.k {
@@ -130,6 +144,7 @@ public enum OfflineEvaluation {
                             values, resamples: bootstrap.resamples, confidence: bootstrap.confidence,
                             seed: bootstrap.seed)
                     }
+                    perUserNDCG[name] = users.map(\.ndcg)
                     m.ndcgInterval = interval(users.map(\.ndcg))
                     m.recallInterval = interval(users.map(\.recall))
                 }
@@ -208,7 +223,10 @@ public enum OfflineEvaluation {
             cutoff: cutoff, testDays: testDays, testUsers: tests.count, relevantItems: relevantCount, ks: ks,
             candidateRecall: recall, meanCandidates: Double(candidateTotal) / Double(max(tests.count, 1)),
             methods: methods, training: training, config: config, seconds: seconds,
-            warnings: warnings(testUsers: tests.count), bootstrap: bootstrap)
+            warnings: warnings(testUsers: tests.count), bootstrap: bootstrap,
+            twoStageVsBestSingle: BestSingleComparison.make(
+                methods: methods, perUserNDCG: perUserNDCG, settings: bootstrap),
+            allHistoryShare: allHistoryShare(lists: twoStageLists, tests: tests, trainLog: trainLog, k: bootstrap.k))
     }
 
     /// Users with an event before the cutoff and an add-to-cart or purchase after it.

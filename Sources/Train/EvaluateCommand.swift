@@ -15,6 +15,10 @@ struct EvaluateCommand: ParsableCommand {
         discussion: """
             NDCG@10 and recall@10 come with bootstrap 95 % intervals (1000 resamples of the test
             users, seeded); fewer than 200 test users gives a warning on stderr and in the report.
+            The report also compares the two-stage pipeline with the best single method (ratio and
+            a paired bootstrap interval of the NDCG@10 difference) and gives the share of two-stage
+            answers made only of the visitor's own history. scripts/eval_seeds.sh runs this over
+            several generated worlds.
 
             Examples:
               recsys-train evaluate --data data/sample --report docs/evaluation
@@ -91,6 +95,7 @@ struct EvaluateCommand: ParsableCommand {
                 + result.candidateRecall.sorted { $0.key < $1.key }.map {
                     "\($0.key) \(String(format: "%.4f", $0.value))"
                 }.joined(separator: ", "))
+        if let summary = result.summaryLine() { print(summary) }
         if let folder = report {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             try AtomicFile.write(try CLIJSON.data(result), to: folder + "/evaluation.json")

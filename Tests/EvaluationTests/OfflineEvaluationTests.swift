@@ -147,6 +147,56 @@ struct OfflineEvaluationTests {
         #expect(md.contains(String(format: "| two-stage | %.4f | %.4f |", twoStage.precision, twoStage.recall)))
     }
 
+    /// The report compares two-stage with its best single method on the same
+    /// users, and says how many two-stage answers are only the visitor's history.
+    @Test func reportComparesTwoStageWithTheBestSingleMethod() throws {
+        let r = Self.report
+        let c = try #require(r.twoStageVsBestSingle)
+        let k = try #require(r.bootstrap?.k)
+        #expect(c.k == k)
+        let singles = r.methods.filter { $0.kind == "single" }
+        let best = try #require(singles.max { $0.at(k)!.ndcg < $1.at(k)!.ndcg })
+        #expect(c.bestSingle == best.name)
+        let twoStage = try #require(r.twoStage?.at(k))
+        #expect(c.twoStageNDCG == twoStage.ndcg)
+        #expect(c.bestSingleNDCG == best.at(k)!.ndcg)
+        #expect(abs(c.difference - (twoStage.ndcg - best.at(k)!.ndcg)) < 1e-12)
+        if c.bestSingleNDCG > 0 { #expect(abs(c.ratio - twoStage.ndcg / c.bestSingleNDCG) < 1e-12) }
+        #expect(c.differenceInterval.low <= c.difference + 1e-12 && c.difference <= c.differenceInterval.high + 1e-12)
+        let share = try #require(r.allHistoryShare)
+        #expect(share >= 0 && share <= 1)
+        let md = r.markdown()
+        #expect(md.contains("## Two-stage against the best single method (K = \(k))"))
+        #expect(md.contains("| best single method (highest NDCG@\(k)) | \(c.bestSingle) |"))
+        #expect(md.contains(String(format: "| ratio two-stage / best single | %.3f |", c.ratio)))
+        #expect(md.contains(String(format: "only of the visitor's own history | %.1f %% |", share * 100)))
+        let line = try #require(r.summaryLine())
+        #expect(line.contains("two-stage vs best single (\(c.bestSingle))"))
+        // Stored under snake_case keys by the CLI, and decoded back.
+        let decoded = try JSONDecoder().decode(EvaluationReport.self, from: try JSONEncoder().encode(r))
+        #expect(decoded.twoStageVsBestSingle == c)
+        #expect(decoded.allHistoryShare == share)
+        // The CLI's snake_case keys (`two_stage_ndcg`) come back with the standard conversion.
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        let text = String(decoding: try encoder.encode(r), as: UTF8.self)
+        for key in ["two_stage_vs_best_single", "two_stage_ndcg", "best_single_ndcg", "difference_interval"] {
+            #expect(text.contains("\"\(key)\""), "\(key)")
+        }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        #expect(try decoder.decode(BestSingleComparison.self, from: try encoder.encode(c)) == c)
+    }
+
+    /// A report written before the comparison decodes without it and renders without its section.
+    @Test func aReportWithoutTheComparisonStillRenders() throws {
+        var r = Self.report
+        r.twoStageVsBestSingle = nil
+        r.allHistoryShare = nil
+        #expect(!r.markdown().contains("best single"))
+        #expect(r.summaryLine()?.contains("best single") != true)
+    }
+
     @Test func svgHasTwoBarsPerMethod() {
         let r = Self.report
         let svg = r.svg()
