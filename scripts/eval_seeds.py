@@ -75,6 +75,12 @@ def f4(x):
     return "–" if x is None else f"{x:.4f}"
 
 
+def row_with_mean(label, values):
+    """A table row: each seed's value, then the mean of those present."""
+    known = [v for v in values if v is not None]
+    return f"| {label} | " + " | ".join(f4(v) for v in values) + f" | {f4(statistics.fmean(known) if known else None)} |"
+
+
 def iv(i, signed=False):
     if not i:
         return ""
@@ -203,16 +209,11 @@ def main():
     out.append("| method | " + " | ".join(f"seed {r['seed']}" for r in rows) + " | mean |")
     out.append("|---|" + "---|" * (len(rows) + 1))
     for name in names:
-        values = [r["single_methods_ndcg"].get(name) for r in rows]
-        known = [v for v in values if v is not None]
-        out.append(f"| {name} | " + " | ".join(f4(v) for v in values)
-                   + f" | {f4(statistics.fmean(known) if known else None)} |")
+        out.append(row_with_mean(name, [r["single_methods_ndcg"].get(name) for r in rows]))
     additions = list(rows[0]["additions_ndcg"])
     for name in ["two-stage"] + additions:
         values = [r["two_stage_ndcg"] if name == "two-stage" else r["additions_ndcg"].get(name) for r in rows]
-        known = [v for v in values if v is not None]
-        out.append(f"| {name} | " + " | ".join(f4(v) for v in values)
-                   + f" | {f4(statistics.fmean(known) if known else None)} |")
+        out.append(row_with_mean(name, values))
     out.append("")
 
     out += ["## Candidate recall per generator and for the union", ""]
@@ -220,10 +221,7 @@ def main():
     out.append("| generator | " + " | ".join(f"seed {r['seed']}" for r in rows) + " | mean |")
     out.append("|---|" + "---|" * (len(rows) + 1))
     for key in keys:
-        values = [r["candidate_recall"].get(key) for r in rows]
-        known = [v for v in values if v is not None]
-        out.append(f"| {key} | " + " | ".join(f4(v) for v in values)
-                   + f" | {f4(statistics.fmean(known) if known else None)} |")
+        out.append(row_with_mean(key, [r["candidate_recall"].get(key) for r in rows]))
     out.append("| mean candidates (union) | " + " | ".join(f"{r['mean_candidates']:.1f}" for r in rows)
                + f" | {m['mean_candidates']:.1f} |")
     out.append("")
