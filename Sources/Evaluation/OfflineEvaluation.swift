@@ -72,8 +72,8 @@ public enum OfflineEvaluation {
     /// without each generator and each feature group.
     public static func run(
         dataset: Dataset, config: RecsysConfig, ks: [Int], testDays: Double = 14,
-        generators: [String]? = nil, registry: GeneratorRegistry = .standard, ablations: Bool = true,
-        progress: ((String) -> Void)? = nil
+        generators: [String]? = nil, features: [FeatureGroup] = FeatureGroup.standard,
+        registry: GeneratorRegistry = .standard, ablations: Bool = true, progress: ((String) -> Void)? = nil
     ) -> EvaluationReport {
         let defaults = registry.defaults
         var seconds: [String: Double] = [:]
@@ -88,7 +88,7 @@ public enum OfflineEvaluation {
         let trainLog = log.before(cutoff)
         let artifacts = ModelArtifacts.build(
             dataset: dataset, log: trainLog, reference: cutoff, config: config, generators: evaluated,
-            registry: registry)
+            features: features, registry: registry)
         lap("build candidates")
         progress?(
             "candidate structures (\(evaluated.joined(separator: ", "))) built from \(trainLog.count) events before \(isoDate(cutoff))"
@@ -99,7 +99,7 @@ public enum OfflineEvaluation {
         lap("training pairs")
 
         /// The pipeline a model trained with only `subset` (and the enabled feature groups) would serve.
-        func trainedPipeline(_ subset: [String], groups: [FeatureGroup] = FeatureGroup.allCases)
+        func trainedPipeline(_ subset: [String], groups: [FeatureGroup] = features)
             -> (TwoStagePipeline, TrainingSummary)
         {
             var variant = artifacts
@@ -108,10 +108,11 @@ public enum OfflineEvaluation {
                 categoryVocabulary: artifacts.metadata.schema.categoryVocabulary,
                 categoryVocabularyRaw: artifacts.metadata.schema.categoryVocabularyRaw,
                 models: ModelArtifacts.modelColumns(subset, registry: registry), enabled: groups)
-            let (ranker, summary) = RankerTrainer.fit(
+            let (ranker, summary, schema) = RankerTrainer.fit(
                 examples.restricted(to: subset), schema: variant.metadata.schema, config: config,
                 categoryCount: dataset.categoryCount)
             variant.ranker = ranker
+            variant.metadata.schema = schema
             return (TwoStagePipeline(artifacts: variant), summary)
         }
         let (pipeline, training) = trainedPipeline(defaults)
@@ -212,10 +213,14 @@ public enum OfflineEvaluation {
                 methods.append(measure("two-stage without \(g)", "ablation", ranked(without)))
             }
             for group in FeatureGroup.allCases where group != .models {
+                // A group in use is taken out; an optional group left out is tried in.
+                let using = features.contains(group)
+                guard using || FeatureGroup.optional.contains(group) else { continue }
                 let (p, _) = trainedPipeline(
-                    defaults, groups: FeatureGroup.allCases.filter { $0 != group })
-                methods.append(measure("two-stage without \(group.rawValue) features", "ablation", ranked(p)))
-                progress?("ablation without \(group.rawValue) features done")
+                    defaults, groups: using ? features.filter { $0 != group } : features + [group])
+                let name = "two-stage \(using ? "without" : "with") \(group.rawValue) features"
+                methods.append(measure(name, "ablation", ranked(p)))
+                progress?("ablation \(name) done")
             }
             lap("ablations")
         }

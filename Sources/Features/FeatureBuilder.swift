@@ -16,6 +16,11 @@ public struct FeatureBuilder: Sendable {
     private let col: Columns
     /// `schema.enabled`, checked without hashing on every request.
     private let on: EnabledGroups
+    /// Per column: the index of its bins in `schema.bins`, or -1.
+    private let binsOf: [Int32]
+    /// Per entry of `schema.bins`: its edges and the column of its first bin.
+    private let binEdges: [[Double]]
+    private let binFirstColumn: [Int]
 
     /// Column of every named feature, resolved once from the schema.
     struct Columns {
@@ -26,9 +31,14 @@ public struct FeatureBuilder: Sendable {
         let sameCategory, categoryShare, categoryRank, available, availabilityUnknown: Int
         let fromCategory, fromCF, fromHistory: Int
         let conversion, carts: Int
+        let crossCartedRecency, crossBoughtRecency, crossLastItemViews, crossCFSameCategory: Int
+        let crossHistoryConversion, crossCategorySharePopularity: Int
+        let rankCategory, rankCF, rankHistory: Int
 
         init(_ s: FeatureSchema) {
             func c(_ name: String) -> Int { s.index(of: name)! }
+            // Columns of the optional groups: used only when their group is on.
+            func optional(_ name: String) -> Int { s.index(of: name) ?? -1 }
             hourSin = c("hour_sin")
             hourCos = c("hour_cos")
             weekday0 = c("weekday_mon")
@@ -55,6 +65,15 @@ public struct FeatureBuilder: Sendable {
             fromHistory = c("from_history")
             conversion = c("item_conversion_log")
             carts = c("item_carts_log")
+            crossCartedRecency = optional("cross_carted_recency")
+            crossBoughtRecency = optional("cross_bought_recency")
+            crossLastItemViews = optional("cross_last_item_views")
+            crossCFSameCategory = optional("cross_cf_same_category")
+            crossHistoryConversion = optional("cross_history_conversion")
+            crossCategorySharePopularity = optional("cross_category_share_popularity")
+            rankCategory = optional("rank_category_inverse")
+            rankCF = optional("rank_cf_inverse")
+            rankHistory = optional("rank_history_inverse")
         }
     }
 
@@ -105,6 +124,33 @@ public struct FeatureBuilder: Sendable {
         categoryColumn = columns
         col = Columns(schema)
         on = EnabledGroups(schema.enabled)
+        var binsOf = [Int32](repeating: -1, count: schema.count)
+        var first = schema.count - schema.bins.reduce(0) { $0 + $1.binCount }
+        var firsts: [Int] = []
+        for (b, bins) in schema.bins.enumerated() {
+            if on.contains(.shape), let source = schema.index(of: bins.source) { binsOf[source] = Int32(b) }
+            firsts.append(first)
+            first += bins.binCount
+        }
+        self.binsOf = binsOf
+        binEdges = schema.bins.map(\.edges)
+        binFirstColumn = firsts
+    }
+
+    /// Writes a value and, when its column is binned, the one-hot of its bin.
+    @inline(__always)
+    private func put<Sink: FeatureSink>(_ rows: inout Sink, _ column: Int, _ value: Double) {
+        rows.put(column, value)
+        let b = Int(binsOf[column])
+        guard b >= 0 && value != 0 else { return }
+        let edges = binEdges[b]
+        var lo = 0
+        var hi = edges.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if edges[mid] <= value { lo = mid + 1 } else { hi = mid }
+        }
+        rows.put(binFirstColumn[b] + lo, 1)
     }
 
     /// A set of feature groups as bits.
@@ -163,9 +209,12 @@ public struct FeatureBuilder: Sendable {
         let usePair = parts.contains(.pair)
         let useModels = on.contains(.models) && usePair
         let useItem = parts.contains(.item)
+        let useCrosses = on.contains(.crosses) && usePair
+        let needTouches = (useHistory || useCrosses) && usePair
+        let needCategories = (useContext || useCrosses) && usePair
         // Per-request constants first; the loop below runs for every candidate.
-        var touches = IntMap<Touch>(capacity: useHistory ? user.count : 1)
-        if useHistory {
+        var touches = IntMap<Touch>(capacity: needTouches ? user.count : 1)
+        if needTouches {
             for k in 0..<user.count {
                 var t = touches[user.items[k]] ?? Touch()
                 switch user.kinds[k] {
@@ -188,59 +237,86 @@ public struct FeatureBuilder: Sendable {
             }
         }
         let lastItem = user.items.last ?? -1
-        let affinity = usePair && useContext ? user.categoryAffinity(at: now, config: config) : []
+        let affinity = needCategories ? user.categoryAffinity(at: now, config: config) : []
         let recentCategory = user.recentCategory
         // Gathered in one tight loop first: the scattered loads then overlap
         // instead of each stalling the long loop body below.
-        let candidateCategory =
-            useContext && usePair ? candidates.items.map { stats.category[Int($0)] } : []
+        let candidateCategory = needCategories ? candidates.items.map { stats.category[Int($0)] } : []
         // A built-in generator the model lacks scores 0 (its slot is -1).
         @inline(__always) func slotScore(_ slot: Int, _ c: Int) -> Float {
             slot >= 0 ? candidates[slot: slot, candidate: c] : 0
         }
+        let useRanks = on.contains(.ranks) && usePair
+        let categoryRanks = useRanks ? Self.inverseRanks(candidates, slot: categorySlot) : []
+        let cfRanks = useRanks ? Self.inverseRanks(candidates, slot: cfSlot) : []
+        let historyRanks = useRanks ? Self.inverseRanks(candidates, slot: historySlot) : []
         for c in 0..<candidates.count {
             let item = Int(candidates.items[c])
             let p = candidates.provenance[c]
-            if parts.contains(.request) { emitRequest(at: time, into: &rows) }
-            if useCF {
-                let cf = Double(slotScore(cfSlot, c))
-                // Most candidates have no score: skip the transcendental (log1p(0) is exactly 0).
-                rows.put(col.cfLog, cf > 0 ? log1p(cf * 10) : 0)
-                rows.put(col.cfPresent, cf > 0 ? 1 : 0)
+            if useRanks {
+                if !categoryRanks.isEmpty { put(&rows, col.rankCategory, categoryRanks[c]) }
+                if !cfRanks.isEmpty { put(&rows, col.rankCF, cfRanks[c]) }
+                if !historyRanks.isEmpty { put(&rows, col.rankHistory, historyRanks[c]) }
             }
+            if parts.contains(.request) { emitRequest(at: time, into: &rows) }
+            let cf = Double(slotScore(cfSlot, c))
+            // Most candidates have no score: skip the transcendental (log1p(0) is exactly 0).
+            let cfLog = cf > 0 ? log1p(cf * 10) : 0
+            if useCF {
+                put(&rows, col.cfLog, cfLog)
+                put(&rows, col.cfPresent, cf > 0 ? 1 : 0)
+            }
+            let categoryScore = Double(slotScore(categorySlot, c))
             if usePopularity && usePair {
-                let score = Double(slotScore(categorySlot, c))
-                rows.put(col.categoryScore, score)
-                rows.put(col.categoryScoreLog, score > 0 ? log(score) + 10 : 0)
+                put(&rows, col.categoryScore, categoryScore)
+                put(&rows, col.categoryScoreLog, categoryScore > 0 ? log(categoryScore) + 10 : 0)
             }
             let historyScore = slotScore(historySlot, c)
-            if useHistory, historyScore > 0 || p.overlaps(fromHistory), let t = touches[Int32(item)] {
-                rows.put(col.views, log1p(Double(t.views)))
-                rows.put(col.carted, t.carted ? 1 : 0)
-                rows.put(col.bought, t.bought ? 1 : 0)
-                rows.put(col.recency, config.decay(ageMs: now - t.last))
-                rows.put(col.historyScore, log1p(Double(historyScore)))
-                rows.put(col.lastItem, Int32(item) == lastItem ? 1 : 0)
-                rows.put(col.recencyRank, 1 / Double(recencyRank[Int32(item)] ?? user.count))
-                rows.put(col.eventsSince, 1 + log1p(Double(user.count - 1 - t.lastIndex)))
+            let touch =
+                needTouches && (historyScore > 0 || p.overlaps(fromHistory)) ? touches[Int32(item)] : nil
+            let recency = touch.map { config.decay(ageMs: now - $0.last) } ?? 0
+            if useHistory, let t = touch {
+                put(&rows, col.views, log1p(Double(t.views)))
+                put(&rows, col.carted, t.carted ? 1 : 0)
+                put(&rows, col.bought, t.bought ? 1 : 0)
+                put(&rows, col.recency, recency)
+                put(&rows, col.historyScore, log1p(Double(historyScore)))
+                put(&rows, col.lastItem, Int32(item) == lastItem ? 1 : 0)
+                put(&rows, col.recencyRank, 1 / Double(recencyRank[Int32(item)] ?? user.count))
+                put(&rows, col.eventsSince, 1 + log1p(Double(user.count - 1 - t.lastIndex)))
+            }
+            let category = needCategories ? candidateCategory[c] : -1
+            let sameCategory = category >= 0 && category == recentCategory
+            var categoryShare = 0.0
+            if needCategories, category >= 0, let rank = affinity.firstIndex(where: { $0.category == category }) {
+                categoryShare = affinity[rank].share
+                if useContext { put(&rows, col.categoryRank, 1 / Double(rank + 1)) }
             }
             if useContext && usePair {
-                let category = candidateCategory[c]
-                rows.put(col.sameCategory, category >= 0 && category == recentCategory ? 1 : 0)
-                if category >= 0, let rank = affinity.firstIndex(where: { $0.category == category }) {
-                    rows.put(col.categoryShare, affinity[rank].share)
-                    rows.put(col.categoryRank, 1 / Double(rank + 1))
+                put(&rows, col.sameCategory, sameCategory ? 1 : 0)
+                put(&rows, col.categoryShare, categoryShare)
+            }
+            if useCrosses {
+                // The same signal means something else for an item the visitor
+                // already carted, for their last item, or within their category.
+                if let t = touch {
+                    put(&rows, col.crossCartedRecency, t.carted ? recency : 0)
+                    put(&rows, col.crossBoughtRecency, t.bought ? recency : 0)
+                    put(&rows, col.crossLastItemViews, Int32(item) == lastItem ? log1p(Double(t.views)) : 0)
+                    put(&rows, col.crossHistoryConversion, log(stats.conversion(item)))
                 }
+                put(&rows, col.crossCFSameCategory, sameCategory ? cfLog : 0)
+                put(&rows, col.crossCategorySharePopularity, categoryShare * categoryScore)
             }
             if useProvenance {
-                rows.put(col.fromCategory, p.overlaps(fromCategory) ? 1 : 0)
-                rows.put(col.fromCF, p.overlaps(fromCF) ? 1 : 0)
-                rows.put(col.fromHistory, p.overlaps(fromHistory) ? 1 : 0)
+                put(&rows, col.fromCategory, p.overlaps(fromCategory) ? 1 : 0)
+                put(&rows, col.fromCF, p.overlaps(fromCF) ? 1 : 0)
+                put(&rows, col.fromHistory, p.overlaps(fromHistory) ? 1 : 0)
             }
             if useModels {
                 for m in modelColumns {
-                    rows.put(m.score, m.transform.apply(Double(candidates[slot: m.slot, candidate: c])))
-                    rows.put(m.from, p.overlaps(m.bit) ? 1 : 0)
+                    put(&rows, m.score, m.transform.apply(Double(candidates[slot: m.slot, candidate: c])))
+                    put(&rows, m.from, p.overlaps(m.bit) ? 1 : 0)
                 }
             }
             if useItem { emitItem(item, into: &rows) }
@@ -248,30 +324,47 @@ public struct FeatureBuilder: Sendable {
         }
     }
 
+    /// 1 / (1 + rank) of each candidate by the slot's score among the
+    /// candidates it scores (best = 1, ties by item id); 0 where it scores
+    /// none. Empty when the model lacks the generator.
+    static func inverseRanks(_ candidates: CandidateSet, slot: Int) -> [Double] {
+        guard slot >= 0 else { return [] }
+        var out = [Double](repeating: 0, count: candidates.count)
+        var scored: [(score: Float, item: Int32, index: Int32)] = []
+        scored.reserveCapacity(candidates.count)
+        for c in 0..<candidates.count {
+            let s = candidates[slot: slot, candidate: c]
+            if s > 0 { scored.append((s, candidates.items[c], Int32(c))) }
+        }
+        scored.sort { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }
+        for (rank, e) in scored.enumerated() { out[Int(e.index)] = 1 / Double(1 + rank) }
+        return out
+    }
+
     /// Hour (cyclic) and weekday (one-hot), columns 0…8.
     func emitRequest<Sink: FeatureSink>(at time: Int64, into rows: inout Sink) {
         guard on.contains(.time) else { return }
         let hour = Double((time / 3_600_000) % 24) + Double(time % 3_600_000) / 3_600_000
-        rows.put(col.hourSin, sin(hour / 24 * 2 * .pi))
-        rows.put(col.hourCos, cos(hour / 24 * 2 * .pi))
-        rows.put(col.weekday0 + EventTime.weekday(time), 1)
+        put(&rows, col.hourSin, sin(hour / 24 * 2 * .pi))
+        put(&rows, col.hourCos, cos(hour / 24 * 2 * .pi))
+        put(&rows, col.weekday0 + EventTime.weekday(time), 1)
     }
 
     /// Features of the item alone.
     func emitItem<Sink: FeatureSink>(_ item: Int, into rows: inout Sink) {
-        if on.contains(.popularity) { rows.put(col.itemPopularity, log1p(Double(stats.popularity[item]))) }
+        if on.contains(.popularity) { put(&rows, col.itemPopularity, log1p(Double(stats.popularity[item]))) }
         if on.contains(.context) {
-            rows.put(col.available, stats.available[item] == 1 ? 1 : 0)
-            rows.put(col.availabilityUnknown, stats.available[item] < 0 ? 1 : 0)
+            put(&rows, col.available, stats.available[item] == 1 ? 1 : 0)
+            put(&rows, col.availabilityUnknown, stats.available[item] < 0 ? 1 : 0)
         }
         if on.contains(.conversion) {
-            rows.put(col.conversion, log(stats.conversion(item)))
-            rows.put(col.carts, log1p(Double(stats.carts[item] + stats.purchases[item])))
+            put(&rows, col.conversion, log(stats.conversion(item)))
+            put(&rows, col.carts, log1p(Double(stats.carts[item] + stats.purchases[item])))
         }
         if on.contains(.category) {
             let category = Int(stats.category[item])
             let column = category >= 0 && category < categoryColumn.count ? categoryColumn[category] : otherColumn
-            rows.put(Int(column), 1)
+            put(&rows, Int(column), 1)
         }
     }
 

@@ -86,11 +86,12 @@ public struct ModelArtifacts: Sendable {
     ///   - generators: names from `registry`; unknown names are dropped.
     ///   - lookups: generators built as well but only as lookup tables, not
     ///     proposing (default: the registry's `defaultLookups`).
+    ///   - features: the ranker's feature groups (the optional ones add columns).
     ///   - threads: cores the builds may use.
     public static func build(
         dataset: Dataset, log: InteractionLog, reference: Int64, config: RecsysConfig,
         generators: [String] = GeneratorRegistry.standard.defaults, lookups: [String]? = nil,
-        registry: GeneratorRegistry = .standard, threads: Int = 2
+        features: [FeatureGroup] = FeatureGroup.standard, registry: GeneratorRegistry = .standard, threads: Int = 2
     ) -> ModelArtifacts {
         let names = registry.ordered(generators)
         let lookupNames = registry.ordered(lookups ?? registry.defaultLookups).filter { !names.contains($0) }
@@ -99,7 +100,7 @@ public struct ModelArtifacts: Sendable {
         let vocabulary = categoryVocabulary(log: log, stats: stats, size: config.categoryVocabulary)
         let schema = FeatureSchema(
             categoryVocabulary: vocabulary, categoryVocabularyRaw: vocabulary.map { dataset.tree.ids.raw[Int($0)] },
-            models: modelColumns(names, registry: registry))
+            models: modelColumns(names, registry: registry), enabled: features)
         let context = GeneratorBuildContext(
             dataset: dataset, log: log, reference: reference, config: config, stats: stats, histories: histories,
             threads: threads)

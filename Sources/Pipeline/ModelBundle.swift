@@ -184,7 +184,8 @@ public enum ModelBundle {
         let schema = a.metadata.schema
         let expected = FeatureSchema(
             categoryVocabulary: schema.categoryVocabulary, categoryVocabularyRaw: schema.categoryVocabularyRaw,
-            models: ModelArtifacts.modelColumns(a.metadata.generators, registry: a.registry))
+            models: ModelArtifacts.modelColumns(a.metadata.generators, registry: a.registry), enabled: schema.enabled,
+            bins: schema.bins)
         guard schema.version == FeatureSchema.currentVersion else {
             throw ModelFileError.incompatible(
                 "the model's feature schema \(schema.version) is not the one this build computes (\(FeatureSchema.currentVersion)); retrain the model"
@@ -200,6 +201,12 @@ public enum ModelBundle {
         try check(
             schema.categoryVocabulary.allSatisfy { $0 >= 0 && Int($0) < categories }, "META",
             "category vocabulary out of range")
+        for b in schema.bins {
+            try check(
+                FeatureSchema.binnedSources.contains(b.source) && b.edges.allSatisfy(\.isFinite)
+                    && zip(b.edges, b.edges.dropFirst()).allSatisfy { $0 < $1 }, "META",
+                "feature bins of \(b.source) are not ascending finite edges of a binned column")
+        }
         try check(a.metadata.config.kindWeight.count == 3, "META", "kindWeight needs 3 values")
     }
 }

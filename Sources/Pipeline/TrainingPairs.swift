@@ -155,11 +155,25 @@ public enum RankerTrainer {
         return (trainRows, trainLabels, validRows, validLabels)
     }
 
-    /// Fits on 80% of users, reports AUC and log loss on the other 20%, then
-    /// refits on everyone for the final weights.
-    public static func fit(
+    /// The schema with its quantile bins learned from the examples' rows
+    /// (every window and user: the bins are unsupervised). Unchanged when
+    /// the `shape` group is off.
+    public static func learnBins(
         _ set: TrainingExamples, schema: FeatureSchema, config: RecsysConfig, categoryCount: Int
-    ) -> (LogisticRegression, TrainingSummary) {
+    ) -> FeatureSchema {
+        guard schema.isEnabled(.shape) else { return schema.withBins([]) }
+        let base = schema.withBins([])
+        let (rows, _) = rows(set, schema: base, config: config, categoryCount: categoryCount)
+        return base.withBins(learnedFrom: rows)
+    }
+
+    /// Learns the schema's bins, fits on 80% of users, reports AUC and log
+    /// loss on the other 20%, then refits on everyone for the final weights.
+    /// The schema returned (with its bins) is the one the weights belong to.
+    public static func fit(
+        _ set: TrainingExamples, schema unbinned: FeatureSchema, config: RecsysConfig, categoryCount: Int
+    ) -> (LogisticRegression, TrainingSummary, FeatureSchema) {
+        let schema = learnBins(set, schema: unbinned, config: config, categoryCount: categoryCount)
         let (trainRows, trainLabels, validRows, validLabels) = split(
             set, schema: schema, config: config, categoryCount: categoryCount)
         let (holdout, holdoutReport) = LogisticRegression.fit(rows: trainRows, labels: trainLabels, l2: config.l2)
@@ -177,7 +191,7 @@ public enum RankerTrainer {
             validationLogLoss: logLoss, fit: report, holdoutFit: holdoutReport,
             negativeSampling: "none: every candidate of every training user is a pair; class weights balance the labels"
         )
-        return (model, summary)
+        return (model, summary, schema)
     }
 }
 
@@ -193,17 +207,18 @@ extension ModelArtifacts {
     public static func trained(
         dataset: Dataset, log: InteractionLog, end: Int64, config: RecsysConfig,
         generators: [String] = GeneratorRegistry.standard.defaults, lookups: [String]? = nil,
-        registry: GeneratorRegistry = .standard, progress: ((String) -> Void)? = nil
+        features: [FeatureGroup] = FeatureGroup.standard, registry: GeneratorRegistry = .standard,
+        progress: ((String) -> Void)? = nil
     ) -> (artifacts: ModelArtifacts, summary: TrainingSummary) {
         var artifacts = build(
             dataset: dataset, log: log, reference: end, config: config, generators: generators, lookups: lookups,
-            registry: registry)
+            features: features, registry: registry)
         let examples = RankerTrainer.collect(
             dataset: dataset, log: log, end: end, config: config, generators: generators, registry: registry,
             progress: progress)
-        let (ranker, summary) = RankerTrainer.fit(
+        let (ranker, summary, schema) = RankerTrainer.fit(
             examples, schema: artifacts.metadata.schema, config: config, categoryCount: dataset.categoryCount)
-        (artifacts.ranker, artifacts.metadata.training) = (ranker, summary)
+        (artifacts.ranker, artifacts.metadata.training, artifacts.metadata.schema) = (ranker, summary, schema)
         return (artifacts, summary)
     }
 }

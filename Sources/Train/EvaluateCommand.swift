@@ -85,7 +85,7 @@ struct EvaluateCommand: ParsableCommand {
         if online { return try runOnline(dataset) }
         let result = OfflineEvaluation.run(
             dataset: dataset, config: tuning.config, ks: ks, testDays: testDays,
-            generators: generators, ablations: !noAblations,
+            generators: generators, features: tuning.featureGroups, ablations: !noAblations,
             progress: dataOptions.quiet ? nil : { Progress.line($0) })
         // Warnings go to stderr even with --quiet: they qualify the numbers.
         for w in result.warnings ?? [] { Progress.write("warning: \(w)\n") }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Candidates
 import Dataset
 import Evaluation
+import Features
 import Foundation
 import ModelFile
 import Pipeline
@@ -56,6 +57,30 @@ struct TuningOptions: ParsableArguments {
             "BPR negatives: popularity (as implicit) or uniform (as Rendle et al.)",
             defaultConfig.bpr.negatives.rawValue))
     var bprNegatives: NegativeSampling?
+
+    @Option(
+        name: .customLong("features"),
+        help: ArgumentHelp(
+            "Optional ranker feature groups to add, comma separated: \(FeatureGroup.optional.map(\.rawValue).joined(separator: ",")) (default: none). shape: quantile bins of the numeric features; crosses: products such as carted × recency; ranks: the candidate's rank in each generator's list.",
+            valueName: "list"),
+        transform: TuningOptions.parseFeatureGroups)
+    var extraFeatures: [FeatureGroup] = []
+
+    /// The ranker's feature groups: the standard ones and those asked for.
+    var featureGroups: [FeatureGroup] { FeatureGroup.standard + extraFeatures }
+
+    static func parseFeatureGroups(_ text: String) throws -> [FeatureGroup] {
+        let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if names == ["none"] { return [] }
+        return try names.map { name in
+            guard let g = FeatureGroup(rawValue: name), FeatureGroup.optional.contains(g) else {
+                throw ValidationError(
+                    "unknown optional feature group \"\(name)\"; expected \(FeatureGroup.optional.map(\.rawValue).joined(separator: ", ")) or none"
+                )
+            }
+            return g
+        }.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+    }
 
     func validate() throws {
         for (name, v) in [
@@ -169,16 +194,17 @@ struct TrainCommand: ParsableCommand {
         )
         var artifacts = ModelArtifacts.build(
             dataset: dataset, log: dataset.log, reference: end, config: config, generators: generators,
-            lookups: lookups)
+            lookups: lookups, features: tuning.featureGroups)
         lap("candidates")
         say("collecting training pairs from \(config.trainingWindows) windows of \(config.labelWindowDays) days")
         let examples = RankerTrainer.collect(
             dataset: dataset, log: dataset.log, end: end, config: config, generators: generators, progress: say)
         lap("training pairs")
-        let (ranker, summary) = RankerTrainer.fit(
+        let (ranker, summary, schema) = RankerTrainer.fit(
             examples, schema: artifacts.metadata.schema, config: config, categoryCount: dataset.categoryCount)
         lap("fit")
         artifacts.ranker = ranker
+        artifacts.metadata.schema = schema
         artifacts.metadata.training = summary
         let created = Date()
         artifacts.metadata.createdAt = created

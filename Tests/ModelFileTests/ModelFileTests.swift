@@ -124,9 +124,10 @@ struct OptionalGeneratorModelTests {
         let all = GeneratorRegistry.standard.names
         var a = ModelArtifacts.build(dataset: d, log: d.log, reference: end, config: config, generators: all)
         let examples = RankerTrainer.collect(dataset: d, log: d.log, end: end, config: config, generators: all)
-        let (ranker, _) = RankerTrainer.fit(
+        let (ranker, _, schema) = RankerTrainer.fit(
             examples, schema: a.metadata.schema, config: config, categoryCount: d.categoryCount)
         a.ranker = ranker
+        a.metadata.schema = schema
         a.metadata.modelVersion = "tiny-all"
         return a
     }()
