@@ -115,15 +115,19 @@ public struct FeatureBuilder: Sendable {
         }.sorted { $0.score < $1.score }
         self.stats = stats
         self.config = config
-        firstCategoryColumn = schema.count - schema.categoryVocabulary.count - 1
-        otherColumn = Int32(schema.count - 1)
-        var columns = [Int32](repeating: Int32(schema.count - 1), count: max(categoryCount, 0))
+        // The category one-hots end with "other"; the bins (if any) follow them.
+        let other = schema.index(of: "category_other")!
+        firstCategoryColumn = other - schema.categoryVocabulary.count
+        otherColumn = Int32(other)
+        var columns = [Int32](repeating: otherColumn, count: max(categoryCount, 0))
         for (k, c) in schema.categoryVocabulary.enumerated() where Int(c) < columns.count {
             columns[Int(c)] = Int32(firstCategoryColumn + k)
         }
         categoryColumn = columns
         col = Columns(schema)
-        on = EnabledGroups(schema.enabled)
+        // An optional group is on only where the schema has its columns.
+        on = EnabledGroups(
+            schema.enabled.filter { !FeatureGroup.optional.contains($0) || $0 == .shape || schema.groups.contains($0) })
         var binsOf = [Int32](repeating: -1, count: schema.count)
         var first = schema.count - schema.bins.reduce(0) { $0 + $1.binCount }
         var firsts: [Int] = []

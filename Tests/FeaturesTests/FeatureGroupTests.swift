@@ -259,7 +259,9 @@ struct FeatureGroupTests {
         let covered: Set<FeatureGroup> = [
             .time, .category, .cf, .popularity, .history, .context, .provenance, .conversion, .models,
         ]
-        #expect(Set(FeatureGroup.allCases) == covered)
+        // The optional groups are tested in OptionalFeatureGroupTests.
+        #expect(Set(FeatureGroup.standard) == covered)
+        #expect(Set(FeatureGroup.allCases) == covered.union([.shape, .crosses, .ranks]))
         #expect(Set(Self.schema.groups) == covered)
     }
 }

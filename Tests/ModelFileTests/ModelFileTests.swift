@@ -1,4 +1,5 @@
 import Candidates
+import Features
 import Foundation
 import ModelFile
 import Ranker
@@ -296,5 +297,46 @@ struct OptionalGeneratorModelTests {
             #expect(r.candidates.score(slot: category) == p.candidates.score(slot: plain.layout.slot("category")))
             #expect(r.candidates.score(slot: all.layout.slot("als")).allSatisfy { $0 == 0 })
         }
+    }
+}
+
+/// A model trained with every optional feature group: its columns and bins
+/// survive the file, it answers the same after loading, and malformed bins
+/// are refused.
+struct OptionalFeatureModelTests {
+    static let artifacts: ModelArtifacts = {
+        let d = TestModel.dataset
+        var (a, _) = ModelArtifacts.trained(
+            dataset: d, log: d.log, end: d.log.maxTime + 1, config: TestModel.config,
+            features: FeatureGroup.allCases)
+        a.metadata.modelVersion = "tiny-features"
+        return a
+    }()
+
+    @Test func binsAndOptionalColumnsRoundTrip() throws {
+        let a = Self.artifacts
+        let schema = a.metadata.schema
+        #expect(!schema.bins.isEmpty)
+        #expect(schema.index(of: "cross_carted_recency") != nil && schema.index(of: "rank_history_inverse") != nil)
+        #expect(a.ranker.weights.count == schema.count)
+        // Some bin column got a weight: the bins reached the fit.
+        let binColumns = schema.groups.indices.filter { schema.groups[$0] == .shape }
+        #expect(binColumns.contains { a.ranker.weights[$0] != 0 })
+        let b = try ModelBundle.decode(try ModelBundle.encode(a))
+        #expect(b.metadata.schema == schema)
+        let (p1, p2) = (TwoStagePipeline(artifacts: a), TwoStagePipeline(artifacts: b))
+        for raw in a.userRaw.prefix(40) {
+            let t = a.metadata.referenceTime
+            #expect(p1.recommend(rawUser: raw, at: t, n: 5).items == p2.recommend(rawUser: raw, at: t, n: 5).items)
+        }
+    }
+
+    @Test func malformedBinsAreRefused() throws {
+        var a = Self.artifacts
+        a.metadata.schema.bins[0].edges = [2, 1]
+        #expect(throws: ModelFileError.self) { try ModelBundle.decode(try ModelBundle.encode(a)) }
+        var b = Self.artifacts
+        b.metadata.schema.bins[0].source = "hour_sin"
+        #expect(throws: ModelFileError.self) { try ModelBundle.decode(try ModelBundle.encode(b)) }
     }
 }

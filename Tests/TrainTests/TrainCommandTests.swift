@@ -2,6 +2,7 @@ import ArgumentParser
 import Candidates
 import Dataset
 import Evaluation
+import Features
 import Foundation
 import ModelFile
 import Pipeline
@@ -141,6 +142,23 @@ struct TrainCommandTests {
         Self.rejects(["train", "--data", Self.data, "--out", out, "--generators", "itemcf,itemcf"])
         Self.rejects(["train", "--data", Self.data, "--out", out, "--l2", "-1"])
         Self.rejects(["train", "--data", Self.data, "--out", out, "--lookups", "nosuch"])
+    }
+
+    @Test func trainWithOptionalFeaturesStoresTheirColumns() throws {
+        let out = try Self.scratch("train-features") + "/model.rrm"
+        try Self.run([
+            "train", "--data", Self.data, "--out", out, "--quiet", "--training-windows", "1", "--features",
+            "shape,ranks",
+        ])
+        let schema = try ModelBundle.read(path: out).metadata.schema
+        #expect(
+            schema.enabled.contains(.shape) && schema.enabled.contains(.ranks) && !schema.enabled.contains(.crosses))
+        #expect(!schema.bins.isEmpty)
+        #expect(schema.index(of: "rank_category_inverse") != nil)
+        #expect(schema.index(of: "cross_carted_recency") == nil)
+        Self.rejects(["train", "--data", Self.data, "--out", out, "--features", "shape,nosuch"])
+        // A standard group is not optional.
+        Self.rejects(["train", "--data", Self.data, "--out", out, "--features", "history"])
     }
 
     @Test func trainWithoutLookupsSavesOnlyItsGenerators() throws {
