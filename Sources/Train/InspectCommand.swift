@@ -55,6 +55,12 @@ struct InspectCommand: ParsableCommand {
         for (name, w) in zip(m.schema.names, a.ranker.weights) {
             out += String(format: "  %-32@ %10.4f\n", name as NSString, w)
         }
+        if !m.schema.bins.isEmpty {
+            out += "== feature bins (bin k: edge k-1 <= value < edge k)\n"
+            for b in m.schema.bins {
+                out += "  \(b.source): \(b.edges.map { String(format: "%.4g", $0) }.joined(separator: ", "))\n"
+            }
+        }
         if let t = m.training {
             out += "== training\n"
             out +=

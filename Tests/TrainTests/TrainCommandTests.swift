@@ -146,16 +146,22 @@ struct TrainCommandTests {
 
     @Test func trainWithOptionalFeaturesStoresTheirColumns() throws {
         let out = try Self.scratch("train-features") + "/model.rrm"
-        try Self.run([
-            "train", "--data", Self.data, "--out", out, "--quiet", "--training-windows", "1", "--features",
-            "shape,ranks",
-        ])
+        _ = try StandardOutput.capture {
+            try Self.run([
+                "train", "--data", Self.data, "--out", out, "--quiet", "--training-windows", "1", "--features",
+                "shape,ranks",
+            ])
+        }
         let schema = try ModelBundle.read(path: out).metadata.schema
         #expect(
             schema.enabled.contains(.shape) && schema.enabled.contains(.ranks) && !schema.enabled.contains(.crosses))
         #expect(!schema.bins.isEmpty)
         #expect(schema.index(of: "rank_category_inverse") != nil)
         #expect(schema.index(of: "cross_carted_recency") == nil)
+        // inspect shows the learned edges.
+        let shown = try StandardOutput.capture { try Self.run(["inspect", out]) }
+        #expect(shown.contains("== feature bins"))
+        #expect(shown.contains("  \(schema.bins[0].source): "))
         Self.rejects(["train", "--data", Self.data, "--out", out, "--features", "shape,nosuch"])
         // A standard group is not optional.
         Self.rejects(["train", "--data", Self.data, "--out", out, "--features", "history"])
