@@ -22,9 +22,13 @@ struct TuningOptions: ParsableArguments {
 
     @Option(help: defaultHelp("Candidates from category popularity", defaultConfig.categoryCandidates))
     var categoryCandidates: Int?
+    @Option(help: defaultHelp("The visitor's categories that category popularity draws from (the strongest first)", defaultConfig.userCategories))
+    var userCategories: Int?
     @Option(help: defaultHelp("Candidates from item-CF", defaultConfig.cfCandidates)) var cfCandidates: Int?
     @Option(help: defaultHelp("Candidates from the user's history", defaultConfig.historyCandidates))
     var historyCandidates: Int?
+    @Option(help: defaultHelp("Interactions kept per visitor (the most recent), for candidates and features", defaultConfig.historyLength))
+    var historyLength: Int?
     @Option(help: defaultHelp("Neighbours kept per item", defaultConfig.cfNeighbours)) var cfNeighbours: Int?
     @Option(help: defaultHelp("Number of sliding label windows for training pairs", defaultConfig.trainingWindows))
     var trainingWindows: Int?
@@ -84,8 +88,8 @@ struct TuningOptions: ParsableArguments {
 
     func validate() throws {
         for (name, v) in [
-            ("category-candidates", categoryCandidates), ("cf-candidates", cfCandidates),
-            ("history-candidates", historyCandidates), ("cf-neighbours", cfNeighbours),
+            ("category-candidates", categoryCandidates), ("user-categories", userCategories), ("cf-candidates", cfCandidates),
+            ("history-candidates", historyCandidates), ("history-length", historyLength), ("cf-neighbours", cfNeighbours),
             ("training-windows", trainingWindows), ("userknn-candidates", userknnCandidates),
             ("factor-candidates", factorCandidates), ("als-iterations", alsIterations),
             ("bpr-iterations", bprIterations),
@@ -111,8 +115,10 @@ struct TuningOptions: ParsableArguments {
     var config: RecsysConfig {
         var c = Self.defaults
         if let v = categoryCandidates { c.categoryCandidates = v }
+        if let v = userCategories { c.userCategories = v }
         if let v = cfCandidates { c.cfCandidates = v }
         if let v = historyCandidates { c.historyCandidates = v }
+        if let v = historyLength { c.historyLength = v }
         if let v = cfNeighbours { c.cfNeighbours = v }
         if let v = trainingWindows { c.trainingWindows = v }
         if let v = labelWindowDays { c.labelWindowDays = v }
