@@ -21,11 +21,14 @@ public enum ModelContainer {
         }
     }
 
-    /// The zlib level of every section. On the full-scale model
-    /// (`scripts/bench_zlib_levels.py`, 143.8 MB raw) level 2 deflates in
-    /// 0.30 × the time of level 6 for 2.5 % more bytes, and inflates no
-    /// slower (0.90 ×); level 1 saves little more time (0.26 ×).
-    public static let compressionLevel: Int32 = 2
+    /// The default zlib level of every section: 0, stored blocks. Loading
+    /// is mostly inflating: at 10 × scale a level-2 model took 7.5 s to
+    /// load, 85 % of it in zlib (docs/benchmarks.md, "Scale"); stored blocks
+    /// load the full-scale model in 0.16 s instead of 0.45 s for a file 2.2 ×
+    /// the size (137 MB instead of 61 MB), and write fastest. Level 2 is the
+    /// best compressing choice by `scripts/bench_zlib_levels.py` (0.30 × the
+    /// time of level 6 for 2.5 % more bytes) when disk matters more.
+    public static let compressionLevel: Int32 = 0
 
     /// The whole file's bytes: header, then each section compressed (zlib
     /// `compressionLevel`) with its lengths and CRC-32. Costs one deflate per
@@ -33,37 +36,52 @@ public enum ModelContainer {
     /// - Parameters:
     ///   - sections: in file order; tags must be 4 ASCII bytes and unique.
     ///   - createdAt: unix ms, stored in the header for tools that read no section.
-    public static func encode(_ sections: [Section], createdAt: Int64) throws -> [UInt8] {
+    public static func encode(_ sections: [Section], createdAt: Int64, level: Int32 = compressionLevel) throws
+        -> [UInt8]
+    {
+        Array(try parts(sections, createdAt: createdAt, level: level).joined())
+    }
+
+    /// The file as pieces in order: the header, then per section its
+    /// header and its packed bytes (so a writer need not join them).
+    static func parts(_ sections: [Section], createdAt: Int64, level: Int32) throws -> [[UInt8]] {
         for section in sections where section.tag.utf8.count != 4 {
             throw ModelFileError.corrupt(section: section.tag, reason: "a section tag must be 4 bytes")
         }
-        let packed = try deflateAll(sections.map(\.bytes))
-        var out = BinaryWriter()
-        out.raw(magic)
-        out.scalar(formatVersion)
-        out.scalar(UInt32(sections.count))
-        out.scalar(createdAt)
-        for (section, packed) in zip(sections, packed) {
-            let tag = Array(section.tag.utf8)
-            out.raw(tag)
-            out.scalar(UInt64(section.bytes.count))
-            out.scalar(UInt64(packed.count))
-            out.scalar(crc(packed))
-            out.raw(packed)
+        guard (0...9).contains(level) else {
+            throw ModelFileError.corrupt(section: "write", reason: "zlib level must be in 0...9, got \(level)")
         }
-        return out.bytes
+        let packed = try deflateAll(sections.map(\.bytes), level: level)
+        var header = BinaryWriter()
+        header.raw(magic)
+        header.scalar(formatVersion)
+        header.scalar(UInt32(sections.count))
+        header.scalar(createdAt)
+        var out = [header.bytes]
+        for (section, packed) in zip(sections, packed) {
+            var head = BinaryWriter()
+            head.raw(Array(section.tag.utf8))
+            head.scalar(UInt64(section.bytes.count))
+            head.scalar(UInt64(packed.count))
+            head.scalar(crc(packed))
+            out.append(head.bytes)
+            out.append(packed)
+        }
+        return out
     }
 
     /// Writes the sections to `path` atomically (temp file, fsync, rename); returns the file size.
     @discardableResult
-    public static func write(_ sections: [Section], createdAt: Int64, to path: String) throws -> Int {
-        let bytes = try encode(sections, createdAt: createdAt)
+    public static func write(
+        _ sections: [Section], createdAt: Int64, level: Int32 = compressionLevel, to path: String
+    ) throws -> Int {
+        let pieces = try parts(sections, createdAt: createdAt, level: level)
         do {
-            try AtomicFile.write(bytes, to: path)
+            try AtomicFile.write(parts: pieces, to: path)
         } catch let failure as AtomicFile.Failure {
             throw ModelFileError.io(path: failure.path, message: failure.reason)
         }
-        return bytes.count
+        return pieces.reduce(0) { $0 + $1.count }
     }
 
     /// CRC-32 of `bytes` (zlib's), in pieces: zlib takes a 32-bit length.
@@ -81,24 +99,24 @@ public enum ModelContainer {
     }
 
     /// Deflates each buffer, several at a time; the results in input order.
-    static func deflateAll(_ raws: [[UInt8]]) throws -> [[UInt8]] {
+    static func deflateAll(_ raws: [[UInt8]], level: Int32) throws -> [[UInt8]] {
         let results = Mutex([Result<[UInt8], any Error>?](repeating: nil, count: raws.count))
         // The biggest first, so the last job to start is a small one.
         let order = raws.indices.sorted { raws[$0].count > raws[$1].count }
         DispatchQueue.concurrentPerform(iterations: raws.count) { job in
             let k = order[job]
-            let result = Result { try deflate(raws[k]) }
+            let result = Result { try deflate(raws[k], level: level) }
             results.withLock { $0[k] = result }
         }
         return try results.withLock { $0 }.map { try $0!.get() }
     }
 
-    static func deflate(_ raw: [UInt8]) throws -> [UInt8] {
+    static func deflate(_ raw: [UInt8], level: Int32) throws -> [UInt8] {
         var length = compressBound(UInt(raw.count))
         var out = [UInt8](repeating: 0, count: Int(length))
         let status = out.withUnsafeMutableBufferPointer { o in
             raw.withUnsafeBufferPointer { i in
-                compress2(o.baseAddress, &length, i.baseAddress, UInt(i.count), compressionLevel)
+                compress2(o.baseAddress, &length, i.baseAddress, UInt(i.count), level)
             }
         }
         guard status == Z_OK else {

@@ -10,10 +10,13 @@ import RecsysCore
 /// one, in the `ModelContainer` format. Layout in docs/model-format.md.
 public enum ModelBundle {
     /// Serialises and writes atomically: a temp file in the same folder, fsync, rename.
+    /// - Parameter level: the zlib level of the sections (0 stores them: fastest to load).
     /// - Returns: the file's size in bytes.
     @discardableResult
-    public static func write(_ a: ModelArtifacts, to path: String) throws -> Int {
-        try ModelContainer.write(try sections(a), createdAt: createdAtMs(a), to: path)
+    public static func write(_ a: ModelArtifacts, to path: String, level: Int32 = ModelContainer.compressionLevel)
+        throws -> Int
+    {
+        try ModelContainer.write(try sections(a), createdAt: createdAtMs(a), level: level, to: path)
     }
 
     /// The whole file's bytes.

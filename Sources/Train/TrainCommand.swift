@@ -22,12 +22,18 @@ struct TuningOptions: ParsableArguments {
 
     @Option(help: defaultHelp("Candidates from category popularity", defaultConfig.categoryCandidates))
     var categoryCandidates: Int?
-    @Option(help: defaultHelp("The visitor's categories that category popularity draws from (the strongest first)", defaultConfig.userCategories))
+    @Option(
+        help: defaultHelp(
+            "The visitor's categories that category popularity draws from (the strongest first)",
+            defaultConfig.userCategories))
     var userCategories: Int?
     @Option(help: defaultHelp("Candidates from item-CF", defaultConfig.cfCandidates)) var cfCandidates: Int?
     @Option(help: defaultHelp("Candidates from the user's history", defaultConfig.historyCandidates))
     var historyCandidates: Int?
-    @Option(help: defaultHelp("Interactions kept per visitor (the most recent), for candidates and features", defaultConfig.historyLength))
+    @Option(
+        help: defaultHelp(
+            "Interactions kept per visitor (the most recent), for candidates and features", defaultConfig.historyLength)
+    )
     var historyLength: Int?
     @Option(help: defaultHelp("Neighbours kept per item", defaultConfig.cfNeighbours)) var cfNeighbours: Int?
     @Option(help: defaultHelp("Number of sliding label windows for training pairs", defaultConfig.trainingWindows))
@@ -88,8 +94,10 @@ struct TuningOptions: ParsableArguments {
 
     func validate() throws {
         for (name, v) in [
-            ("category-candidates", categoryCandidates), ("user-categories", userCategories), ("cf-candidates", cfCandidates),
-            ("history-candidates", historyCandidates), ("history-length", historyLength), ("cf-neighbours", cfNeighbours),
+            ("category-candidates", categoryCandidates), ("user-categories", userCategories),
+            ("cf-candidates", cfCandidates),
+            ("history-candidates", historyCandidates), ("history-length", historyLength),
+            ("cf-neighbours", cfNeighbours),
             ("training-windows", trainingWindows), ("userknn-candidates", userknnCandidates),
             ("factor-candidates", factorCandidates), ("als-iterations", alsIterations),
             ("bpr-iterations", bprIterations),
@@ -171,6 +179,13 @@ struct TrainCommand: ParsableCommand {
         transform: GeneratorRegistry.standard.parseOptionalList)
     var lookups: [String] = GeneratorRegistry.standard.defaultLookups
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "zlib level of the model's sections, 0-9: 0 stores them (2.2 x the bytes, the fastest load and write), 2 compresses (default: \(ModelContainer.compressionLevel)).",
+            valueName: "level"))
+    var compressionLevel: Int32 = ModelContainer.compressionLevel
+
     @Option(name: .long, help: "Model file to write (atomically).")
     var out: String = "models/model.rrm"
 
@@ -181,6 +196,12 @@ struct TrainCommand: ParsableCommand {
         name: .long,
         help: "Also write the training pairs and the CF matrix as raw arrays here (for scripts/bench_train.sh).")
     var exportBenchmark: String?
+
+    func validate() throws {
+        guard (0...9).contains(compressionLevel) else {
+            throw ValidationError("--compression-level must be in 0...9, got \(compressionLevel)")
+        }
+    }
 
     func run() throws {
         let quiet = dataOptions.quiet
@@ -215,7 +236,7 @@ struct TrainCommand: ParsableCommand {
         let created = Date()
         artifacts.metadata.createdAt = created
         artifacts.metadata.modelVersion = modelVersion ?? "rr-" + ISO8601DateFormatter().string(from: created)
-        let bytes = try ModelBundle.write(artifacts, to: out)
+        let bytes = try ModelBundle.write(artifacts, to: out, level: compressionLevel)
         lap("write")
         if let folder = exportBenchmark {
             try BenchmarkExport.write(

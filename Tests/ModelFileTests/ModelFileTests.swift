@@ -33,6 +33,20 @@ struct ModelFileTests {
         }
     }
 
+    @Test func everyZlibLevelReadsBackTheSame() throws {
+        let a = TestModel.artifacts
+        let stored = try ModelContainer.encode(try ModelBundle.sections(a), createdAt: 0, level: 0)
+        let packed = try ModelContainer.encode(try ModelBundle.sections(a), createdAt: 0, level: 9)
+        #expect(stored.count > packed.count)
+        for bytes in [stored, packed] {
+            let b = try ModelBundle.decode(bytes)
+            #expect(b.histories.item == a.histories.item && b.ranker == a.ranker)
+        }
+        #expect(throws: ModelFileError.self) {
+            try ModelContainer.encode(try ModelBundle.sections(a), createdAt: 0, level: 10)
+        }
+    }
+
     @Test func wrongMagic() throws {
         var bytes = try encoded()
         bytes[0] = 0x58

@@ -142,6 +142,8 @@ struct TrainCommandTests {
         Self.rejects(["train", "--data", Self.data, "--out", out, "--generators", "itemcf,itemcf"])
         Self.rejects(["train", "--data", Self.data, "--out", out, "--l2", "-1"])
         Self.rejects(["train", "--data", Self.data, "--out", out, "--lookups", "nosuch"])
+        Self.rejects(["train", "--data", Self.data, "--out", out, "--compression-level", "10"])
+        Self.rejects(["train", "--data", Self.data, "--out", out, "--compression-level", "-1"])
     }
 
     @Test func trainWithOptionalFeaturesStoresTheirColumns() throws {
