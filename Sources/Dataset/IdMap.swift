@@ -1,25 +1,28 @@
 import RecsysCore
 
 /// Dense ids `0..<count` for raw ids, ordered by raw id so the mapping is
-/// deterministic. Lookup is a direct table for raw ids below 2^25 (4 bytes
-/// per slot), a hash map above.
+/// deterministic. Lookup is a direct table for raw ids below `tableLimit`
+/// (4 bytes per slot up to the largest such id), a binary search of the
+/// sorted raw ids above it.
 public struct IdMap: Sendable {
     /// dense → raw, ascending.
     public let raw: [Int]
     private let table: [Int32]
-    private let overflow: [Int: Int32]
+    /// Dense ids from here on are found by binary search.
+    private let searchedFrom: Int
 
-    static let tableLimit = 1 << 25
+    public static let tableLimit = 1 << 25
 
-    public init(sortedUniqueRaw: [Int]) {
+    /// - Parameter tableLimit: raw ids below it get a direct table slot
+    ///   (fast, 4 bytes per id up to the largest); 0 searches every id
+    ///   (no memory beyond `raw`, for maps looked up once per request).
+    public init(sortedUniqueRaw: [Int], tableLimit: Int = IdMap.tableLimit) {
         raw = sortedUniqueRaw
-        let tableIds = sortedUniqueRaw.prefix { $0 < Self.tableLimit }
+        let tableIds = sortedUniqueRaw.prefix { $0 >= 0 && $0 < tableLimit }
         var table = [Int32](repeating: -1, count: (tableIds.last ?? -1) + 1)
         for (dense, id) in tableIds.enumerated() { table[id] = Int32(dense) }
-        var overflow: [Int: Int32] = [:]
-        for dense in tableIds.count..<sortedUniqueRaw.count { overflow[sortedUniqueRaw[dense]] = Int32(dense) }
         self.table = table
-        self.overflow = overflow
+        searchedFrom = tableIds.count
     }
 
     /// Builds the map from raw ids in any order, with repeats.
@@ -40,6 +43,12 @@ public struct IdMap: Sendable {
             let d = table[rawId]
             return d >= 0 ? d : nil
         }
-        return overflow[rawId]
+        var lo = searchedFrom
+        var hi = raw.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if raw[mid] < rawId { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < raw.count && raw[lo] == rawId ? Int32(lo) : nil
     }
 }
