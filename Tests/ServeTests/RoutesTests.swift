@@ -67,6 +67,7 @@ struct RoutesTests {
             try await client.execute(uri: "/model", method: .get) { response in
                 let body = try json(response.body)
                 #expect(body["generators"] as? [String] == GeneratorRegistry.standard.names)
+                #expect(body["lookups"] as? [String] == [])
                 #expect((body["features"] as? [String])?.contains("als_pool_score") == true)
             }
         }
@@ -112,6 +113,8 @@ struct RoutesTests {
                 let body = try json(response.body)
                 #expect(body["model_version"] as? String == "test-v1")
                 #expect((body["features"] as? [String])?.contains("cf_score_log") == true)
+                #expect(body["generators"] as? [String] == ["category", "itemcf", "history"])
+                #expect(body["lookups"] as? [String] == ["covisit"])
                 // Nested keys are snake_case like the top level.
                 let counts = try #require(body["counts"] as? [String: Any])
                 #expect(counts["neighbour_pairs"] is Int && counts["neighbourPairs"] == nil)

@@ -19,6 +19,8 @@ struct ModelController: UsesServeServices {
         var loadSeconds: Double
         var counts: ModelMetadata.Counts
         var generators: [String]
+        /// Generators saved only as lookup tables (discovery, similar items).
+        var lookups: [String]
         var features: [String]
         var training: TrainingSummary?
 
@@ -32,6 +34,7 @@ struct ModelController: UsesServeServices {
             case loadSeconds = "load_seconds"
             case counts
             case generators
+            case lookups
             case features
             case training
         }
@@ -47,7 +50,8 @@ struct ModelController: UsesServeServices {
             Info(
                 modelVersion: m.modelVersion, createdAt: iso.string(from: m.createdAt), fingerprint: m.fingerprint,
                 referenceTime: m.referenceTime, path: loaded.path, loadedAt: iso.string(from: loaded.loadedAt),
-                loadSeconds: loaded.loadSeconds, counts: m.counts, generators: m.generators, features: m.schema.names,
+                loadSeconds: loaded.loadSeconds, counts: m.counts, generators: m.generators, lookups: m.lookups ?? [],
+                features: m.schema.names,
                 training: m.training),
             // The nested counts and training summary are camelCase in the model file; the API is snake_case.
             keys: .convertToSnakeCase)
