@@ -1,6 +1,6 @@
 -- recommend.lua for any scale of generated data: known visitors are drawn from
 -- ids 0..VISITORS-1 (the generator's raw visitor ids are exactly those; the
--- default is scale 1's 1407580, which makes this recommend.lua), and 10% are
+-- default is scale 1's 1407580, which recommend.lua uses), and 10% are
 -- unknown ones (popular fallback). Unseeded, as recommend.lua: every run draws
 -- the same sequence.
 local visitors = tonumber(os.getenv("VISITORS") or "1407580")
