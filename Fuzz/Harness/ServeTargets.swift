@@ -34,11 +34,12 @@ import Foundation
                     check(!items.isEmpty && items.count <= EventBatch.maxEvents, "items-body count", items.count)
                 }
             case .predictBody:
-                // What `PredictController.predict` does with a body before it asks the model.
-                if let body = try? JSONDecoder().decode(PredictController.Body.self, from: Data(bytes)),
-                    let n = try? PredictController.count(n: body.n, k: body.k, defaultN: 10, maxN: 100)
-                {
-                    check((1...100).contains(n), "predict-body n", n)
+                // The route's own parse, before it asks the model.
+                if let (query, _) = try? PredictController.parse(Data(bytes), defaultN: 10, maxN: 100) {
+                    check(
+                        (1...100).contains(query.n) && (0...RecommendQuery.maxUserID).contains(query.userID)
+                            && (query.at.map { (0...9_999_999_999_999).contains($0) } ?? true),
+                        "predict-body", query)
                 }
             case .batchBody:
                 if let (ids, options) = try? BatchRecommendController.parse(Data(bytes), defaultN: 10, maxN: 100) {

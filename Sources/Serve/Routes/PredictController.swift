@@ -26,9 +26,24 @@ struct PredictController: UsesServeServices {
 
     func predict(_ request: Request, context: some RequestContext) async throws -> Response {
         let buffer = try await request.body.collect(upTo: 64 * 1024)
+        let (query, usedK) = try Self.parse(
+            Data(buffer: buffer), defaultN: configuration.defaultN, maxN: configuration.maxN)
+        guard let loaded = store.current else {
+            throw APIError(.serviceUnavailable, code: "not_ready", "the model is not loaded yet")
+        }
+        var response = try RecommendController.respond(
+            loaded.pipeline, query: query, live: live, metrics: metrics)
+        if usedK { response.headers[Self.deprecationHeader] = "true" }
+        return response
+    }
+
+    /// The body as the query `GET /recommend` would get, and whether it
+    /// used the deprecated `k`; a 400 `APIError` says what is wrong.
+    /// (The fuzz target `predict-body` calls this too.)
+    static func parse(_ data: Data, defaultN: Int, maxN: Int) throws -> (query: RecommendQuery, usedK: Bool) {
         let body: Body
         do {
-            body = try JSONDecoder().decode(Body.self, from: Data(buffer: buffer))
+            body = try JSONDecoder().decode(Body.self, from: data)
         } catch {
             throw APIError(
                 .badRequest, code: "invalid_body",
@@ -39,17 +54,11 @@ struct PredictController: UsesServeServices {
             throw APIError(
                 .badRequest, code: "invalid_user_id", "user_id must be an integer in 0...\(RecommendQuery.maxUserID)")
         }
-        let n = try Self.count(n: body.n, k: body.k, defaultN: configuration.defaultN, maxN: configuration.maxN)
+        let n = try count(n: body.n, k: body.k, defaultN: defaultN, maxN: maxN)
         if let t = body.time, !(0...9_999_999_999_999).contains(t) {
             throw APIError(.badRequest, code: "invalid_time", "time must be a unix time in milliseconds, got \(t)")
         }
-        guard let loaded = store.current else {
-            throw APIError(.serviceUnavailable, code: "not_ready", "the model is not loaded yet")
-        }
-        var response = try RecommendController.respond(
-            loaded.pipeline, query: RecommendQuery(userID: user, n: n, at: body.time), live: live, metrics: metrics)
-        if body.k != nil { response.headers[Self.deprecationHeader] = "true" }
-        return response
+        return (RecommendQuery(userID: user, n: n, at: body.time), body.k != nil)
     }
 
     /// `n`, or its deprecated alias `k`; both given and different is a 400.
