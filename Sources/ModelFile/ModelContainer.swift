@@ -24,7 +24,8 @@ public enum ModelContainer {
     /// The default zlib level of every section: 0, stored blocks. Loading
     /// is mostly inflating: at 10 × scale a level-2 model took 7.5 s to
     /// load, 85 % of it in zlib (docs/benchmarks.md, "Scale"); stored blocks
-    /// load the full-scale model in 0.16 s instead of 0.45 s for a file 2.2 ×
+    /// load the full-scale model in 0.16 s instead of 0.45 s (`recsys-train
+    /// inspect` timed on both) for a file 2.2 ×
     /// the size (137 MB instead of 61 MB), and write fastest. Level 2 is the
     /// best compressing choice by `scripts/bench_zlib_levels.py` (0.30 × the
     /// time of level 6 for 2.5 % more bytes) when disk matters more.
