@@ -61,7 +61,6 @@ run_wrk() { # port lua -> RESULT json
 overlay() { # port -> "events visitors evictions"
     curl -s "http://127.0.0.1:$1/metrics" | awk '/^recsys_live_overlay_events /{e=$2} /^recsys_live_overlay_visitors /{v=$2} /^recsys_live_overlay_evictions /{x=$2} END{printf "%d %d %d", e, v, x}'
 }
-count_5xx() { grep -c '"status":"5' "$1" || true; }
 
 # --- a, b: ingestion against /health on one server ----------------------------
 PORT_I=$(free_port)

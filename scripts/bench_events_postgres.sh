@@ -66,7 +66,7 @@ for r in $(seq 1 "$ROUNDS"); do
     S=$(run_wrk "$PORT_A" events_single.lua)
     ROWS+=("[$H, $B, $S, $(cat "$WORK/lag-$r.json")]")
 done
-FIVE=$(( $(grep -c '"status":"5' "$WORK/a.log" || true) + $(grep -c '"status":"5' "$WORK/b.log" || true) ))
+FIVE=$(count_5xx "$WORK/a.log" "$WORK/b.log")
 LAG_RECORDS=$(curl -s "http://127.0.0.1:$PORT_B/metrics" | awk '/^recsys_event_store_lag_records /{print $2}')
 
 python3 - "[$(IFS=,; echo "${ROWS[*]}")]" "$SECS" "$CONNS" "$EV_BATCH" "$PORT_B" "$FIVE" "$LAG_RECORDS" <<'EOF'

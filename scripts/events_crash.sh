@@ -91,7 +91,7 @@ TEAR=$(python3 scripts/events_tool.py tear "$STORE")
 echo "round 2: appended half a frame: $TEAR"
 check_restart 2 run3 1
 
-FIVE=$(cat "$WORK"/run*.log | grep -c '"status":"5' || true)
+FIVE=$(count_5xx "$WORK"/run*.log)
 [ "$FIVE" = "0" ] || fail "$FIVE requests answered 5xx (see the server logs)"
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
 if [ "$FAIL" = "0" ]; then echo "PASS: every acknowledged event survived two kill -9s and a torn tail"; else KEEP=1; exit 1; fi

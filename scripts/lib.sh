@@ -42,3 +42,10 @@ ensure_apt() {
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "$pkg" >&2
     fi
 }
+
+# Requests a server log (one JSON line per request) shows answered 5xx, not counting
+# a 503 from /ready: that is the readiness contract while the server replays its
+# event log or drains, and the start-up loops poll it.
+count_5xx() {
+    cat "$@" | grep '"status":"5' | grep -vc '"route":"/ready","status":"503"' || true
+}
