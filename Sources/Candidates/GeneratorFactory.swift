@@ -111,6 +111,7 @@ public struct GeneratorRegistry: Sendable {
         FactorCandidates.alsFactory,
         FactorCandidates.bprFactory,
         CoVisitCandidates.factory,
+        ContentCandidates.factory,
     ])
 
     /// This registry with one more generator (a name not yet used).

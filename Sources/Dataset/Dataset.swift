@@ -5,7 +5,7 @@ import RecsysCore
 ///
 /// Memory: about 17 bytes per event, 12 per category/availability snapshot,
 /// plus the id maps. Property rows other than `categoryid` and `available`
-/// are never kept.
+/// are kept only as tokens, and only when asked (`itemTokens`).
 public struct Dataset: Sendable {
     public var visitors: IdMap
     public var items: IdMap
@@ -20,6 +20,9 @@ public struct Dataset: Sendable {
     public var reports: [FileReport]
     /// Exact duplicate event rows removed from `log`.
     public var duplicateEvents: Int
+    /// The hashed property values as tokens, when the loader was asked for
+    /// them (`propertyTokens`: the `content` generator needs them).
+    public var itemTokens: ItemTokens? = nil
 
     public var userCount: Int { visitors.count }
     public var itemCount: Int { items.count }

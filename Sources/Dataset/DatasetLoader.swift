@@ -9,13 +9,16 @@ public enum DatasetLoader {
     ///   `events.csv` (an event in both counts once).
     /// - Parameter extraItems: item updates (category, availability) from an event store, merged with the
     ///   property files as `categoryid` / `available` rows.
+    /// - Parameter propertyTokens: also read the hashed property values (`Dataset.itemTokens`), a second pass
+    ///   over the property files.
     public static func load(
         _ files: DatasetFiles,
         policy: BadRowPolicy = .fail,
         progress: (@Sendable (String, Int) -> Void)? = nil,
         splitFilesAbove: Int = 64 << 20,
         extraEvents: [StoredEvent] = [],
-        extraItems: [StoredItem] = []
+        extraItems: [StoredItem] = [],
+        propertyTokens: Bool = false
     ) throws -> Dataset {
         let started = Date()
         // One job per file, and four per large plain property file (each part
@@ -100,7 +103,8 @@ public enum DatasetLoader {
             throw DatasetError.invalid("internal error: missing reader output")
         }
         let merged = Date()
-        let d = try assemble(events: events, properties: parts, tree: tree.pairs, reports: reports)
+        var d = try assemble(events: events, properties: parts, tree: tree.pairs, reports: reports)
+        if propertyTokens { d.itemTokens = try ItemTokens.read(files, items: d.items, policy: policy) }
         trace(
             "read \(readDone.timeIntervalSince(started)) merge \(merged.timeIntervalSince(readDone)) assemble \(Date().timeIntervalSince(merged))"
         )

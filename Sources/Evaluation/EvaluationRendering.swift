@@ -50,6 +50,15 @@ extension EvaluationReport {
         return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
 
+    /// Candidate recall for the visitors whose last item is rare, in one line; nil in older reports.
+    public func rareItemLine() -> String? {
+        guard let r = rareItemRecall else { return nil }
+        let values = r.recall.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.4f", $0.value))" }
+        return
+            "visitors whose last item had < \(r.threshold) training events: \(r.testUsers) test users, \(r.relevantItems) relevant items; candidate recall "
+            + values.joined(separator: ", ")
+    }
+
     /// The Markdown section of `twoStageVsBestSingle`, coverage and the all-history share ("" when absent).
     func comparisonMarkdown() -> String {
         guard let c = twoStageVsBestSingle else { return "" }
@@ -89,6 +98,7 @@ extension EvaluationReport {
             out += "| \(name) | \(String(format: "%.4f", value)) |\n"
         }
         out += "\nMean candidates per user: \(String(format: "%.1f", meanCandidates)).\n\n"
+        if let line = rareItemLine() { out += line + ".\n\n" }
         out += comparisonMarkdown()
         for k in ks {
             let intervals = methods.contains { $0.at(k)?.ndcgInterval != nil }

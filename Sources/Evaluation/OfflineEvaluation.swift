@@ -40,8 +40,20 @@ public struct EvaluationReport: Codable, Sendable {
     /// items from their own history before the cutoff (nil in older reports).
     public var allHistoryShare: Double?
 
+    /// Candidate recall for the visitors whose last item before the cutoff is rare (nil in older reports).
+    public var rareItemRecall: RareItemRecall?
+
     /// The two-stage pipeline's result (kind "two-stage"), if evaluated.
     public var twoStage: MethodResult? { methods.first { $0.kind == "two-stage" } }
+}
+
+/// Candidate recall of the union (and the union plus each optional generator) for the test users whose most
+/// recent item had fewer than `threshold` training events: where collaborative signals are thin.
+public struct RareItemRecall: Codable, Sendable {
+    public var threshold: Int
+    public var testUsers: Int
+    public var relevantItems: Int
+    public var recall: [String: Double]
 }
 
 /// A test user: state before the cutoff, request time, what they added to cart or bought after.
@@ -205,6 +217,20 @@ public enum OfflineEvaluation {
                 p.candidates(for: p.state(ofUser: $0.user), at: $0.time)
             }
         }
+        let rareTests = lastItemIsRare(tests, trainLog: trainLog, itemCount: dataset.itemCount)
+        var rareRecall = [
+            "union": candidateRecall(rareTests) {
+                pipeline.candidates(for: pipeline.state(ofUser: $0.user), at: $0.time)
+            }
+        ]
+        for (g, p) in additions {
+            rareRecall["union + \(g)"] = candidateRecall(rareTests) {
+                p.candidates(for: p.state(ofUser: $0.user), at: $0.time)
+            }
+        }
+        let rare = RareItemRecall(
+            threshold: rareItemEvents, testUsers: rareTests.count,
+            relevantItems: rareTests.reduce(0) { $0 + $1.relevant.count }, recall: rareRecall)
 
         if ablations {
             for g in defaults {
@@ -231,7 +257,22 @@ public enum OfflineEvaluation {
             warnings: warnings(testUsers: tests.count), bootstrap: bootstrap,
             twoStageVsBestSingle: BestSingleComparison.make(
                 methods: methods, perUserNDCG: perUserNDCG, settings: bootstrap),
-            allHistoryShare: allHistoryShare(lists: twoStageLists, tests: tests, trainLog: trainLog, k: bootstrap.k))
+            allHistoryShare: allHistoryShare(lists: twoStageLists, tests: tests, trainLog: trainLog, k: bootstrap.k),
+            rareItemRecall: rare)
+    }
+
+    /// An item with fewer training events than this is rare (`RareItemRecall`).
+    public static let rareItemEvents = 5
+
+    /// The test users whose last item before the cutoff has fewer than `rareItemEvents` training events.
+    static func lastItemIsRare(_ tests: [TestUser], trainLog: InteractionLog, itemCount: Int) -> [TestUser] {
+        var events = [Int32](repeating: 0, count: itemCount)
+        for e in 0..<trainLog.count { events[Int(trainLog.item[e])] += 1 }
+        return tests.filter { t in
+            let r = trainLog.events(of: t.user)
+            guard let last = r.last else { return false }
+            return events[Int(trainLog.item[last])] < rareItemEvents
+        }
     }
 
     /// Users with an event before the cutoff and an add-to-cart or purchase after it.

@@ -25,7 +25,8 @@ struct DataOptions: ParsableArguments {
     )
     var events: String?
 
-    func load() throws -> Dataset {
+    /// - Parameter propertyTokens: also read the hashed property values (the `content` generator's input).
+    func load(propertyTokens: Bool = false) throws -> Dataset {
         let files = try DatasetFiles(directory: data)
         let meter = ProgressMeter(label: "ingest", total: Self.readableBytes(files), unit: "MB", scale: 1_048_576)
         let progress = quiet ? nil : Progress.fileReader(meter)
@@ -36,12 +37,17 @@ struct DataOptions: ParsableArguments {
             Progress.line("\(extra.count) events and \(extraItems.count) item updates from the store \(folder)")
         }
         let dataset = try DatasetLoader.load(
-            files, policy: onBadRow, progress: progress, extraEvents: extra, extraItems: extraItems)
+            files, policy: onBadRow, progress: progress, extraEvents: extra, extraItems: extraItems,
+            propertyTokens: propertyTokens)
         if !quiet {
             if meter.terminal { meter.finish() }
             Progress.line(
                 "read \(dataset.log.count) events, \(dataset.itemCount) items in \(String(format: "%.2f", Date().timeIntervalSince(started))) s"
             )
+            if let tokens = dataset.itemTokens {
+                Progress.line(
+                    "property tokens: \(tokens.tokenCount) distinct, \(tokens.token.count) (item, token) pairs")
+            }
             for report in dataset.reports where report.badRows > 0 {
                 Progress.line(
                     "\(report.file): skipped \(report.badRows) bad rows; first: \(report.badRowExamples.first ?? "")")

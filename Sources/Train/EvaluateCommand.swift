@@ -81,7 +81,8 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let dataset = try dataOptions.load()
+        let dataset = try dataOptions.load(
+            propertyTokens: (generators + (onlineGenerators ?? [])).contains(ContentCandidates.factory.name))
         if online { return try runOnline(dataset) }
         let result = OfflineEvaluation.run(
             dataset: dataset, config: tuning.config, ks: ks, testDays: testDays,
@@ -95,6 +96,7 @@ struct EvaluateCommand: ParsableCommand {
                 + result.candidateRecall.sorted { $0.key < $1.key }.map {
                     "\($0.key) \(String(format: "%.4f", $0.value))"
                 }.joined(separator: ", "))
+        if let line = result.rareItemLine() { print(line) }
         if let summary = result.summaryLine() { print(summary) }
         if let folder = report {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -212,7 +212,8 @@ struct TrainCommand: ParsableCommand {
             stages.append((name, Date().timeIntervalSince(clock)))
             clock = Date()
         }
-        let dataset = try dataOptions.load()
+        let dataset = try dataOptions.load(
+            propertyTokens: (generators + lookups).contains(ContentCandidates.factory.name))
         lap("ingest")
         let config = tuning.config
         let end = dataset.log.maxTime + 1

@@ -40,6 +40,36 @@ struct GeneratorRoundTripTests {
         }
     }
 
+    /// The eight most common property names carry the item's product line (shared by items of one
+    /// category); the other properties' values stay unique to their item.
+    @Test func lineProperties() throws {
+        let folder = try TempFolder()
+        _ = try SyntheticRetailRocket.generate(GeneratorConfig(scale: 0.004, seed: 7), to: folder.path)
+        var firstCategory: [String: (String, String)] = [:]  // item → (time, category)
+        var itemsOf: [String: Set<String>] = [:]  // "property=value" → items
+        for part in ["item_properties_part1.csv", "item_properties_part2.csv"] {
+            let text = try String(contentsOfFile: folder.file(part), encoding: .utf8)
+            for line in text.split(separator: "\n").dropFirst() {
+                let f = line.split(separator: ",", maxSplits: 3).map(String.init)
+                if f[2] == "categoryid" {
+                    if firstCategory[f[1]].map({ Int($0.0)! > Int(f[0])! }) ?? true {
+                        firstCategory[f[1]] = (f[0], f[3])
+                    }
+                } else if f[2] != "available" {
+                    itemsOf["\(f[2])=\(f[3])", default: []].insert(f[1])
+                }
+            }
+        }
+        let line = itemsOf.filter { Int($0.key.split(separator: "=")[0])! < 8 }
+        let other = itemsOf.filter { Int($0.key.split(separator: "=")[0])! >= 8 }
+        let sharedLines = line.values.filter { $0.count >= 2 }
+        #expect(sharedLines.count > line.count / 4)
+        // (An item whose category changes in the first week shows its new category first.)
+        let spanning = sharedLines.filter { items in Set(items.map { firstCategory[$0]?.1 }).count > 1 }
+        #expect(spanning.count * 20 < sharedLines.count, "lines spanning categories: \(spanning.prefix(3))")
+        #expect(other.values.filter { $0.count >= 2 }.count < other.count / 100)
+    }
+
     @Test func fullScaleShapeOfConfig() {
         let c = GeneratorConfig(scale: 1, seed: 1)
         #expect(c.views + c.carts + c.transactions == 2_756_101)

@@ -231,4 +231,30 @@ struct OfflineEvaluationTests {
         #expect(withKNN >= union)
         #expect(withKNN >= r.candidateRecall["userknn"] ?? 2)
     }
+
+    /// The rare-item segment is the test users whose last training item has fewer than 5 training events;
+    /// the content generator, the one that needs no events, is reported on it.
+    @Test func rareItemVisitorsGetTheirOwnRecall() throws {
+        let r = OfflineEvaluation.run(
+            dataset: TestModel.dataset, config: TestModel.config, ks: [10], testDays: Self.testDays,
+            generators: ["content"], ablations: false)
+        let rare = try #require(r.rareItemRecall)
+        let log = TestModel.dataset.log
+        let cutoff = EventTime.testCutoff(maxTime: log.maxTime, days: Self.testDays)
+        let train = log.before(cutoff)
+        var events = [Int: Int]()
+        for e in 0..<train.count { events[Int(train.item[e]), default: 0] += 1 }
+        let expected = OfflineEvaluation.testUsers(log: log, trainLog: train, cutoff: cutoff).filter {
+            events[Int(train.item[train.events(of: $0.user).last!])]! < 5
+        }
+        #expect(rare.threshold == 5)
+        #expect(rare.testUsers == expected.count)
+        #expect(rare.testUsers > 0 && rare.testUsers < r.testUsers)
+        #expect(rare.relevantItems == expected.reduce(0) { $0 + $1.relevant.count })
+        #expect(Set(rare.recall.keys) == ["union", "union + content"])
+        let union = try #require(rare.recall["union"])
+        let withContent = try #require(rare.recall["union + content"])
+        #expect(withContent >= union)
+        #expect(r.markdown().contains("visitors whose last item had < 5 training events: \(rare.testUsers) test users"))
+    }
 }

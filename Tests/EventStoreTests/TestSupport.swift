@@ -77,7 +77,9 @@ func readAll(_ store: any EventStore, after position: StorePosition = 0) async t
 }
 
 /// Polls `condition` every few ms until it holds or `seconds` pass; for waiting on a follower task.
-func eventually(seconds: Double = 5, _ condition: () -> Bool) async throws -> Bool {
+/// The default is generous: the whole suite runs tests in parallel on two cores, and a follower task
+/// can wait seconds for a thread while other tests compute (a 5 s limit failed once that way).
+func eventually(seconds: Double = 30, _ condition: () -> Bool) async throws -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if condition() { return true }

@@ -150,14 +150,23 @@ struct OptionalGeneratorModelTests {
     @Test func everyGeneratorHasItsSectionAndFeatures() throws {
         let a = Self.artifacts
         #expect(a.metadata.generators == GeneratorRegistry.standard.names)
-        for name in ["userknn_score", "from_userknn", "als_pool_score", "from_als", "bpr_pool_score", "from_bpr"] {
+        for name in [
+            "userknn_score", "from_userknn", "als_pool_score", "from_als", "bpr_pool_score", "from_bpr",
+            "content_score",
+            "from_content",
+        ] {
             #expect(a.metadata.schema.index(of: name) != nil, "\(name)")
         }
         let tags = try SectionSource(bytes: try ModelBundle.encode(a)).sections.map(\.tag)
-        #expect(Set(["UKNN", "ALSF", "BPRF"]).isSubset(of: Set(tags)))
+        #expect(Set(["UKNN", "ALSF", "BPRF", "CONT"]).isSubset(of: Set(tags)))
+        // The generated catalogue's product-line properties give content neighbours, and they survive the file.
+        let content = try #require((a.generator("content") as? ContentCandidates)?.neighbours)
+        #expect(content.neighbour.count > a.metadata.counts.items / 2)
+        let loaded = try ModelBundle.decode(try ModelBundle.encode(a))
+        #expect((loaded.generator("content") as? ContentCandidates)?.neighbours.similarity == content.similarity)
         // The default model has none of them.
         let plain = try SectionSource(bytes: try ModelBundle.encode(TestModel.artifacts)).sections.map(\.tag)
-        #expect(Set(["UKNN", "ALSF", "BPRF"]).isDisjoint(with: Set(plain)))
+        #expect(Set(["UKNN", "ALSF", "BPRF", "CONT"]).isDisjoint(with: Set(plain)))
         #expect(TestModel.artifacts.metadata.schema.index(of: "als_pool_score") == nil)
     }
 

@@ -17,7 +17,7 @@ public enum TestModel {
     public static let dataset: Dataset = {
         let data = folder + "/data"
         _ = try! SyntheticRetailRocket.generate(GeneratorConfig(scale: 0.005, seed: 5), to: data)
-        return try! DatasetLoader.load(DatasetFiles(directory: data))
+        return try! DatasetLoader.load(DatasetFiles(directory: data), propertyTokens: true)
     }()
 
     /// The default generators, trained.

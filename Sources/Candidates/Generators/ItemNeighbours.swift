@@ -153,7 +153,7 @@ public struct Baskets: Sendable {
     }
 }
 
-private final class NeighbourParts: @unchecked Sendable {
+final class NeighbourParts: @unchecked Sendable {
     private let lock = NSLock()
     private(set) var values: [([Int32], [Int32], [Float])?]
     init(count: Int) { values = Array(repeating: nil, count: count) }

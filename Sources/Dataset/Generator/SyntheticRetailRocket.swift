@@ -160,7 +160,10 @@ enum PropertyWriter {
                     row(out, t, raw) { o in
                         o.int(name)
                         o.byte(0x2C)
-                        hashedValue(o, &rng)
+                        // The random value is drawn either way, so the rest of the data does not move.
+                        let line = lineValue(name: name, item: item, catalog: catalog)
+                        hashedValue(o, &rng, write: line == nil)
+                        if let line { o.text(line) }
                     }
                     rows += 1
                 }
@@ -180,19 +183,41 @@ enum PropertyWriter {
         out.byte(0x0A)
     }
 
+    /// The value of a "product line" property, or nil for the others.
+    ///
+    /// In a real catalogue items that are viewed together often share
+    /// brand-like values (the Kaggle files have properties whose values recur
+    /// across many items); here the eight most common property names carry
+    /// the item's line: its category and its block of 8 neighbours in the
+    /// category's ranking (names 4–7 shift the blocks by 4, so lines
+    /// overlap). Every other property stays random, unique to its item.
+    static func lineValue(name: Int, item: Int, catalog: Catalog) -> String? {
+        guard name < 8 else { return nil }
+        let c = UInt64(catalog.itemCategory[item])
+        let rank = Int(catalog.rankInCategory[item])
+        let block = UInt64((rank + (name < 4 ? 0 : 4)) / 8)
+        var mix = SplitMix64(seed: UInt64(name) << 48 ^ c << 24 ^ block)
+        let h = mix.next()
+        return name < 4 ? String(100_000 + Int(h % 900_000)) : "n\(h % 100_000).000"
+    }
+
     /// Values look like Kaggle's hashed tokens: `n552.000 639502 n720.000`.
-    private static func hashedValue(_ out: ByteWriter, _ rng: inout SplitMix64) {
+    /// `write: false` draws the same numbers and writes nothing.
+    private static func hashedValue(_ out: ByteWriter, _ rng: inout SplitMix64, write: Bool = true) {
         let r = rng.unit()
         let tokens = r < 0.5 ? 1 : r < 0.75 ? 2 : r < 0.9 ? 3 : 4
         for t in 0..<tokens {
-            if t > 0 { out.byte(0x20) }
+            if t > 0 && write { out.byte(0x20) }
             if rng.chance(0.5) {
-                out.int(100_000 + rng.below(900_000))
+                let v = 100_000 + rng.below(900_000)
+                if write { out.int(v) }
             } else {
-                out.byte(0x6E)
-                out.int(rng.below(100_000))
-                out.byte(0x2E)
+                let v = rng.below(100_000)
                 let frac = rng.chance(0.7) ? 0 : rng.below(1000)
+                guard write else { continue }
+                out.byte(0x6E)
+                out.int(v)
+                out.byte(0x2E)
                 out.byte(UInt8(48 + frac / 100))
                 out.byte(UInt8(48 + frac / 10 % 10))
                 out.byte(UInt8(48 + frac % 10))
