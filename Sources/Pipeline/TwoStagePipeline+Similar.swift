@@ -5,8 +5,10 @@ extension TwoStagePipeline {
     /// Items like `item`, for product pages. The rule: each neighbour scores
     /// its item-CF cosine similarity plus, when the model has the `covisit`
     /// generator, its share of the item's best co-visit count (both in 0…1);
-    /// best first, ties by item id. An item without neighbours gets its
-    /// category's popular items, labelled `category-popular`.
+    /// best first, ties by item id. An item without those neighbours gets its
+    /// content neighbours when the model has the `content` generator or
+    /// lookup (items whose property values are alike, labelled `content`),
+    /// else its category's popular items, labelled `category-popular`.
     /// - Parameters:
     ///   - excluding: dense ids never returned (the item itself never is).
     ///   - category: when set, only items of that category's subtree.
@@ -32,6 +34,13 @@ extension TwoStagePipeline {
         }
         let ranked = scores.top(n).map { ScoredItem(item: $0.key, score: $0.value) }
         if !ranked.isEmpty { return (ranked, "item-cf") }
+        // No one co-viewed it (a new or rare item): items described alike are the next best thing.
+        if let content = (artifacts.generator("content") as? ContentCandidates)?.neighbours {
+            let alike = content.neighbours(of: Int(item)).lazy.filter { keep(content.neighbour[$0]) }.prefix(n).map {
+                ScoredItem(item: content.neighbour[$0], score: Double(content.similarity[$0]))
+            }
+            if !alike.isEmpty { return (Array(alike), "content") }
+        }
         let own = artifacts.stats.category[Int(item)]
         guard own >= 0, let lists = categoryPopularity, Int(own) < lists.parent.count else {
             return (artifacts.popular.lazy.filter(keep).prefix(n).map { ScoredItem(item: $0, score: 0) }, "popular")

@@ -43,7 +43,7 @@ paths:
                 properties:
                   item_id: {type: integer}
                   items: {$ref: "#/components/schemas/Recommendation/properties/items"}
-                  strategy: {type: string, enum: [item-cf, category-popular, popular, category-popular-live-item], description: "category-popular-live-item: an item only a live update (POST /api/v1/items) knows gets its category's popular items"}
+                  strategy: {type: string, enum: [item-cf, content, category-popular, popular, category-popular-live-item], description: "content: an item without item-CF or co-visit neighbours gets the items whose property values are most alike (models trained with the content generator or lookup); category-popular-live-item: an item only a live update (POST /api/v1/items) knows gets its category's popular items"}
                   model_version: {type: string}
         "400": {description: Bad item id or query parameter, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "404": {description: Neither the model nor a live update knows the item, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
@@ -617,11 +617,12 @@ components:
                       "type": "string",
                       "enum": [
                         "item-cf",
+                        "content",
                         "category-popular",
                         "popular",
                         "category-popular-live-item"
                       ],
-                      "description": "category-popular-live-item: an item only a live update (POST /api/v1/items) knows gets its category's popular items"
+                      "description": "content: an item without item-CF or co-visit neighbours gets the items whose property values are most alike (models trained with the content generator or lookup); category-popular-live-item: an item only a live update (POST /api/v1/items) knows gets its category's popular items"
                     },
                     "model_version": {
                       "type": "string"
