@@ -10,9 +10,11 @@ import RecsysCore
 /// A value such as `n552.000 639502` gives one token per space-separated
 /// word, tagged with its property ("790:n552.000", "790:639502"): two items
 /// share a token when the same property has the same word.
-/// `categoryid` and `available` rows are not tokens (they are timelines).
+/// `categoryid` and `available` rows are not tokens (they are timelines), and
+/// a word of a single row is dropped (it cannot link two items).
 ///
-/// Memory: 12 bytes per distinct (item, token) pair.
+/// Memory: 12 bytes per distinct (item, token) pair; building holds 24 bytes
+/// per word of every property row (about 1.1 GB for the full-scale files).
 public struct ItemTokens: Sendable {
     /// Per dense item (CSR over `token`).
     public var start: [Int32]
@@ -38,24 +40,35 @@ public struct ItemTokens: Sendable {
     }
 
     /// Builds the dense form from the raw rows of every file part; rows of
-    /// items `items` does not know are dropped.
+    /// items `items` does not know, and words of a single row, are dropped.
     public init(raw parts: [RawTokens], items: IdMap) {
         var vocabulary: [UInt64] = []
+        vocabulary.reserveCapacity(parts.reduce(0) { $0 + $1.hash.count })
         for p in parts { vocabulary += p.hash }
         vocabulary.sort()
-        var unique = 0
-        for h in vocabulary where unique == 0 || vocabulary[unique - 1] != h {
-            vocabulary[unique] = h
-            unique += 1
+        // Keep the tokens of at least two rows: a token of one row cannot link two items (most of a
+        // catalogue's words are such: ids, prices), and dropping them early keeps the pairs small.
+        var kept = 0
+        var i = 0
+        while i < vocabulary.count {
+            var j = i + 1
+            while j < vocabulary.count && vocabulary[j] == vocabulary[i] { j += 1 }
+            if j - i >= 2 {
+                vocabulary[kept] = vocabulary[i]
+                kept += 1
+            }
+            i = j
         }
-        vocabulary.removeLast(vocabulary.count - unique)
+        vocabulary.removeLast(vocabulary.count - kept)
         // (dense item << 32 | dense token, time), then the earliest time per pair.
         var keys: [(key: UInt64, time: Int64)] = []
         keys.reserveCapacity(parts.reduce(0) { $0 + $1.hash.count })
         for p in parts {
             for r in p.hash.indices {
-                guard let item = items.dense(p.item[r]) else { continue }
                 let t = Self.index(of: p.hash[r], in: vocabulary)
+                guard t < vocabulary.count, vocabulary[t] == p.hash[r], let item = items.dense(p.item[r]) else {
+                    continue
+                }
                 keys.append((UInt64(UInt32(item)) << 32 | UInt64(t), p.time[r]))
             }
         }
