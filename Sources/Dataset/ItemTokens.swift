@@ -42,34 +42,15 @@ public struct ItemTokens: Sendable {
     /// Builds the dense form from the raw rows of every file part; rows of
     /// items `items` does not know, and words of a single row, are dropped.
     public init(raw parts: [RawTokens], items: IdMap) {
-        var vocabulary: [UInt64] = []
-        vocabulary.reserveCapacity(parts.reduce(0) { $0 + $1.hash.count })
-        for p in parts { vocabulary += p.hash }
-        vocabulary.sort()
-        // Keep the tokens of at least two rows: a token of one row cannot link two items (most of a
-        // catalogue's words are such: ids, prices), and dropping them early keeps the pairs small.
-        var kept = 0
-        var i = 0
-        while i < vocabulary.count {
-            var j = i + 1
-            while j < vocabulary.count && vocabulary[j] == vocabulary[i] { j += 1 }
-            if j - i >= 2 {
-                vocabulary[kept] = vocabulary[i]
-                kept += 1
-            }
-            i = j
-        }
-        vocabulary.removeLast(vocabulary.count - kept)
-        // (dense item << 32 | dense token, time), then the earliest time per pair.
+        let rowToken = Self.tokenOfEveryRow(parts)
+        // (dense item << 32 | token, time) of the rows with a kept token, then the earliest time per pair.
         var keys: [(key: UInt64, time: Int64)] = []
-        keys.reserveCapacity(parts.reduce(0) { $0 + $1.hash.count })
+        var g = 0
         for p in parts {
             for r in p.hash.indices {
-                let t = Self.index(of: p.hash[r], in: vocabulary)
-                guard t < vocabulary.count, vocabulary[t] == p.hash[r], let item = items.dense(p.item[r]) else {
-                    continue
-                }
-                keys.append((UInt64(UInt32(item)) << 32 | UInt64(t), p.time[r]))
+                defer { g += 1 }
+                guard rowToken.token[g] >= 0, let item = items.dense(p.item[r]) else { continue }
+                keys.append((UInt64(UInt32(item)) << 32 | UInt64(UInt32(rowToken.token[g])), p.time[r]))
             }
         }
         keys.sort { $0.key != $1.key ? $0.key < $1.key : $0.time < $1.time }
@@ -84,26 +65,90 @@ public struct ItemTokens: Sendable {
             firstSeen.append(k.time)
         }
         for i in 0..<items.count { start[i + 1] += start[i] }
-        self.init(start: start, token: token, firstSeen: firstSeen, tokenCount: vocabulary.count)
+        self.init(start: start, token: token, firstSeen: firstSeen, tokenCount: rowToken.count)
     }
 
-    private static func index(of hash: UInt64, in sorted: [UInt64]) -> Int {
-        var (lo, hi) = (0, sorted.count)
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if sorted[mid] < hash { lo = mid + 1 } else { hi = mid }
+    /// The dense token of every row (rows numbered across the parts in order), or -1 for a word of a
+    /// single row; tokens are numbered in hash order.
+    ///
+    /// The rows are scattered into 1024 buckets by the top bits of their hash and each bucket is sorted on
+    /// its own, on both cores: tens of millions of rows at full scale, mostly words of one row (ids, prices).
+    static func tokenOfEveryRow(_ parts: [RawTokens]) -> (token: [Int32], count: Int) {
+        let n = parts.reduce(0) { $0 + $1.hash.count }
+        precondition(n < Int(Int32.max), "more property words than 32-bit row numbers")
+        let bits = 10
+        let buckets = 1 << bits
+        var offset = [Int](repeating: 0, count: buckets + 1)
+        for p in parts { for h in p.hash { offset[Int(h >> UInt64(64 - bits)) + 1] += 1 } }
+        for b in 0..<buckets { offset[b + 1] += offset[b] }
+        var rows = [(hash: UInt64, row: Int32)](repeating: (0, 0), count: n)
+        var fill = offset
+        var g: Int32 = 0
+        for p in parts {
+            for h in p.hash {
+                let b = Int(h >> UInt64(64 - bits))
+                rows[fill[b]] = (h, g)
+                fill[b] += 1
+                g += 1
+            }
         }
-        return lo
+        var token = [Int32](repeating: -1, count: n)
+        let kept = BucketCounts(count: buckets)
+        let bounds = offset
+        var total = 0
+        rows.withUnsafeMutableBufferPointer { rowBuffer in
+            token.withUnsafeMutableBufferPointer { tokenBuffer in
+                // Each bucket job touches only its own slice of `rows` and the `token` entries of its rows.
+                let (r, t) = (Disjoint(rowBuffer.baseAddress!), Disjoint(tokenBuffer.baseAddress!))
+                DispatchQueue.concurrentPerform(iterations: buckets) { b in
+                    var slice = UnsafeMutableBufferPointer(start: r.base + bounds[b], count: bounds[b + 1] - bounds[b])
+                    slice.sort { $0.hash < $1.hash }
+                    var runs = 0
+                    forEachRun(slice) { _ in runs += 1 }
+                    kept.set(b, runs)
+                }
+                var base = [Int](repeating: 0, count: buckets + 1)
+                for b in 0..<buckets { base[b + 1] = base[b] + kept.values[b] }
+                let tokenBase = base
+                DispatchQueue.concurrentPerform(iterations: buckets) { b in
+                    let slice = UnsafeMutableBufferPointer(start: r.base + bounds[b], count: bounds[b + 1] - bounds[b])
+                    var next = tokenBase[b]
+                    forEachRun(slice) { run in
+                        for e in run { t.base[Int(slice[e].row)] = Int32(next) }
+                        next += 1
+                    }
+                }
+                total = base[buckets]
+            }
+        }
+        return (token, total)
+    }
+
+    /// Calls `body` with every run of two or more equal hashes of a sorted slice.
+    private static func forEachRun(
+        _ slice: UnsafeMutableBufferPointer<(hash: UInt64, row: Int32)>, _ body: (Range<Int>) -> Void
+    ) {
+        var i = 0
+        while i < slice.count {
+            var j = i + 1
+            while j < slice.count && slice[j].hash == slice[i].hash { j += 1 }
+            if j - i >= 2 { body(i..<j) }
+            i = j
+        }
     }
 
     /// Reads the property files (in parallel, one file per core) and builds the tokens of `items`.
     public static func read(_ files: DatasetFiles, items: IdMap, policy: BadRowPolicy = .fail) throws -> ItemTokens {
         let paths = files.properties
         let slots = TokenSlots(count: paths.count)
+        let started = Date()
         DispatchQueue.concurrentPerform(iterations: paths.count) { i in
             slots.set(i, Result { try PropertyTokensReader.read(path: paths[i], policy: policy) })
         }
-        return ItemTokens(raw: try slots.values.map { try $0!.get() }, items: items)
+        let read = Date()
+        let tokens = ItemTokens(raw: try slots.values.map { try $0!.get() }, items: items)
+        trace("tokens read \(read.timeIntervalSince(started)) build \(Date().timeIntervalSince(read))")
+        return tokens
     }
 }
 
@@ -161,6 +206,19 @@ public enum PropertyTokensReader {
         }
         return out
     }
+}
+
+/// A buffer that several threads write, each at positions no other thread touches.
+private struct Disjoint<T>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<T>
+    init(_ base: UnsafeMutablePointer<T>) { self.base = base }
+}
+
+private final class BucketCounts: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var values: [Int]
+    init(count: Int) { values = Array(repeating: 0, count: count) }
+    func set(_ i: Int, _ v: Int) { lock.withLock { values[i] = v } }
 }
 
 private final class TokenSlots: @unchecked Sendable {
