@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Multi-world offline evaluation (issue 18): for each generator seed, generate
 # a world (`recsys-train generate --scale SCALE --seed N`, once, into the
-# git-ignored .build/seeds/), run `recsys-train evaluate --no-ablations` on it
+# git-ignored .build/seeds/; made again when the generator changed), run `recsys-train evaluate --no-ablations` on it
 # with every generator (so every single method is measured), and write
 # docs/evaluation/seeds.md and seeds.json: per seed the two-stage NDCG@10
 # against the best single method (ratio, paired bootstrap interval of the
@@ -35,13 +35,18 @@ log "swift build -c release --product recsys-train"
 swift build -c release --product recsys-train >&2
 BIN="$(swift build -c release --show-bin-path)/recsys-train"
 mkdir -p "$WORK" "$OUT"
+# A world is reused only if this build's generator made it: the fingerprint of a tiny world.
+TINY="$(mktemp -d)"
+"$BIN" generate --out "$TINY" --scale 0.002 --seed 1 > /dev/null 2>&1
+GENERATOR_PRINT="$(cat "$TINY"/*.csv | sha256sum | cut -c1-16)"
+rm -rf "$TINY"
 
 RUNS=()
 for seed in ${SEEDS//,/ }; do
     data="$WORK/seed-$seed"
     report="$WORK/report-seed-$seed"
     t0=$(date +%s.%N)
-    if [ -f "$data/.complete" ]; then
+    if [ -f "$data/.complete" ] && [ "$(cat "$data/.complete")" = "$GENERATOR_PRINT" ]; then
         log "seed $seed: world already in $data"
         gen_seconds=0
     else
@@ -49,7 +54,7 @@ for seed in ${SEEDS//,/ }; do
         rm -rf "$data"
         "$BIN" generate --out "$data" --scale "$SCALE" --seed "$seed" > "$WORK/generate-seed-$seed.log" 2>&1 \
             || { cat "$WORK/generate-seed-$seed.log" >&2; exit 1; }
-        touch "$data/.complete"
+        echo "$GENERATOR_PRINT" > "$data/.complete"
         gen_seconds=$(elapsed "$t0")
     fi
     log "seed $seed: evaluate --no-ablations $EVAL_ARGS"
