@@ -18,8 +18,8 @@ public struct FeatureBuilder: Sendable {
     private let on: EnabledGroups
     /// Per column: the index of its bins in `schema.bins`, or -1.
     private let binsOf: [Int32]
-    /// Per entry of `schema.bins`: its edges and the column of its first bin.
-    private let binEdges: [[Double]]
+    /// `schema.bins`, and the column of each one's first bin.
+    private let bins: [FeatureBins]
     private let binFirstColumn: [Int]
 
     /// Column of every named feature, resolved once from the schema.
@@ -137,7 +137,7 @@ public struct FeatureBuilder: Sendable {
             first += bins.binCount
         }
         self.binsOf = binsOf
-        binEdges = schema.bins.map(\.edges)
+        bins = schema.bins
         binFirstColumn = firsts
     }
 
@@ -147,14 +147,7 @@ public struct FeatureBuilder: Sendable {
         rows.put(column, value)
         let b = Int(binsOf[column])
         guard b >= 0 && value != 0 else { return }
-        let edges = binEdges[b]
-        var lo = 0
-        var hi = edges.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if edges[mid] <= value { lo = mid + 1 } else { hi = mid }
-        }
-        rows.put(binFirstColumn[b] + lo, 1)
+        rows.put(binFirstColumn[b] + bins[b].bin(of: value), 1)
     }
 
     /// A set of feature groups as bits.
