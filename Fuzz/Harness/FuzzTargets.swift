@@ -57,6 +57,13 @@ enum FuzzTarget: String, CaseIterable {
             let path = Scratch.write(bytes, as: "item_properties_part1.csv")
             _ = try? PropertiesReader.read(path: path)
             _ = try? PropertiesReader.read(path: path, policy: .skip)
+            // The content generator's second pass over the same files.
+            _ = try? PropertyTokensReader.read(path: path)
+            if let rows = try? PropertyTokensReader.read(path: path, policy: .skip) {
+                _ = ItemTokens(raw: [rows], items: IdMap(sortedUniqueRaw: rows.item.sorted().reduce(into: []) {
+                    if $0.last != $1 { $0.append($1) }
+                }))
+            }
         case .category:
             let path = Scratch.write(bytes, as: "category_tree.csv")
             _ = try? CategoryTreeReader.read(path: path)
