@@ -26,13 +26,8 @@ public struct CoVisitCandidates: CandidateGenerator {
     public func propose(
         for user: UserState, at time: Int64, proposing: Bool, into set: inout CandidateSet, slot: Int
     ) -> CandidateScores {
-        var seen: [Int32] = []
         var scores = IntMap<Float>(capacity: seeds * 64)
-        for k in stride(from: user.count - 1, through: 0, by: -1) where seen.count < seeds {
-            let seed = user.items[k]
-            guard !seen.contains(seed) else { continue }
-            let weight = 1 / Float(1 + seen.count)
-            seen.append(seed)
+        for (seed, weight) in user.recentSeeds(seeds) {
             let r = Int(coVisitation.start[Int(seed)])..<Int(coVisitation.start[Int(seed) + 1])
             guard let best = r.first.map({ Float(coVisitation.count[$0]) }), best > 0 else { continue }
             for e in r { scores.add(coVisitation.neighbour[e], weight * Float(coVisitation.count[e]) / best) }

@@ -27,13 +27,8 @@ public struct ContentCandidates: CandidateGenerator {
     public func propose(
         for user: UserState, at time: Int64, proposing: Bool, into set: inout CandidateSet, slot: Int
     ) -> CandidateScores {
-        var seen: [Int32] = []
         var scores = IntMap<Float>(capacity: seeds * 64)
-        for k in stride(from: user.count - 1, through: 0, by: -1) where seen.count < seeds {
-            let seed = user.items[k]
-            guard !seen.contains(seed) else { continue }
-            let weight = 1 / Float(1 + seen.count)
-            seen.append(seed)
+        for (seed, weight) in user.recentSeeds(seeds) {
             for e in neighbours.neighbours(of: Int(seed)) {
                 scores.add(neighbours.neighbour[e], weight * neighbours.similarity[e])
             }

@@ -21,6 +21,18 @@ public struct UserState: Sendable {
     public var isEmpty: Bool { items.isEmpty }
     public var count: Int { items.count }
 
+    /// The `limit` most recent distinct items, newest first, the r-th (0 = the last item) weighted
+    /// 1 / (1 + r): the seeds of the item-to-item generators (co-visitation, content).
+    public func recentSeeds(_ limit: Int) -> [(item: Int32, weight: Float)] {
+        var seeds: [(item: Int32, weight: Float)] = []
+        for k in stride(from: count - 1, through: 0, by: -1) where seeds.count < limit {
+            let item = items[k]
+            guard !seeds.contains(where: { $0.item == item }) else { continue }
+            seeds.append((item, 1 / Float(1 + seeds.count)))
+        }
+        return seeds
+    }
+
     /// The user's categories ranked by kind-weighted, recency-decayed
     /// interactions, with each one's share of the total (best first).
     public func categoryAffinity(at time: Int64, config: RecsysConfig) -> [(category: Int32, share: Double)] {
