@@ -174,7 +174,7 @@ struct TrainCommand: ParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Generators saved only as lookup tables for `exclude=seen` discovery and similar items, without proposing to the ranker, comma separated, or none (default: \(GeneratorRegistry.standard.defaultLookups.joined(separator: ","))).",
+            "Generators saved only as lookup tables for `exclude=seen` discovery and similar items, without proposing to the ranker, comma separated, or none (default: \(GeneratorRegistry.standard.defaultLookups.joined(separator: ","))). `content` (similar items of items nobody co-viewed, from the property values) reads the property files a second time.",
             valueName: "list"),
         transform: GeneratorRegistry.standard.parseOptionalList)
     var lookups: [String] = GeneratorRegistry.standard.defaultLookups
