@@ -13,8 +13,10 @@ import RecsysCore
 /// `categoryid` and `available` rows are not tokens (they are timelines), and
 /// a word of a single row is dropped (it cannot link two items).
 ///
-/// Memory: 12 bytes per distinct (item, token) pair; building holds 24 bytes
-/// per word of every property row (about 1.1 GB for the full-scale files).
+/// Memory: 12 bytes per distinct (item, token) pair; building holds about 45
+/// bytes per word of every property row (the rows read, their bucketed copy
+/// and token numbers): 1.6 GB peak RSS for `train --lookups covisit,content`
+/// on the full-scale files (46 M words), 0.8 GB without.
 public struct ItemTokens: Sendable {
     /// Per dense item (CSR over `token`).
     public var start: [Int32]
@@ -41,8 +43,8 @@ public struct ItemTokens: Sendable {
 
     /// Builds the dense form from the raw rows of every file part; rows of
     /// items `items` does not know, and words of a single row, are dropped.
-    public init(raw parts: [RawTokens], items: IdMap) {
-        let rowToken = Self.tokenOfEveryRow(parts)
+    public init(raw parts: [RawTokens], items: IdMap) throws {
+        let rowToken = try Self.tokenOfEveryRow(parts)
         // (dense item << 32 | token, time) of the rows with a kept token, then the earliest time per pair.
         var keys: [(key: UInt64, time: Int64)] = []
         var g = 0
@@ -71,22 +73,28 @@ public struct ItemTokens: Sendable {
     /// The dense token of every row (rows numbered across the parts in order), or -1 for a word of a
     /// single row; tokens are numbered in hash order.
     ///
-    /// The rows are scattered into 1024 buckets by the top bits of their hash and each bucket is sorted on
+    /// The rows are scattered into up to 1024 buckets by the top bits of their hash and each bucket is sorted on
     /// its own, on both cores: tens of millions of rows at full scale, mostly words of one row (ids, prices).
-    static func tokenOfEveryRow(_ parts: [RawTokens]) -> (token: [Int32], count: Int) {
+    static func tokenOfEveryRow(_ parts: [RawTokens]) throws -> (token: [Int32], count: Int) {
         let n = parts.reduce(0) { $0 + $1.hash.count }
-        precondition(n < Int(Int32.max), "more property words than 32-bit row numbers")
-        let bits = 10
+        guard n < Int(Int32.max) else {
+            throw DatasetError.invalid("the property files hold \(n) words, more than the 2^31 the tokens can number")
+        }
+        guard n > 0 else { return ([], 0) }
+        // About 4 k rows per bucket, at most 1024 buckets (a small input is one bucket).
+        let bits = max(0, min(10, Int.bitWidth - n.leadingZeroBitCount - 12))
         let buckets = 1 << bits
         var offset = [Int](repeating: 0, count: buckets + 1)
-        for p in parts { for h in p.hash { offset[Int(h >> UInt64(64 - bits)) + 1] += 1 } }
+        // Smart shift: by 64 (one bucket) it gives 0.
+        let shift = UInt64(64 - bits)
+        for p in parts { for h in p.hash { offset[Int(h >> shift) + 1] += 1 } }
         for b in 0..<buckets { offset[b + 1] += offset[b] }
         var rows = [(hash: UInt64, row: Int32)](repeating: (0, 0), count: n)
         var fill = offset
         var g: Int32 = 0
         for p in parts {
             for h in p.hash {
-                let b = Int(h >> UInt64(64 - bits))
+                let b = Int(h >> shift)
                 rows[fill[b]] = (h, g)
                 fill[b] += 1
                 g += 1
@@ -146,7 +154,7 @@ public struct ItemTokens: Sendable {
             slots.set(i, Result { try PropertyTokensReader.read(path: paths[i], policy: policy) })
         }
         let read = Date()
-        let tokens = ItemTokens(raw: try slots.values.map { try $0!.get() }, items: items)
+        let tokens = try ItemTokens(raw: try slots.values.map { try $0!.get() }, items: items)
         trace("tokens read \(read.timeIntervalSince(started)) build \(Date().timeIntervalSince(read))")
         return tokens
     }
@@ -189,7 +197,8 @@ public enum PropertyTokensReader {
                 var inWord = false
                 for i in value.start...value.end {
                     let b: UInt8 = i < value.end ? cursor.base[i] : 0x20
-                    if b == 0x20 || b == 0x09 {
+                    // Words end at spaces, tabs and the line breaks a quoted value may hold.
+                    if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D {
                         if inWord {
                             out.item.append(item)
                             out.hash.append(h)

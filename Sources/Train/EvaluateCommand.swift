@@ -81,8 +81,9 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let dataset = try dataOptions.load(
-            propertyTokens: (generators + (onlineGenerators ?? [])).contains(ContentCandidates.factory.name))
+        // `content` needs the property tokens (a second pass over the property files).
+        let used = online ? (onlineGenerators ?? GeneratorRegistry.standard.defaults) : generators
+        let dataset = try dataOptions.load(propertyTokens: used.contains(ContentCandidates.factory.name))
         if online { return try runOnline(dataset) }
         let result = OfflineEvaluation.run(
             dataset: dataset, config: tuning.config, ks: ks, testDays: testDays,

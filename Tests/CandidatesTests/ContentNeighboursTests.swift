@@ -72,4 +72,25 @@ struct ContentNeighboursTests {
         _ = gen.propose(for: user, at: 30, proposing: false, into: &empty, slot: 0)
         #expect(empty.count == 0)
     }
+
+    /// Rows from a model file must be what `init` builds; each way of breaking them is named.
+    @Test func rowsFromAFileAreChecked() {
+        func problem(_ nb: [Int32], _ sim: [Float]) -> String? {
+            ContentNeighbours(
+                start: [0, Int32(nb.count), Int32(nb.count), Int32(nb.count)], neighbour: nb, similarity: sim
+            )
+            .rowProblem()
+        }
+        #expect(problem([1, 2], [0.9, 0.5]) == nil)
+        #expect(problem([1, 2], [0.5, 0.9])?.contains("not sorted") == true)
+        #expect(problem([1, 2], [0.9, -0.1])?.contains("not a cosine") == true)
+        #expect(problem([1, 2], [.nan, 0.5])?.contains("not a cosine") == true)
+        #expect(problem([1, 2], [3e38, 0.5])?.contains("not a cosine") == true)
+        #expect(problem([0, 2], [0.9, 0.5])?.contains("its own neighbour") == true)
+        #expect(problem([2, 2], [0.9, 0.5])?.contains("listed twice") == true)
+        // Built rows pass.
+        let t = Self.tokens([[0, 1], [0], [0], [0, 1], [5], [5]], tokenCount: 6)
+        #expect(
+            ContentNeighbours(tokens: t, itemCount: 6, before: 1, keep: 3, maxItemsPerToken: 10).rowProblem() == nil)
+    }
 }

@@ -71,18 +71,18 @@ struct ItemTokensTests {
     }
 
     /// The bucketed numbering equals the plain one: sort the distinct hashes of two or more rows, number them.
-    @Test func bucketedTokenNumberingMatchesASort() {
-        var rng = SystemRandomNumberGenerator()
+    @Test(arguments: [20, 5000, 20000]) func bucketedTokenNumberingMatchesASort(rows: Int) throws {
+        var rng = SplitMix64(seed: 11)
         var parts = [RawTokens(), RawTokens()]
         // Few distinct hashes spread over every bucket, so most repeat; plus words of a single row.
         let pool = (0..<3000).map { _ in UInt64.random(in: 0...UInt64.max, using: &rng) }
-        for k in 0..<20000 {
+        for k in 0..<rows {
             let h = k % 3 == 0 ? UInt64.random(in: 0...UInt64.max, using: &rng) : pool.randomElement(using: &rng)!
             parts[k % 2].hash.append(h)
             parts[k % 2].item.append(k)
             parts[k % 2].time.append(Int64(k))
         }
-        let (token, count) = ItemTokens.tokenOfEveryRow(parts)
+        let (token, count) = try ItemTokens.tokenOfEveryRow(parts)
         let all = parts[0].hash + parts[1].hash
         var rows: [UInt64: Int] = [:]
         for h in all { rows[h, default: 0] += 1 }

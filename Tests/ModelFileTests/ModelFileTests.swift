@@ -287,6 +287,26 @@ struct OptionalGeneratorModelTests {
         #expect(throws: ModelFileError.missingSection("BPRF")) { try ModelBundle.decode(try ModelBundle.encode(b)) }
     }
 
+    /// A content section whose rows are not cosines best first is refused at load, naming the section.
+    @Test func aContentSectionWithBadSimilaritiesIsRefused() throws {
+        var a = Self.artifacts
+        a.generators = a.generators.map { g in
+            guard let c = g as? ContentCandidates else { return g }
+            let nb = c.neighbours
+            let row = try! #require((0..<nb.itemCount).first { nb.neighbours(of: $0).count >= 2 })
+            var similarity = nb.similarity
+            similarity[nb.neighbours(of: row).lowerBound] = -1
+            return ContentCandidates(
+                neighbours: ContentNeighbours(start: nb.start, neighbour: nb.neighbour, similarity: similarity))
+        }
+        #expect {
+            try ModelBundle.decode(try ModelBundle.encode(a))
+        } throws: { error in
+            guard case ModelFileError.corrupt(section: "CONT", let reason) = error else { return false }
+            return reason.contains("not a cosine")
+        }
+    }
+
     @Test func anOlderFormatAsksForARetrain() throws {
         var bytes = try ModelBundle.encode(TestModel.artifacts)
         bytes[8] = 1

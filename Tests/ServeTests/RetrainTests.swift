@@ -135,6 +135,19 @@ struct RetrainTests {
         #expect(tasks.record(done.taskID) == done)
     }
 
+    /// A default retrain keeps the serving model's generators and lookups (`content` as a lookup included).
+    @Test func aRetrainKeepsTheModelsGeneratorsAndLookups() {
+        var m = TestModel.artifacts.metadata
+        m.generators = ["category", "itemcf", "history", "als"]
+        m.lookups = ["covisit", "content"]
+        #expect(
+            TrainController.keptArguments(m) == [
+                "--generators", "category,itemcf,history,als", "--lookups", "covisit,content",
+            ])
+        m.lookups = nil
+        #expect(TrainController.keptArguments(m).suffix(2) == ["--lookups", "none"])
+    }
+
     @Test func extraArgumentsReachTheTrainer() throws {
         let folder = TestModel.folder + "/extra-\(UUID().uuidString)"
         // sh -c SCRIPT ARG0 ARG1: succeeds only when the extras arrive, in order.

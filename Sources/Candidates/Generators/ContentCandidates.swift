@@ -65,11 +65,11 @@ public struct ContentCandidates: CandidateGenerator {
                 )
             }
             try checkCSR(v.start, v.neighbour, rows: c.itemCount, values: c.itemCount, "CONT")
-            guard v.similarity.count == v.neighbour.count, v.similarity.allSatisfy({ $0.isFinite }),
-                (1...1000).contains(limit), (1...100).contains(seeds)
+            guard v.similarity.count == v.neighbour.count, (1...1000).contains(limit), (1...100).contains(seeds)
             else {
                 throw ModelFileError.corrupt(section: "CONT", reason: "similarities or limits do not match")
             }
+            if let problem = v.rowProblem() { throw ModelFileError.corrupt(section: "CONT", reason: problem) }
             return ContentCandidates(neighbours: v, limit: limit, seeds: seeds)
         })
 }

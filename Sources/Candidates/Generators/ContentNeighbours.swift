@@ -32,6 +32,25 @@ public struct ContentNeighbours: Sendable {
 
     public var itemCount: Int { start.count - 1 }
 
+    /// What is wrong with rows read from a file (nil when they are as `init` builds them): cosines in 0…1, best
+    /// first, never the item itself, no item twice. Scores and similar-items answers rely on it.
+    public func rowProblem() -> String? {
+        var seenIn = [Int32](repeating: -1, count: itemCount)
+        for i in 0..<itemCount {
+            var previous = Float.infinity
+            for e in neighbours(of: i) {
+                let (j, s) = (Int(neighbour[e]), similarity[e])
+                guard s >= 0 && s <= 1.0001 else { return "item \(i): similarity \(s) is not a cosine in 0...1" }
+                guard s <= previous else { return "item \(i): neighbours are not sorted best first" }
+                guard j != i else { return "item \(i) is its own neighbour" }
+                guard seenIn[j] != Int32(i) else { return "item \(i): neighbour \(j) is listed twice" }
+                seenIn[j] = Int32(i)
+                previous = s
+            }
+        }
+        return nil
+    }
+
     /// `item`'s entries (indices into `neighbour` and `similarity`), most similar first.
     public func neighbours(of item: Int) -> Range<Int> {
         guard item >= 0 && item < itemCount else { return 0..<0 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import Pipeline
 
 /// `POST /api/v1/recs/train` starts a retrain (202 + task id, 409 while one
 /// runs on any replica); `GET /api/v1/recs/status/<id>` reads any task from
@@ -21,17 +22,24 @@ struct TrainController: UsesServeServices {
         }
     }
 
+    /// What a default retrain keeps of the serving model: its generators and its lookups (a model saved
+    /// without lookups stays without).
+    static func keptArguments(_ metadata: ModelMetadata) -> [String] {
+        let lookups = metadata.lookups ?? []
+        return [
+            "--generators", metadata.generators.joined(separator: ","),
+            "--lookups", lookups.isEmpty ? "none" : lookups.joined(separator: ","),
+        ]
+    }
+
     func train(_ request: Request, context: some RequestContext) async throws -> Response {
         let record: RetrainTasks.Record
         do {
-            // The default command retrains with the serving model's generators;
+            // The default command retrains with the serving model's generators and lookups;
             // a configured command is run as given.
             let keep =
                 configuration.trainCommand == nil
-                ? store.current.map {
-                    ["--generators", $0.pipeline.artifacts.metadata.generators.joined(separator: ",")]
-                }
-                    ?? [] : []
+                ? store.current.map { Self.keptArguments($0.pipeline.artifacts.metadata) } ?? [] : []
             record = try tasks.start(extraArguments: keep)
         } catch RetrainTasks.StartError.busy(let id) {
             throw APIError(.conflict, code: "training_in_progress", "a retrain is already running (task \(id))")
