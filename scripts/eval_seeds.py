@@ -65,6 +65,7 @@ def seed_row(seed, path, gen_seconds, eval_seconds):
         "candidate_recall": recall,
         "two_stage_coverage": two["coverage"],
         "all_history_share": r.get("all_history_share"),
+        "rare_item_recall": r.get("rare_item_recall"),
         "additions_ndcg": {m["name"]: at(m, k)["ndcg"] for m in r["methods"] if m["kind"] == "addition"},
         "generate_seconds": gen_seconds,
         "evaluate_seconds": eval_seconds,
@@ -225,6 +226,16 @@ def main():
     out.append("| mean candidates (union) | " + " | ".join(f"{r['mean_candidates']:.1f}" for r in rows)
                + f" | {m['mean_candidates']:.1f} |")
     out.append("")
+    rare = [r.get("rare_item_recall") for r in rows]
+    if all(rare):
+        out += [f"Visitors whose last item had fewer than {rare[0]['threshold']} training events (where "
+                "collaborative signals are thin; reports from before the segment have none):", ""]
+        out.append("| | " + " | ".join(f"seed {r['seed']}" for r in rows) + " | mean |")
+        out.append("|---|" + "---|" * (len(rows) + 1))
+        out.append("| test users | " + " | ".join(str(x["test_users"]) for x in rare) + " | |")
+        for key in sorted(rare[0]["recall"]):
+            out.append(row_with_mean(f"candidate recall, {key}", [x["recall"].get(key) for x in rare]))
+        out.append("")
     if a.baseline:
         base = {r["seed"]: r for r in json.load(open(a.baseline))["seeds"]}
         out += [f"## Against the baseline {a.baseline}", ""]
