@@ -15,6 +15,8 @@ enum FuzzTarget: String, CaseIterable {
     case events
     /// `item_properties_part*.csv` through `PropertiesReader`.
     case properties
+    /// The same files through `PropertyTokensReader` (the `content` generator's second pass), then `ItemTokens`.
+    case propertyTokens = "property-tokens"
     /// `category_tree.csv` through `CategoryTreeReader`.
     case category
     /// The `.gz` path: byte 0 picks the reader and whether the rest is
@@ -57,7 +59,8 @@ enum FuzzTarget: String, CaseIterable {
             let path = Scratch.write(bytes, as: "item_properties_part1.csv")
             _ = try? PropertiesReader.read(path: path)
             _ = try? PropertiesReader.read(path: path, policy: .skip)
-            // The content generator's second pass over the same files.
+        case .propertyTokens:
+            let path = Scratch.write(bytes, as: "item_properties_part1.csv")
             _ = try? PropertyTokensReader.read(path: path)
             if let rows = try? PropertyTokensReader.read(path: path, policy: .skip) {
                 // No lookup table: a fuzzed id near 2^26 would allocate one per run.
