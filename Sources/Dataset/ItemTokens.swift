@@ -101,7 +101,7 @@ public struct ItemTokens: Sendable {
             }
         }
         var token = [Int32](repeating: -1, count: n)
-        let kept = BucketCounts(count: buckets)
+        let kept = PartCounters(parts: buckets)
         let bounds = offset
         var total = 0
         rows.withUnsafeMutableBufferPointer { rowBuffer in
@@ -221,13 +221,6 @@ public enum PropertyTokensReader {
 private struct Disjoint<T>: @unchecked Sendable {
     let base: UnsafeMutablePointer<T>
     init(_ base: UnsafeMutablePointer<T>) { self.base = base }
-}
-
-private final class BucketCounts: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var values: [Int]
-    init(count: Int) { values = Array(repeating: 0, count: count) }
-    func set(_ i: Int, _ v: Int) { lock.withLock { values[i] = v } }
 }
 
 private final class TokenSlots: @unchecked Sendable {
