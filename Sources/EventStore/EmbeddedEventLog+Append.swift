@@ -10,13 +10,16 @@ extension EmbeddedEventLog {
     /// `write` + `fsync` shared by every batch queued meanwhile, plus O(batch) encoding. Throws `.invalid` for
     /// negative ids (nothing written), `.unavailable` when the folder cannot be written; then nothing of the batch
     /// is visible and the segment is cut back to its last acknowledged byte. Not cancellable once queued.
-    public func append(_ batch: [StoredEvent]) async throws -> StorePosition {
+    ///
+    /// A keyed batch is checked against the remembered keys by the writer, which is the only one to add them, so
+    /// two concurrent appends of one key store it once; the key is written in the batch's own frame.
+    public func append(_ batch: [StoredEvent], key: BatchKey?) async throws -> AppendResult {
         try validateBatch(batch)
-        if batch.isEmpty { return try await head() }
+        if batch.isEmpty { return AppendResult(position: try await head(), replayed: false) }
         return try await withCheckedThrowingContinuation { continuation in
             let start = state.withLock { s -> Bool? in
                 if s.closed { return nil }
-                s.pending.append(Pending(batch: batch, continuation: continuation))
+                s.pending.append(Pending(batch: batch, key: key, continuation: continuation))
                 if s.writing { return false }
                 s.writing = true
                 return true
@@ -57,8 +60,8 @@ extension EmbeddedEventLog {
                 continue
             }
             do {
-                let positions = try commit(taken.group.map(\.batch))
-                for (p, position) in zip(taken.group, positions) { p.continuation.resume(returning: position) }
+                let results = try commit(taken.group)
+                for (p, result) in zip(taken.group, results) { p.continuation.resume(with: result) }
                 followers.notify()
             } catch {
                 log("event log: append failed: \(error)")
@@ -67,24 +70,48 @@ extension EmbeddedEventLog {
         }
     }
 
-    private static func bytes(of pending: Pending) -> Int { RecordCodec.frameSize(count: pending.batch.count) }
+    private static func bytes(of pending: Pending) -> Int {
+        RecordCodec.frameSize(count: pending.batch.count, keyLength: pending.key?.value.utf8.count ?? 0)
+    }
 
-    /// Writes `batches` as consecutive frames with one write and one fsync, rolling to a new segment first when
-    /// they would push the current one past `segmentBytes`. Returns each batch's last position. On any error the
-    /// segment is cut back to its acknowledged end and nothing becomes visible.
-    private func commit(_ batches: [[StoredEvent]]) throws -> [StorePosition] {
+    /// Writes the group's batches as consecutive frames with one write and one fsync, rolling to a new segment
+    /// first when they would push the current one past `segmentBytes`. Returns each batch's outcome: a batch
+    /// whose key is already stored (earlier, or by a batch before it in the group) is not written. On any error
+    /// the segment is cut back to its acknowledged end and nothing becomes visible.
+    private func commit(_ group: [Pending]) throws -> [Result<AppendResult, any Error>] {
         let (head, current, mustTruncate) = state.withLock { s in (s.head, s.segments.last, s.needsTruncate) }
+        let now = wallClockMs()
+        var results = [Result<AppendResult, any Error>?](repeating: nil, count: group.count)
+        var newKeys: [(key: BatchKey, batch: KeyedBatch)] = []
+        var firstInGroup: [BatchKey: Int] = [:]
         var buffer: [UInt8] = []
-        buffer.reserveCapacity(batches.reduce(0) { $0 + RecordCodec.frameSize(count: $1.count) })
+        buffer.reserveCapacity(group.reduce(0) { $0 + Self.bytes(of: $1) })
         var frames: [(seq: Int64, offset: Int)] = []
-        var positions: [StorePosition] = []
         var seq = head + 1
-        for batch in batches {
+        for (index, p) in group.enumerated() {
+            if let key = p.key {
+                // Looked up under the lock, not copied out: a copy would make the insert below copy the table.
+                let earlier =
+                    state.withLock { $0.keys.find(key, now: now) } ?? firstInGroup[key].map { newKeys[$0].batch }
+                if let earlier {
+                    results[index] = Result { try earlier.replay(of: p.batch, key: key) }
+                    continue
+                }
+                firstInGroup[key] = newKeys.count
+                newKeys.append(
+                    (
+                        key,
+                        KeyedBatch(
+                            last: seq + Int64(p.batch.count) - 1, count: p.batch.count,
+                            digest: BatchKey.digest(of: p.batch), storedAt: now)
+                    ))
+            }
             frames.append((seq, buffer.count))
-            RecordCodec.appendFrame(batch, firstSeq: seq, to: &buffer)
-            seq += Int64(batch.count)
-            positions.append(seq - 1)
+            RecordCodec.appendFrame(p.batch, firstSeq: seq, key: p.key.map { ($0, now) }, to: &buffer)
+            seq += Int64(p.batch.count)
+            results[index] = .success(AppendResult(position: seq - 1, replayed: false))
         }
+        if frames.isEmpty { return results.map { $0! } }
 
         if mustTruncate, let current { try cutBack(current) }
         var segment: SegmentInfo
@@ -123,9 +150,10 @@ extension EmbeddedEventLog {
             guard !s.closed else { return }
             s.segments[s.segments.count - 1] = updated
             s.head = updated.lastSeq
+            for k in newKeys { s.keys.insert(k.key, k.batch, now: now) }
         }
         commitCount.withLock { $0 += 1 }
-        return positions
+        return results.map { $0! }
     }
 
     /// Starts the segment for `firstSeq`. It joins the state at once (empty), so a failed first write leaves a

@@ -73,8 +73,7 @@ extension EmbeddedEventLog {
                 }
                 chunk.withUnsafeBytes { raw in
                     while consumed + RecordCodec.headerSize <= raw.count && events.count < limit {
-                        let size = RecordCodec.frameSize(
-                            count: Int(RecordCodec.load(raw, consumed + 4, as: UInt32.self)))
+                        let size = RecordCodec.frameSize(raw, at: consumed)
                         if consumed + size > raw.count { break }
                         last = RecordCodec.decode(raw, frameAt: consumed, after: last, limit: limit, into: &events)
                         consumed += size
@@ -86,8 +85,5 @@ extension EmbeddedEventLog {
         return (events, last)
     }
 
-    private static func firstFrameSize(_ raw: UnsafeRawBufferPointer) -> Int {
-        guard raw.count >= RecordCodec.headerSize else { return RecordCodec.headerSize }
-        return RecordCodec.frameSize(count: Int(RecordCodec.load(raw, 4, as: UInt32.self)))
-    }
+    private static func firstFrameSize(_ raw: UnsafeRawBufferPointer) -> Int { RecordCodec.frameSize(raw, at: 0) }
 }

@@ -11,7 +11,8 @@ import Foundation
 public final class EmbeddedEventLog: EventStore {
     struct Pending {
         let batch: [StoredEvent]
-        let continuation: CheckedContinuation<StorePosition, any Error>
+        let key: BatchKey?
+        let continuation: CheckedContinuation<AppendResult, any Error>
     }
 
     struct State {
@@ -27,6 +28,9 @@ public final class EmbeddedEventLog: EventStore {
         var needsTruncate = false
         /// The folder's `LOCK` file, held (flock) while this instance may write: one writer per log.
         var lockFD: Int32 = -1
+        /// Idempotency keys of the batches stored within `BatchKey.retentionMs` (read back from the frames on
+        /// open); only the writer adds to it.
+        var keys = KeyMemory()
     }
 
     let directory: String
@@ -120,6 +124,7 @@ public final class EmbeddedEventLog: EventStore {
             .sorted { $0.1 < $1.1 }
 
         var s = State()
+        let now = wallClockMs()
         if readOnly {
             s.readOnlyReason = "the log was opened read-only"
         } else {
@@ -138,7 +143,7 @@ public final class EmbeddedEventLog: EventStore {
             case .success(let b): bytes = b
             case .failure(let code): throw EventStoreError.unavailable(FileIO.reason("cannot read", path, code))
             }
-            let scan = try SegmentScanner.scan(bytes, file: file, isLast: isLast)
+            let scan = try SegmentScanner.scan(bytes, file: file, isLast: isLast, keysAfter: now - BatchKey.retentionMs)
             if let previous = s.segments.last, previous.lastSeq + 1 != firstSeq {
                 throw EventStoreError.corrupt(
                     "\(path): segment starts at seq \(firstSeq) but the previous one ends at \(previous.lastSeq)")
@@ -155,6 +160,7 @@ public final class EmbeddedEventLog: EventStore {
                 }
             }
             s.segments.append(scan.info)
+            for k in scan.keys { s.keys.insert(k.key, k.batch, now: now) }
         }
         s.head = s.segments.last?.lastSeq ?? 0
         return s

@@ -9,6 +9,8 @@ public enum EventStoreError: Error, CustomStringConvertible {
     case corrupt(String)
     /// The caller's input was rejected before anything was written (HTTP 400).
     case invalid(String)
+    /// An idempotency key came again with different records; nothing was written (HTTP 422).
+    case conflict(String)
 
     /// A one-line message naming the class and the reason.
     public var description: String {
@@ -16,6 +18,7 @@ public enum EventStoreError: Error, CustomStringConvertible {
         case .unavailable(let reason): return "event store unavailable: \(reason)"
         case .corrupt(let reason): return "event store corrupt: \(reason)"
         case .invalid(let reason): return "invalid events: \(reason)"
+        case .conflict(let reason): return "idempotency key conflict: \(reason)"
         }
     }
 }

@@ -87,14 +87,19 @@ struct SegmentScan {
     var info: SegmentInfo
     /// A torn tail to drop: where it starts, how long it is and why it failed.
     var torn: (offset: Int, bytes: Int, reason: String)?
+    /// The idempotency keys of the segment's frames stored after the scan's `keysAfter`, oldest first.
+    var keys: [(key: BatchKey, batch: KeyedBatch)] = []
 }
 
 enum SegmentScanner {
     /// Verifies every frame of a segment (one CRC pass over the buffer) and builds its checkpoints.
     /// A failing frame is a torn tail only in the last segment and only when no valid frame follows it anywhere;
     /// otherwise it is corruption of acknowledged data and throws `.corrupt` naming file and offset.
-    static func scan(_ bytes: [UInt8], file: SegmentFile, isLast: Bool) throws -> SegmentScan {
+    static func scan(_ bytes: [UInt8], file: SegmentFile, isLast: Bool, keysAfter: Int64 = .max) throws
+        -> SegmentScan
+    {
         var info = SegmentInfo(file: file)
+        var keys: [(key: BatchKey, batch: KeyedBatch)] = []
         return try bytes.withUnsafeBytes { raw in
             var offset = 0
             var expected = file.firstSeq
@@ -107,6 +112,17 @@ enum SegmentScanner {
                             "\(file.path) at offset \(offset): frame starts at seq \(firstSeq), expected \(expected)")
                     }
                     info.noteFrame(seq: firstSeq, offset: offset)
+                    if let k = RecordCodec.key(raw, frameAt: offset), k.storedAt > keysAfter {
+                        var batch: [StoredEvent] = []
+                        _ = RecordCodec.decode(raw, frameAt: offset, after: 0, limit: count, into: &batch)
+                        keys.append(
+                            (
+                                k.key,
+                                KeyedBatch(
+                                    last: firstSeq + Int64(count) - 1, count: count, digest: BatchKey.digest(of: batch),
+                                    storedAt: k.storedAt)
+                            ))
+                    }
                     offset += size
                     expected += Int64(count)
                     info.end = offset
@@ -122,9 +138,9 @@ enum SegmentScanner {
                     throw EventStoreError.corrupt(
                         "\(file.path) at offset \(offset): \(problem), but a valid frame follows at offset \(later)")
                 }
-                return SegmentScan(info: info, torn: (offset, raw.count - offset, problem))
+                return SegmentScan(info: info, torn: (offset, raw.count - offset, problem), keys: keys)
             }
-            return SegmentScan(info: info, torn: nil)
+            return SegmentScan(info: info, torn: nil, keys: keys)
         }
     }
 

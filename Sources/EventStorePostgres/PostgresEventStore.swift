@@ -57,9 +57,11 @@ public final class PostgresEventStore: EventStore {
         poller.cancel()
     }
 
-    public func append(_ batch: [StoredEvent]) async throws -> StorePosition {
+    /// A keyed batch looks its key up and stores it in the same transaction, under the same lock, so a retry
+    /// on any replica finds it; keys older than `BatchKey.retentionMs` are deleted by the next keyed append.
+    public func append(_ batch: [StoredEvent], key: BatchKey?) async throws -> AppendResult {
         try validateBatch(batch)
-        if batch.isEmpty { return try await head() }
+        if batch.isEmpty { return AppendResult(position: try await head(), replayed: false) }
         try await ensureSchema()
         let timestamps = batch.map(\.timestamp)
         let visitors = batch.map { Int64($0.visitor) }
@@ -69,10 +71,27 @@ public final class PostgresEventStore: EventStore {
         let count = Int64(batch.count)
         let logger = logger
         let table = table
-        let last = try await withConnection("append") { connection in
-            try await connection.withTransaction(logger: logger) { connection in
+        let digest = Int64(bitPattern: BatchKey.digest(of: batch))
+        let retentionSeconds = Double(BatchKey.retentionMs) / 1000
+        let result = try await withConnection("append") { connection in
+            try await connection.withTransaction(logger: logger) { connection -> AppendResult in
                 try await connection.query(
                     "LOCK TABLE \(unescaped: table.name) IN EXCLUSIVE MODE", logger: logger)
+                if let key {
+                    let rows = try await connection.query(
+                        """
+                        SELECT last_id, count, digest, (extract(epoch FROM stored_at) * 1000)::bigint
+                        FROM recsys_batch_keys
+                        WHERE stream = \(table.name) AND key = \(key.value)
+                          AND stored_at > now() - make_interval(secs => \(retentionSeconds))
+                        """,
+                        logger: logger)
+                    for try await (last, count, stored, storedAt) in rows.decode((Int64, Int32, Int64, Int64).self) {
+                        let known = KeyedBatch(
+                            last: last, count: Int(count), digest: UInt64(bitPattern: stored), storedAt: storedAt)
+                        return try known.replay(of: batch, key: key)
+                    }
+                }
                 let base = try await Self.maxID(connection, table: table, logger: logger)
                 try await connection.query(
                     """
@@ -83,11 +102,28 @@ public final class PostgresEventStore: EventStore {
                          WITH ORDINALITY AS t(ts, visitor, kind, item, tx, ord)
                     """,
                     logger: logger)
-                return base + count
+                if let key {
+                    try await connection.query(
+                        """
+                        DELETE FROM recsys_batch_keys
+                        WHERE stored_at < now() - make_interval(secs => \(retentionSeconds))
+                        """,
+                        logger: logger)
+                    try await connection.query(
+                        """
+                        INSERT INTO recsys_batch_keys (stream, key, last_id, count, digest)
+                        VALUES (\(table.name), \(key.value), \(base + count), \(Int32(batch.count)), \(digest))
+                        ON CONFLICT (stream, key) DO UPDATE
+                        SET last_id = excluded.last_id, count = excluded.count, digest = excluded.digest,
+                            stored_at = now()
+                        """,
+                        logger: logger)
+                }
+                return AppendResult(position: base + count, replayed: false)
             }
         }
-        followers.notify()
-        return last
+        if !result.replayed { followers.notify() }
+        return result
     }
 
     public func read(after position: StorePosition, limit: Int) async throws -> (

@@ -46,6 +46,24 @@ enum PostgresSchema {
                 )
                 """
             ]),
+        Migration(
+            version: 3,
+            description: "idempotency keys of stored batches",
+            statements: [
+                // One row per keyed batch, written in the batch's transaction; `stream` is the records' table.
+                """
+                CREATE TABLE recsys_batch_keys (
+                    stream text NOT NULL,
+                    key text NOT NULL,
+                    last_id bigint NOT NULL,
+                    count integer NOT NULL,
+                    digest bigint NOT NULL,
+                    stored_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (stream, key)
+                )
+                """,
+                "CREATE INDEX recsys_batch_keys_stored_at ON recsys_batch_keys (stored_at)",
+            ]),
     ]
 
     /// An arbitrary constant naming this schema's advisory lock.

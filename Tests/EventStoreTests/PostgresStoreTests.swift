@@ -56,6 +56,28 @@ struct PostgresStoreTests {
         // on the test catches the hang this is about (the pool alone retries forever).
     }
 
+    /// The failover case keys exist for: replica A stored the batch and died before answering; the load
+    /// balancer sends the retry to replica B, which must find the key in the database.
+    @Test(.enabled(if: PostgresTestServer.url != nil))
+    func aRetryOnAnotherReplicaFindsTheKey() async throws {
+        let url = try await PostgresTestServer.freshDatabase()
+        let a = PostgresEventStore(url: url, logger: testLogger)
+        let b = PostgresEventStore(url: url, logger: testLogger)
+        let itemsB = PostgresEventStore(url: url, table: .items, logger: testLogger)
+        defer {
+            a.close()
+            b.close()
+            itemsB.close()
+        }
+        let key = try BatchKey("retry-1")
+        #expect(try await a.append(events(0..<6), key: key) == AppendResult(position: 6, replayed: false))
+        #expect(try await b.append(events(0..<6), key: key) == AppendResult(position: 6, replayed: true))
+        #expect(try await readAll(b) == events(0..<6))
+        // Keys are per stream: the same key on the item updates is a batch of its own.
+        let update = StoredItem(timestamp: 1, item: 9, category: 3, available: true)
+        #expect(try await itemsB.append([update.record], key: key) == AppendResult(position: 1, replayed: false))
+    }
+
     @Test(.enabled(if: PostgresTestServer.url != nil))
     func twoReplicasShareGaplessPositions() async throws {
         let url = try await PostgresTestServer.freshDatabase()

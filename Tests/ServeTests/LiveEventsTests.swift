@@ -233,7 +233,7 @@ struct LiveEventsTests {
 
 /// A store whose disk is full: every append fails, reads work.
 final class FullDiskStore: EventStore {
-    func append(_ batch: [StoredEvent]) async throws -> StorePosition {
+    func append(_ batch: [StoredEvent], key: BatchKey?) async throws -> AppendResult {
         throw EventStoreError.unavailable("write failed: No space left on device")
     }
     func read(after position: StorePosition, limit: Int) async throws -> (events: [StoredEvent], last: StorePosition) {

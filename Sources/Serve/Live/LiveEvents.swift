@@ -97,18 +97,28 @@ public final class LiveEvents: Sendable {
         return await events.replayed()
     }
 
-    /// Stores the batch durably, then makes it visible to requests.
-    func append(_ batch: [StoredEvent]) async throws {
-        let took = try await events.append(batch)
-        metrics.recordEvents(accepted: batch.count, rejected: 0, appendDuration: took)
+    /// Stores the batch durably, then makes it visible to requests. With a key already stored, nothing is
+    /// stored again (`replayed`).
+    @discardableResult
+    func append(_ batch: [StoredEvent], key: BatchKey? = nil) async throws -> AppendResult {
+        let (result, took) = try await events.append(batch, key: key)
+        if result.replayed {
+            metrics.recordReplayedBatch()
+        } else {
+            metrics.recordEvents(accepted: batch.count, rejected: 0, appendDuration: took)
+        }
         let f = overlay.figures
         metrics.recordOverlay(events: f.events, visitors: f.visitors, evictions: f.evictions)
+        return result
     }
 
     /// Stores the item updates durably, then makes them visible to requests.
-    func append(items batch: [StoredItem]) async throws {
-        _ = try await itemUpdates.append(batch.map(\.record))
+    @discardableResult
+    func append(items batch: [StoredItem], key: BatchKey? = nil) async throws -> AppendResult {
+        let (result, _) = try await itemUpdates.append(batch.map(\.record), key: key)
+        if result.replayed { metrics.recordReplayedBatch() }
         metrics.recordLiveItems(items.itemCount)
+        return result
     }
 
     /// The overlay for a request against `pipeline`: events the model

@@ -121,20 +121,24 @@ final class StoreStream: Sendable {
 
     /// Stores the batch durably, then applies it. While the startup replay has not finished (the store
     /// unreachable at startup) a write answers `.unavailable` after a few seconds instead of waiting forever.
-    /// Returns the time the store took.
-    func append(_ records: [StoredEvent]) async throws -> Duration {
+    /// Returns the store's outcome and the time it took. A replayed batch (its key was stored before) is not
+    /// applied again; the feed is only brought up to its position, for a batch another replica stored.
+    func append(_ records: [StoredEvent], key: BatchKey? = nil) async throws -> (result: AppendResult, took: Duration) {
         for _ in 0..<100 where !isReplayed { try await Task.sleep(for: .milliseconds(30)) }
         guard isReplayed else {
             throw EventStoreError.unavailable("the \(name) are still being replayed from the store")
         }
         let started = ContinuousClock.now
-        let last = try await store.append(records)
+        let result = try await store.append(records, key: key)
         let took = ContinuousClock.now - started
-        if await !feed.apply(records, last: last) {
+        let last = result.position
+        if result.replayed {
+            if await feed.applied < last { try? await feed.catchUp(from: store, to: last) }
+        } else if await !feed.apply(records, last: last) {
             // Another replica's records sit before ours: bring them in first (the follower would, a moment later).
             try? await feed.catchUp(from: store, to: last)
         }
-        return took
+        return (result, took)
     }
 
     func close() {

@@ -1,5 +1,6 @@
 import EventStore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -19,17 +20,48 @@ enum StoreWrites {
         }
     }
 
-    /// Runs the durable write; a store error is logged and becomes a 400 (`invalidCode`) or a 503 saying
-    /// nothing of the batch was stored.
-    static func write(logger: Logger, noun: String, invalidCode: String, _ body: () async throws -> Void)
-        async throws
+    /// The request's `Idempotency-Key` header, or nil when it has none; a malformed key (or two of them) is a
+    /// 400 before anything is read or stored.
+    static func idempotencyKey(_ request: Request) throws -> BatchKey? {
+        let values = request.headers[values: idempotencyKeyHeader]
+        guard let value = values.first else { return nil }
+        guard values.count == 1 else {
+            throw APIError(
+                .badRequest, code: "invalid_idempotency_key", "send one Idempotency-Key header, not \(values.count)")
+        }
+        do {
+            return try BatchKey(value)
+        } catch EventStoreError.invalid(let reason) {
+            throw APIError(.badRequest, code: "invalid_idempotency_key", reason)
+        }
+    }
+
+    static let idempotencyKeyHeader = HTTPField.Name("Idempotency-Key")!
+
+    /// What both write routes answer: how many records the batch holds, and `replayed: true` when its key was
+    /// stored before (nothing was stored again).
+    struct Accepted: Encodable {
+        var accepted: Int
+        var replayed: Bool?
+
+        init(accepted: Int, result: AppendResult) {
+            self.accepted = accepted
+            replayed = result.replayed ? true : nil
+        }
+    }
+
+    /// Runs the durable write; a store error is logged and becomes a 400 (`invalidCode`), a 422 for a key
+    /// reused with other records, or a 503 saying nothing of the batch was stored.
+    static func write(logger: Logger, noun: String, invalidCode: String, _ body: () async throws -> AppendResult)
+        async throws -> AppendResult
     {
         do {
-            try await body()
+            return try await body()
         } catch let error as EventStoreError {
             logger.error("\(noun) not stored", metadata: ["error": .string("\(error)")])
             switch error {
             case .invalid(let reason): throw APIError(.badRequest, code: invalidCode, reason)
+            case .conflict(let reason): throw APIError(.unprocessableContent, code: "idempotency_key_reused", reason)
             case .unavailable, .corrupt:
                 throw APIError(
                     .serviceUnavailable, code: "store_unavailable",

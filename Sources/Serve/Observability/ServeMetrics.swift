@@ -18,6 +18,7 @@ public final class ServeMetrics: Sendable {
     private let modelInfo = Mutex<Gauge?>(nil)
     private let eventsAccepted: Counter
     private let eventsRejected: Counter
+    private let batchesReplayed: Counter
     private let eventAppend: DurationHistogram
     private let overlayEvents: Gauge
     private let overlayVisitors: Gauge
@@ -45,6 +46,7 @@ public final class ServeMetrics: Sendable {
         "recsys_model_info": "1 for the serving model's version, 0 for versions served before.",
         "recsys_events_accepted_total": "Live events stored.",
         "recsys_events_rejected_total": "Live events refused (invalid batch).",
+        "recsys_batches_replayed_total": "Write batches whose idempotency key was already stored (not stored again).",
         "recsys_event_append_seconds": "Durable append of an event batch (write and fsync of its group commit).",
         "recsys_live_overlay_events": "Live events held in memory.",
         "recsys_live_overlay_visitors": "Visitors with live events in memory.",
@@ -77,6 +79,7 @@ public final class ServeMetrics: Sendable {
         modelLoadedAt = gauge("recsys_model_loaded_timestamp_seconds")
         eventsAccepted = counter("recsys_events_accepted_total")
         eventsRejected = counter("recsys_events_rejected_total")
+        batchesReplayed = counter("recsys_batches_replayed_total")
         eventAppend = registry.makeDurationHistogram(
             descriptor: Self.descriptor("recsys_event_append_seconds"), buckets: Self.durationBuckets)
         overlayEvents = gauge("recsys_live_overlay_events")
@@ -98,6 +101,8 @@ public final class ServeMetrics: Sendable {
         if rejected > 0 { eventsRejected.increment(by: Int64(rejected)) }
         if let d = appendDuration { eventAppend.record(d) }
     }
+
+    func recordReplayedBatch() { batchesReplayed.increment() }
 
     func recordOverlay(events: Int, visitors: Int, evictions: Int) {
         overlayEvents.set(to: Double(events))

@@ -10,9 +10,8 @@ import Pipeline
 struct EventsController: UsesServeServices {
     let services: ServeServices
 
-    struct Accepted: Encodable { var accepted: Int }
-
     func post(_ request: Request, context: some RequestContext) async throws -> Response {
+        let key = try StoreWrites.idempotencyKey(request)
         let body = try await StoreWrites.body(request, noun: "events")
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let events: [StoredEvent]
@@ -22,10 +21,10 @@ struct EventsController: UsesServeServices {
             metrics.recordEvents(accepted: 0, rejected: 1, appendDuration: nil)
             throw error
         }
-        try await StoreWrites.write(logger: context.logger, noun: "events", invalidCode: "invalid_event") {
-            try await live.append(events)
+        let result = try await StoreWrites.write(logger: context.logger, noun: "events", invalidCode: "invalid_event") {
+            try await live.append(events, key: key)
         }
-        return try jsonResponse(Accepted(accepted: events.count))
+        return try jsonResponse(StoreWrites.Accepted(accepted: events.count, result: result))
     }
 
     struct VisitorEvent: Encodable {

@@ -9,15 +9,16 @@ import Pipeline
 struct ItemsController: UsesServeServices {
     let services: ServeServices
 
-    struct Accepted: Encodable { var accepted: Int }
-
     func post(_ request: Request, context: some RequestContext) async throws -> Response {
+        let key = try StoreWrites.idempotencyKey(request)
         let body = try await StoreWrites.body(request, noun: "item updates")
         let items = try ItemBatch.parse(body, now: Int64(Date().timeIntervalSince1970 * 1000))
-        try await StoreWrites.write(logger: context.logger, noun: "item updates", invalidCode: "invalid_item") {
-            try await live.append(items: items)
+        let result = try await StoreWrites.write(
+            logger: context.logger, noun: "item updates", invalidCode: "invalid_item"
+        ) {
+            try await live.append(items: items, key: key)
         }
-        return try jsonResponse(Accepted(accepted: items.count))
+        return try jsonResponse(StoreWrites.Accepted(accepted: items.count, result: result))
     }
 
     struct ModelPart: Encodable {
