@@ -155,7 +155,7 @@ if fuzzing {
         .target(name: "CFuzz", path: "Fuzz/CFuzz"),
         .executableTarget(
             name: "Fuzz",
-            dependencies: ["CFuzz", "Dataset", "ModelFile", "Pipeline"]
+            dependencies: ["CFuzz", "Dataset", "EventStore", "ModelFile", "Pipeline"]
                 + (fuzzServe ? ["FuzzServe"] : [Target.Dependency]()),
             path: "Fuzz/Harness",
             swiftSettings: fuzzFlags,

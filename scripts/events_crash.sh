@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # Durability of POST /api/v1/events across kill -9 (fast enough for CI):
 #   1. start the server on a fresh events folder; three client threads post
-#      small batches (1-20 events) in a loop, recording every batch that got a
-#      200 (scripts/events_tool.py crash-client);
+#      small batches (1-20 events) in a loop, each with an Idempotency-Key and
+#      retried with it until answered, recording every batch that got a 200
+#      (scripts/events_tool.py crash-client --keys);
 #   2. kill -9 the server mid-stream (after KILL_AFTER seconds), scan the log
 #      files the way the server's opener does (is there a torn tail?);
-#   3. restart on the same folder, wait for /ready, and read every
-#      acknowledged event back through GET /api/v1/visitors/<id>/events
-#      (count and SHA-256 over (timestamp, visitor, item, kind));
+#   3. restart on the same folder, wait for /ready, send the batches that were
+#      in flight at the kill again with their keys (retry-unacked), and read
+#      every acknowledged event back through GET /api/v1/visitors/<id>/events
+#      (count and SHA-256 over (timestamp, visitor, item, kind)): each batch
+#      must be stored exactly once, whether or not it hit the disk before the kill;
 #   4. if the kill left a torn tail, the restart must log "dropping torn tail";
 #   5. then the same once more with a torn tail made on purpose (half a frame
 #      appended to the last segment after the second kill -9), which the
 #      restart must drop, log, and still hold every acknowledged event.
 # Exits non-zero on any lost acknowledged event, any event that was never
-# sent, a duplicate, a missing truncation line or a 5xx in the server log.
+# sent, a duplicate, a stored batch left unacknowledged after its retry, a
+# missing truncation line or a 5xx in the server log.
 # Usage: [BIN=dir-with-release-binaries] [MODEL=file.rrm] [KILL_AFTER=2] scripts/events_crash.sh
 source "$(dirname "$0")/lib.sh"
 MODEL="${MODEL:-models/model.rrm}"
@@ -53,7 +57,7 @@ REF=$(curl -s "http://127.0.0.1:$PORT/model" | python3 -c 'import json,sys; prin
 echo "command: scripts/events_crash.sh   (MODEL=$MODEL, KILL_AFTER=$KILL_AFTER, store $STORE)"
 
 crash_round() { # round seed run-log
-    python3 scripts/events_tool.py crash-client --port "$PORT" --out "$WORK/acked.jsonl" --threads 3 \
+    python3 scripts/events_tool.py crash-client --port "$PORT" --out "$WORK/acked.jsonl" --threads 3 --keys \
         --seconds 30 --ref "$REF" --seed "$2" --visitor-base $(( 3000000000 + $2 * 10000000 )) > "$WORK/client$1.json" &
     CLIENT_PID=$!
     sleep "$KILL_AFTER"
@@ -75,8 +79,14 @@ check_restart() { # round log-name expect-torn
             fail "round $1: a torn tail of $3 bytes was on disk but the restart did not log 'dropping torn tail'"
         fi
     fi
-    VERIFY=$(python3 scripts/events_tool.py verify --port "$PORT" --acked "$WORK/acked.jsonl" --sent "$WORK/acked.jsonl.sent") \
-        || fail "round $1: acknowledged events lost or unexpected events found"
+    # The batches in flight at the kill, sent again with their idempotency keys: stored once, whether or not
+    # they reached the disk before the kill.
+    RETRY=$(python3 scripts/events_tool.py retry-unacked --port "$PORT" --out "$WORK/acked.jsonl") \
+        || fail "round $1: a retried batch was not answered 200: $RETRY"
+    echo "round $1: retried unacknowledged batches with their keys: $RETRY"
+    VERIFY=$(python3 scripts/events_tool.py verify --port "$PORT" --acked "$WORK/acked.jsonl" \
+        --sent "$WORK/acked.jsonl.sent" --exactly-once) \
+        || fail "round $1: acknowledged events lost, stored twice, or unexpected events found"
     echo "round $1: verify $VERIFY"
     AFTER=$(python3 scripts/events_tool.py scan "$STORE" | python3 -c 'import json,sys; print(json.load(sys.stdin)["torn_bytes_last"])')
     [ "$AFTER" = "0" ] || fail "round $1: $AFTER torn bytes still in the last segment after the restart"

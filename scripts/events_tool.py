@@ -6,16 +6,26 @@
       POSTs N deterministic batches to /api/v1/events over keep-alive connections
       and prints one JSON line: events, seconds, events_per_s, non_200.
 
-  events_tool.py crash-client --port P --out acked.jsonl [--threads 3] [--seconds 60] --ref MS
+  events_tool.py crash-client --port P --out acked.jsonl [--threads 3] [--seconds 60] --ref MS [--keys]
       Posts small batches in a loop until the server goes away. Every batch is
       written to <out>.sent before it is sent, and to <out> after its 200, one
       JSON line per batch, flushed (so the files survive this process too).
+      With --keys each batch carries an Idempotency-Key (kept in the files) and a
+      failed post (no answer, 5xx) is retried with the same key until it is
+      answered 200 or the server is gone: delivery must then be exactly once.
+
+  events_tool.py retry-unacked --port P --out acked.jsonl
+      Posts again, with their keys, the keyed batches of <out>.sent that have no
+      200 in <out> (in flight when the server died); a 200 (stored now, or
+      "replayed") appends them to <out>. Prints sent, acked and replayed counts.
 
   events_tool.py verify --port P --acked acked.jsonl [--sent acked.jsonl.sent]
       Reads every acknowledged event back through GET /api/v1/visitors/<id>/events
       (source "live") and compares count and a SHA-256 over the sorted
       (timestamp, visitor, item, kind) tuples. Events the server holds that were
-      never sent are reported too. Exit 1 on any loss.
+      never sent are reported too. Exit 1 on any loss, on an event stored twice
+      (unless --allow-duplicates) and, with --exactly-once, on a sent event stored
+      without its 200 having been seen.
 
   events_tool.py propagation --post-port LB --ports A,B --ref MS [--batches 30]
       POSTs batches of 5 events for fresh visitors through LB, then polls each
@@ -120,8 +130,9 @@ def cmd_crash_client(a):
     acked = open(a.out, "a", buffering=1)
     sent = open(a.out + ".sent", "a", buffering=1)
     lock = threading.Lock()
-    counters = {"acked": 0, "failed": 0, "non_200": {}}
+    counters = {"acked": 0, "failed": 0, "non_200": {}, "replayed": 0}
     stop = time.time() + a.seconds
+    run = time.time_ns() // 1000  # keys unique to this run, so a store shared with earlier runs never conflicts
 
     def worker(t):
         rng = random.Random(a.seed * 7919 + t)
@@ -131,6 +142,7 @@ def cmd_crash_client(a):
         stamp = a.ref + 1000 + t  # strictly increasing per thread, unique across threads
         c = conn(a.port, timeout=10)
         failures = 0
+        batch_number = 0
         while time.time() < stop:
             n = rng.randint(1, 20)
             events = []
@@ -146,39 +158,88 @@ def cmd_crash_client(a):
                 if kind == "transaction":
                     e["transaction_id"] = rng.randrange(1 << 30)
                 events.append(e)
-            line = json.dumps({"events": events})
+            body = json.dumps({"events": events})
+            headers = {"Content-Type": "application/json"}
+            line = body
+            if a.keys:
+                batch_number += 1
+                headers["Idempotency-Key"] = "crash-%d-%d-%d-%d" % (run, a.seed, t, batch_number)
+                line = json.dumps({"key": headers["Idempotency-Key"], "events": events})
             with lock:
                 sent.write(line + "\n")
-            try:
-                c.request("POST", "/api/v1/events", line.encode(), {"Content-Type": "application/json"})
-                r = c.getresponse()
-                r.read()
-            except (OSError, http.client.HTTPException):
-                c.close()
-                failures += 1
+            while True:  # one pass without --keys; with keys, until a 200 or the server is gone
+                try:
+                    c.request("POST", "/api/v1/events", body.encode(), headers)
+                    r = c.getresponse()
+                    answer = r.read()
+                except (OSError, http.client.HTTPException):
+                    c.close()
+                    failures += 1
+                    with lock:
+                        counters["failed"] += 1
+                    if failures >= 20:
+                        return  # the server is gone
+                    time.sleep(0.05)
+                    c = conn(a.port, timeout=10)
+                    if a.keys:
+                        continue
+                    break
+                failures = 0
                 with lock:
-                    counters["failed"] += 1
-                if failures >= 20:
-                    return  # the server is gone
+                    if r.status == 200:
+                        acked.write(line + "\n")
+                        counters["acked"] += 1
+                        if a.keys and json.loads(answer).get("replayed"):
+                            counters["replayed"] += 1
+                    else:
+                        counters["non_200"][r.status] = counters["non_200"].get(r.status, 0) + 1
+                if r.status == 200 or not a.keys or r.status < 500:
+                    break
                 time.sleep(0.05)
-                c = conn(a.port, timeout=10)
-                continue
-            failures = 0
-            with lock:
-                if r.status == 200:
-                    acked.write(line + "\n")
-                    counters["acked"] += 1
-                else:
-                    counters["non_200"][r.status] = counters["non_200"].get(r.status, 0) + 1
 
     threads = [threading.Thread(target=worker, args=(t,)) for t in range(a.threads)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    print(json.dumps({"acked_batches": counters["acked"], "failed_posts": counters["failed"],
-                      "non_200": counters["non_200"]}))
+    out = {"acked_batches": counters["acked"], "failed_posts": counters["failed"], "non_200": counters["non_200"]}
+    if a.keys:
+        out["replayed_batches"] = counters["replayed"]
+    print(json.dumps(out))
     return 0
+
+
+def cmd_retry_unacked(a):
+    acked_lines = set()
+    if os.path.exists(a.out):
+        with open(a.out) as f:
+            acked_lines = set(line.strip() for line in f if line.strip())
+    pending = []
+    with open(a.out + ".sent") as f:
+        for line in f:
+            line = line.strip()
+            try:
+                batch = json.loads(line)
+            except ValueError:
+                continue  # a line cut by the kill: never sent
+            if "key" in batch and line not in acked_lines:
+                pending.append((line, batch))
+    c = conn(a.port)
+    counts = {"unacked": len(pending), "acked": 0, "replayed": 0, "non_200": {}}
+    with open(a.out, "a") as acked:
+        for line, batch in pending:
+            c.request("POST", "/api/v1/events", json.dumps({"events": batch["events"]}).encode(),
+                      {"Content-Type": "application/json", "Idempotency-Key": batch["key"]})
+            r = c.getresponse()
+            answer = r.read()
+            if r.status == 200:
+                acked.write(line + "\n")
+                counts["acked"] += 1
+                counts["replayed"] += 1 if json.loads(answer).get("replayed") else 0
+            else:
+                counts["non_200"][r.status] = counts["non_200"].get(r.status, 0) + 1
+    print(json.dumps(counts))
+    return 0 if counts["acked"] == len(pending) else 1
 
 
 def key(e):
@@ -243,9 +304,11 @@ def cmd_verify(a):
     print(json.dumps(result))
     if missing:
         print("first missing: %s" % (missing[:5],), file=sys.stderr)
-    # Through a load balancer that retries a POST on the other replica, a batch committed by a replica killed
-    # before it answered is stored twice (at-least-once; there is no idempotency key): --allow-duplicates.
+    # Without idempotency keys, a batch committed by a replica killed before it answered and retried (by a load
+    # balancer on the other replica) is stored twice: --allow-duplicates. With keys (crash-client --keys) every
+    # retry is answered from the key, so --exactly-once also wants no stored batch left unacknowledged.
     ok = not missing and errors == 0 and not phantom and acked and (a.allow_duplicates or result["duplicates"] == 0)
+    ok = ok and not (a.exactly_once and unacked_present)
     return 0 if ok else 1
 
 
@@ -303,9 +366,14 @@ def scan_file(path):
     while off < len(raw):
         if len(raw) - off < HEADER:
             break
-        magic, count, first = struct.unpack_from("<IIq", raw, off)
-        crc = struct.unpack_from("<I", raw, off + 20)[0]
-        end = off + HEADER + count * RECORD
+        magic, count, first, flags, crc = struct.unpack_from("<IIqII", raw, off)
+        key_block = 0
+        if flags & 1:  # an idempotency key block: 16 bytes, then the key padded to 8
+            if len(raw) - off < HEADER + 16:
+                break
+            key_len = struct.unpack_from("<I", raw, off + HEADER + 8)[0]
+            key_block = 16 + ((key_len + 7) & ~7)
+        end = off + HEADER + key_block + count * RECORD
         if magic != MAGIC or count < 1 or end > len(raw):
             break
         if zlib.crc32(raw[off + HEADER:end], zlib.crc32(raw[off:off + 20])) & 0xFFFFFFFF != crc:
@@ -365,11 +433,16 @@ def main():
     s.add_argument("--items", type=int, default=4634)
     s.add_argument("--visitor-base", type=int, default=3_000_000_000)
     s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--keys", action="store_true")
+    s = sub.add_parser("retry-unacked")
+    s.add_argument("--port", type=int, required=True)
+    s.add_argument("--out", required=True)
     s = sub.add_parser("verify")
     s.add_argument("--port", type=int, required=True)
     s.add_argument("--acked", required=True)
     s.add_argument("--sent")
     s.add_argument("--allow-duplicates", action="store_true")
+    s.add_argument("--exactly-once", action="store_true")
     s = sub.add_parser("propagation")
     s.add_argument("--post-port", type=int, required=True)
     s.add_argument("--ports", required=True)
@@ -382,7 +455,7 @@ def main():
     s = sub.add_parser("tear")
     s.add_argument("dir")
     a = p.parse_args()
-    return {"load": cmd_load, "crash-client": cmd_crash_client, "verify": cmd_verify, "scan": cmd_scan,
+    return {"load": cmd_load, "crash-client": cmd_crash_client, "retry-unacked": cmd_retry_unacked, "verify": cmd_verify, "scan": cmd_scan,
             "propagation": cmd_propagation,
             "tear": cmd_tear}[a.cmd](a)
 

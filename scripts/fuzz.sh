@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS="${1:-30}"
 shift || true
-ALL=(events properties property-tokens category gzip model model-sections query events-body items-body predict-body batch-body)
+ALL=(events properties property-tokens event-log category gzip model model-sections query events-body items-body predict-body batch-body)
 TARGETS=("$@")
 [ "${#TARGETS[@]}" -gt 0 ] || TARGETS=("${ALL[@]}")
 # Build folder: the default one, where `swift test --sanitize=address` (the README's test command) has

@@ -19,6 +19,8 @@ enum FuzzTarget: String, CaseIterable {
     case propertyTokens = "property-tokens"
     /// `category_tree.csv` through `CategoryTreeReader`.
     case category
+    /// An embedded event log segment (`EmbeddedEventLog`: frames, key blocks, torn tails), then keyed appends.
+    case eventLog = "event-log"
     /// The `.gz` path: byte 0 picks the reader and whether the rest is
     /// compressed here first (valid streams of fuzzed CSV) or read as is
     /// (fuzzed gzip streams).
@@ -67,6 +69,8 @@ enum FuzzTarget: String, CaseIterable {
                 let ids = rows.item.sorted().reduce(into: [Int]()) { if $0.last != $1 { $0.append($1) } }
                 _ = try? ItemTokens(raw: [rows], items: IdMap(sortedUniqueRaw: ids, tableLimit: 0))
             }
+        case .eventLog:
+            EventLogTarget.run(bytes)
         case .category:
             let path = Scratch.write(bytes, as: "category_tree.csv")
             _ = try? CategoryTreeReader.read(path: path)

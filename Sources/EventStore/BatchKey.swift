@@ -72,7 +72,7 @@ public struct KeyedBatch: Sendable, Equatable {
     public func replay(of batch: [StoredEvent], key: BatchKey) throws -> AppendResult {
         guard count == batch.count && digest == BatchKey.digest(of: batch) else {
             throw EventStoreError.conflict(
-                "the idempotency key \"\(key)\" was used for a different batch (\(count) records) stored at position \(last); use a new key for new events"
+                "the idempotency key \"\(key)\" was used for a different batch (\(count) record\(count == 1 ? "" : "s")) stored at position \(last); use a new key for new events"
             )
         }
         return AppendResult(position: last, replayed: true)

@@ -86,8 +86,10 @@ paths:
   /api/v1/events:
     post:
       summary: Visitors' actions, answered from at once; 200 only once they are durable (fsync'd).
-      description: The whole batch is validated first; any bad event is a 400 naming its index and field, and nothing of the batch is stored. Requires `Authorization Bearer` when RECSYS_API_KEY is set.
+      description: The whole batch is validated first; any bad event is a 400 naming its index and field, and nothing of the batch is stored. Requires `Authorization Bearer` when RECSYS_API_KEY is set. Send an Idempotency-Key to make retries safe.
       security: [{bearer: []}, {}]
+      parameters:
+        - $ref: "#/components/parameters/IdempotencyKey"
       requestBody:
         required: true
         content:
@@ -112,16 +114,19 @@ paths:
                       item_id: {type: integer, minimum: 0}
                       transaction_id: {type: integer, minimum: 0, nullable: true}
       responses:
-        "200": {description: Stored durably, content: {application/json: {schema: {type: object, required: [accepted], properties: {accepted: {type: integer}}}}}}
+        "200": {description: Stored durably (or already stored under the Idempotency-Key), content: {application/json: {schema: {$ref: "#/components/schemas/Accepted"}}}}
         "400": {description: A bad event (index, field and what was expected), content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "401": {description: Missing or wrong API key, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "413": {description: Body or batch too large, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "422": {description: The Idempotency-Key was used for a different batch within 24 h; nothing was stored (code idempotency_key_reused), content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "503": {description: The store cannot take writes (disk full, read-only); nothing was stored, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
   /api/v1/items:
     post:
       summary: Item updates (category, availability) from the shop, used at once; 200 only once they are durable.
-      description: "An item the model has never seen becomes listable at once: /recommend gives available new items of the visitor's current category up to one slot in five at the end of the list (score 0, strategy suffix +live-items), /items/{id} and /items/{id}/similar know it. Retraining with --events-store merges the updates with the property files. Same validation, limits, auth and durability as /api/v1/events."
+      description: "An item the model has never seen becomes listable at once: /recommend gives available new items of the visitor's current category up to one slot in five at the end of the list (score 0, strategy suffix +live-items), /items/{id} and /items/{id}/similar know it. Retraining with --events-store merges the updates with the property files. Same validation, limits, auth, durability and Idempotency-Key as /api/v1/events (keys of the two routes are separate)."
       security: [{bearer: []}, {}]
+      parameters:
+        - $ref: "#/components/parameters/IdempotencyKey"
       requestBody:
         required: true
         content:
@@ -145,10 +150,11 @@ paths:
                       available: {type: boolean}
                       timestamp: {type: integer, minimum: 0, description: unix ms, at most one hour in the future}
       responses:
-        "200": {description: Stored durably, content: {application/json: {schema: {type: object, required: [accepted], properties: {accepted: {type: integer}}}}}}
+        "200": {description: Stored durably (or already stored under the Idempotency-Key), content: {application/json: {schema: {$ref: "#/components/schemas/Accepted"}}}}
         "400": {description: A bad update (index, field and what was expected), content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "401": {description: Missing or wrong API key, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "413": {description: Body or batch too large, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "422": {description: The Idempotency-Key was used for a different batch within 24 h; nothing was stored (code idempotency_key_reused), content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "503": {description: The store cannot take writes; nothing was stored, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
   /api/v1/visitors/{visitor_id}/events:
     get:
@@ -396,7 +402,20 @@ paths:
 components:
   securitySchemes:
     bearer: {type: http, scheme: bearer}
+  parameters:
+    IdempotencyKey:
+      name: Idempotency-Key
+      in: header
+      required: false
+      description: "Makes a retry safe: a batch sent again with the same key within 24 h is not stored again and is answered 200 with replayed true (the key is stored durably with the batch, on every replica sharing a PostgreSQL store). The same key with a different batch is 422. 1 to 255 visible ASCII characters, e.g. a UUID per batch; anything else is 400 invalid_idempotency_key."
+      schema: {type: string, minLength: 1, maxLength: 255, pattern: "^[!-~]+$", example: 3f0c1d2e-8b4a-4d7e-9c15-6a2b7e9d0f41}
   schemas:
+    Accepted:
+      type: object
+      required: [accepted]
+      properties:
+        accepted: {type: integer, description: Records in the batch}
+        replayed: {type: boolean, description: "Present (true) only when the Idempotency-Key was already stored: nothing was stored by this call"}
     Recommendation:
       type: object
       required: [user_id, items, strategy, model_version, request_time]
@@ -783,12 +802,17 @@ components:
     "/api/v1/events": {
       "post": {
         "summary": "Visitors' actions, answered from at once; 200 only once they are durable (fsync'd).",
-        "description": "The whole batch is validated first; any bad event is a 400 naming its index and field, and nothing of the batch is stored. Requires `Authorization Bearer` when RECSYS_API_KEY is set.",
+        "description": "The whole batch is validated first; any bad event is a 400 naming its index and field, and nothing of the batch is stored. Requires `Authorization Bearer` when RECSYS_API_KEY is set. Send an Idempotency-Key to make retries safe.",
         "security": [
           {
             "bearer": []
           },
           {}
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          }
         ],
         "requestBody": {
           "required": true,
@@ -852,19 +876,11 @@ components:
         },
         "responses": {
           "200": {
-            "description": "Stored durably",
+            "description": "Stored durably (or already stored under the Idempotency-Key)",
             "content": {
               "application/json": {
                 "schema": {
-                  "type": "object",
-                  "required": [
-                    "accepted"
-                  ],
-                  "properties": {
-                    "accepted": {
-                      "type": "integer"
-                    }
-                  }
+                  "$ref": "#/components/schemas/Accepted"
                 }
               }
             }
@@ -900,6 +916,16 @@ components:
               }
             }
           },
+          "422": {
+            "description": "The Idempotency-Key was used for a different batch within 24 h; nothing was stored (code idempotency_key_reused)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "503": {
             "description": "The store cannot take writes (disk full",
             "read-only); nothing was stored": null,
@@ -917,12 +943,17 @@ components:
     "/api/v1/items": {
       "post": {
         "summary": "Item updates (category, availability) from the shop, used at once; 200 only once they are durable.",
-        "description": "An item the model has never seen becomes listable at once: /recommend gives available new items of the visitor's current category up to one slot in five at the end of the list (score 0, strategy suffix +live-items), /items/{id} and /items/{id}/similar know it. Retraining with --events-store merges the updates with the property files. Same validation, limits, auth and durability as /api/v1/events.",
+        "description": "An item the model has never seen becomes listable at once: /recommend gives available new items of the visitor's current category up to one slot in five at the end of the list (score 0, strategy suffix +live-items), /items/{id} and /items/{id}/similar know it. Retraining with --events-store merges the updates with the property files. Same validation, limits, auth, durability and Idempotency-Key as /api/v1/events (keys of the two routes are separate).",
         "security": [
           {
             "bearer": []
           },
           {}
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          }
         ],
         "requestBody": {
           "required": true,
@@ -976,19 +1007,11 @@ components:
         },
         "responses": {
           "200": {
-            "description": "Stored durably",
+            "description": "Stored durably (or already stored under the Idempotency-Key)",
             "content": {
               "application/json": {
                 "schema": {
-                  "type": "object",
-                  "required": [
-                    "accepted"
-                  ],
-                  "properties": {
-                    "accepted": {
-                      "type": "integer"
-                    }
-                  }
+                  "$ref": "#/components/schemas/Accepted"
                 }
               }
             }
@@ -1016,6 +1039,16 @@ components:
           },
           "413": {
             "description": "Body or batch too large",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "The Idempotency-Key was used for a different batch within 24 h; nothing was stored (code idempotency_key_reused)",
             "content": {
               "application/json": {
                 "schema": {
@@ -1992,7 +2025,38 @@ components:
         "scheme": "bearer"
       }
     },
+    "parameters": {
+      "IdempotencyKey": {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": false,
+        "description": "Makes a retry safe: a batch sent again with the same key within 24 h is not stored again and is answered 200 with replayed true (the key is stored durably with the batch, on every replica sharing a PostgreSQL store). The same key with a different batch is 422. 1 to 255 visible ASCII characters, e.g. a UUID per batch; anything else is 400 invalid_idempotency_key.",
+        "schema": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 255,
+          "pattern": "^[!-~]+$",
+          "example": "3f0c1d2e-8b4a-4d7e-9c15-6a2b7e9d0f41"
+        }
+      }
+    },
     "schemas": {
+      "Accepted": {
+        "type": "object",
+        "required": [
+          "accepted"
+        ],
+        "properties": {
+          "accepted": {
+            "type": "integer",
+            "description": "Records in the batch"
+          },
+          "replayed": {
+            "type": "boolean",
+            "description": "Present (true) only when the Idempotency-Key was already stored: nothing was stored by this call"
+          }
+        }
+      },
       "Recommendation": {
         "type": "object",
         "required": [
