@@ -3,7 +3,8 @@
 # same run on the same machine:
 #   a. ingestion, batches of EV_BATCH (500) events per POST, wrk -c16
 #      (events/s = requests/s x 500; target >= 100,000 events/s);
-#   b. single-event POSTs, wrk -c16 (target >= 5,000/s);
+#   b. single-event POSTs, wrk -c16 (target >= 5,000/s), then the same with a fresh
+#      Idempotency-Key on each POST (printed as keyed/plain);
 #      a and b alternate with /health (same wrk settings) for ROUNDS rounds on
 #      one server with fsync on (the default), and are printed against it;
 #   c. /recommend for visitors with live events on a server holding ~1 M live
@@ -72,8 +73,8 @@ EV_NOW=$(( $(date +%s) * 1000 ))
 EV_ITEMS=$(curl -s "http://127.0.0.1:$PORT_I/model" | python3 -c 'import json,sys; c=json.load(sys.stdin)["counts"]["items"]; print(max(c * 105 // 100, 10))')
 log "model $MODEL, reference time $EV_REF, items 0..$EV_ITEMS, events store and state in $WORK"
 INGEST=()
-ingest_round() { # -> "[health, batches, single events]" as JSON
-    echo "[$(run_wrk "$PORT_I" health.lua), $(run_wrk "$PORT_I" events_batch.lua), $(run_wrk "$PORT_I" events_single.lua)]"
+ingest_round() { # -> "[health, batches, single events, keyed single events]" as JSON
+    echo "[$(run_wrk "$PORT_I" health.lua), $(run_wrk "$PORT_I" events_batch.lua), $(run_wrk "$PORT_I" events_single.lua), $(EV_KEYS=1 run_wrk "$PORT_I" events_single.lua)]"
 }
 for r in $(seq 1 "$ROUNDS"); do
     log "ingestion round $r of $ROUNDS: /health, batches of $EV_BATCH, single events"
@@ -149,19 +150,22 @@ rec5xx, strategy, big, live_batches, visitors = int(sys.argv[12]), sys.argv[13],
 med = statistics.median
 print(f"command: scripts/bench_events.sh {secs}   (MODEL={model}, wrk -t2 -c{conns} -d{secs}s, {rounds} alternating rounds, fsync on, 2 shared cores)")
 print(f"{'round':<6} {'target':<34} {'req/s':>9} {'events/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
-for k, (h, b, s) in enumerate(ingest, 1):
-    for name, r, per in [("/health", h, 0), (f"POST {batch} events", b, batch), ("POST 1 event", s, 1)]:
+for k, (h, b, s, ks) in enumerate(ingest, 1):
+    for name, r, per in [("/health", h, 0), (f"POST {batch} events", b, batch), ("POST 1 event", s, 1),
+                         ("POST 1 event, Idempotency-Key", ks, 1)]:
         ev = f"{r['rps'] * per:10.0f}" if per else f"{'':>10}"
         print(f"{k:<6} {name:<34} {r['rps']:9.0f} {ev} {r['p50_ms']:8.3f} {r['p99_ms']:8.3f} {r['errors']:7d}")
-bev = [b["rps"] * batch for _, b, _ in ingest]
-sev = [s["rps"] for _, _, s in ingest]
-bh = [b["rps"] * batch / h["rps"] for h, b, _ in ingest]
-sh = [s["rps"] / h["rps"] for h, _, s in ingest]
+bev = [b["rps"] * batch for _, b, _, _ in ingest]
+sev = [s["rps"] for _, _, s, _ in ingest]
+bh = [b["rps"] * batch / h["rps"] for h, b, _, _ in ingest]
+sh = [s["rps"] / h["rps"] for h, _, s, _ in ingest]
+kp = [ks["rps"] / s["rps"] for _, _, s, ks in ingest]
 ok = lambda c: "met" if c else "NOT met"
 print(f"a. batches of {batch}: median {med(bev):,.0f} events/s = {med(bev) / 100000:.2f} of the 100,000 target ({ok(med(bev) >= 100000)}); "
       f"{med(bh):.2f} events per /health request (rounds {', '.join(f'{x:.2f}' for x in bh)})")
 print(f"b. single events: median {med(sev):,.0f} POST/s = {med(sev) / 5000:.2f} of the 5,000 target ({ok(med(sev) >= 5000)}); "
-      f"{med(sh):.2f} of /health (rounds {', '.join(f'{x:.2f}' for x in sh)})")
+      f"{med(sh):.2f} of /health (rounds {', '.join(f'{x:.2f}' for x in sh)}); with an Idempotency-Key "
+      f"{med(kp):.2f} of plain (rounds {', '.join(f'{x:.2f}' for x in kp)})")
 print(f"   ingestion server after the rounds: {ie:,} live events, {iv:,} visitors, {ix:,} evicted, RSS {irss} MB, log {idisk} MB on disk, 5xx logged: {i5xx}")
 print(f"preload: {load['events']:,} events in {load['seconds']} s = {load['events_per_s']:,} events/s "
       f"(events_tool.py load, 4 Python threads, {live_batches} x {batch}), non-200: {load['non_200']}")

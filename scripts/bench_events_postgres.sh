@@ -5,7 +5,8 @@
 #      the same server (target >= 30,000 events/s);
 #   b. replica lag under that load: while wrk posts batches to A, a probe posts small batches to A and
 #      times how long until replica B (same database) lists them (target p99 <= 1 s);
-#   c. single-event POSTs, wrk -c16.
+#   c. single-event POSTs, wrk -c16, without and with an Idempotency-Key on each (the key costs a lookup and
+#      an insert in the append's transaction).
 # Rounds alternate (ROUNDS, default 3). The database runs on the same 2 cores as the replicas and wrk.
 # Usage: [BIN=dir-with-release-binaries] [MODEL=file.rrm] [ROUNDS=3] scripts/bench_events_postgres.sh [seconds]
 source "$(dirname "$0")/lib.sh"
@@ -64,7 +65,8 @@ for r in $(seq 1 "$ROUNDS"); do
     B=$(run_wrk "$PORT_A" events_batch.lua)
     wait "$PROBE" || true
     S=$(run_wrk "$PORT_A" events_single.lua)
-    ROWS+=("[$H, $B, $S, $(cat "$WORK/lag-$r.json")]")
+    K=$(EV_KEYS=1 run_wrk "$PORT_A" events_single.lua)
+    ROWS+=("[$H, $B, $S, $K, $(cat "$WORK/lag-$r.json")]")
 done
 FIVE=$(count_5xx "$WORK/a.log" "$WORK/b.log")
 LAG_RECORDS=$(curl -s "http://127.0.0.1:$PORT_B/metrics" | awk '/^recsys_event_store_lag_records /{print $2}')
@@ -74,16 +76,19 @@ import json, statistics, sys
 rows = json.loads(sys.argv[1])
 secs, conns, batch, port_b, five, lag_records = sys.argv[2:]
 print("command: scripts/bench_events_postgres.sh %s   (wrk -t2 -c%s, %s s per run, PostgreSQL on loopback)" % (secs, conns, secs))
-print("%-6s %12s %14s %12s %12s %12s %12s" % ("round", "health r/s", "events/s (b)", "b req/health", "single/s", "lag p50 ms", "lag p99 ms"))
-ev, single, p99s = [], [], []
-for i, (h, b, s, lag) in enumerate(rows, 1):
+print("%-6s %12s %14s %12s %12s %12s %10s %12s %12s" % ("round", "health r/s", "events/s (b)", "b req/health", "single/s",
+      "keyed/s", "keyed/plain", "lag p50 ms", "lag p99 ms"))
+ev, single, keyed_ratio, p99s = [], [], [], []
+for i, (h, b, s, k, lag) in enumerate(rows, 1):
     e = b["rps"] * int(batch)
-    ev.append(e); single.append(s["rps"])
+    ev.append(e); single.append(s["rps"]); keyed_ratio.append(k["rps"] / s["rps"])
     lb = lag.get(port_b, {})
     p99s.append(lb.get("p99_ms") or float("inf"))
-    bad = b["non2xx"] + b["errors"] + s["non2xx"] + s["errors"]
-    print("%-6d %12.0f %14.0f %12.4f %12.0f %12s %12s%s" % (i, h["rps"], e, b["rps"] / h["rps"], s["rps"],
-          lb.get("p50_ms"), lb.get("p99_ms"), "   (%d failed requests)" % bad if bad else ""))
+    bad = b["non2xx"] + b["errors"] + s["non2xx"] + s["errors"] + k["non2xx"] + k["errors"]
+    print("%-6d %12.0f %14.0f %12.4f %12.0f %12.0f %10.3f %12s %12s%s" % (i, h["rps"], e, b["rps"] / h["rps"], s["rps"],
+          k["rps"], k["rps"] / s["rps"], lb.get("p50_ms"), lb.get("p99_ms"),
+          "   (%d failed requests)" % bad if bad else ""))
+print("median keyed/plain single-event throughput: %.3f" % statistics.median(keyed_ratio))
 print("median: %.0f events/s in batches of %s (target >= 30,000: %s), %.0f single events/s, replica lag p99 %.0f ms "
       "(worst round; target <= 1000: %s); 5xx in server logs: %s; replica B behind by %s records at the end"
       % (statistics.median(ev), batch, "met" if statistics.median(ev) >= 30000 else "NOT met", statistics.median(single),

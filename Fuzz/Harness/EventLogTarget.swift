@@ -44,8 +44,7 @@ enum EventLogTarget {
 
     /// Runs an async store call to its end from the fuzzer's synchronous callback; nil when it throws.
     private static func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) -> T? {
-        final class Box: @unchecked Sendable { var value: T? }
-        let box = Box()
+        let box = ResultBox<T>()
         let done = DispatchSemaphore(value: 0)
         Task {
             box.value = try? await body()
@@ -54,4 +53,9 @@ enum EventLogTarget {
         done.wait()
         return box.value
     }
+}
+
+/// Carries a result out of a task; the semaphore orders the write before the read.
+private final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
 }

@@ -91,23 +91,38 @@ public struct AppendResult: Sendable, Equatable {
     }
 }
 
-/// The keys a process remembers (the embedded log and the memory store), dropped `retentionMs` after storing.
+/// The keys a process remembers (the embedded log and the memory store): for `BatchKey.retentionMs` after
+/// storing, and at most the newest `limit` keys, so a client that keys every single event cannot grow memory
+/// without bound (past the limit the oldest keys are forgotten early).
 struct KeyMemory {
     private(set) var batches: [BatchKey: KeyedBatch] = [:]
     private var insertsSincePrune = 0
+    let limit: Int
+
+    /// Keys kept at most by default: a day of keyed batches at about 11 per second.
+    static let defaultLimit = 1_000_000
+
+    init(limit: Int = KeyMemory.defaultLimit) { self.limit = max(1, limit) }
 
     func find(_ key: BatchKey, now: Int64) -> KeyedBatch? {
         guard let b = batches[key], b.storedAt > now - BatchKey.retentionMs else { return nil }
         return b
     }
 
-    /// Remembers a key; now and then drops the expired ones (amortized O(1) per insert).
+    /// Remembers a key; now and then drops the expired ones and, past `limit`, the oldest (amortized
+    /// O(log n) per insert).
     mutating func insert(_ key: BatchKey, _ batch: KeyedBatch, now: Int64) {
         batches[key] = batch
         insertsSincePrune += 1
-        if insertsSincePrune >= max(1024, batches.count / 2) {
+        if batches.count > limit || insertsSincePrune >= max(1024, batches.count / 2) {
             insertsSincePrune = 0
             batches = batches.filter { $0.value.storedAt > now - BatchKey.retentionMs }
+            if batches.count > limit {
+                // Down to 90 % of the limit, so the next cut is a tenth of the limit away.
+                let keep = limit - limit / 10
+                let cutoff = batches.values.map(\.last).sorted(by: >)[max(keep - 1, 0)]
+                batches = batches.filter { $0.value.last >= cutoff }
+            }
         }
     }
 }

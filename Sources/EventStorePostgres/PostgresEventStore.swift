@@ -23,6 +23,7 @@ public final class PostgresEventStore: EventStore {
     private let poller: Task<Void, Never>
     private let migrated = Atomic<Bool>(false)
     private let closed = Atomic<Bool>(false)
+    private let keyedAppends = Atomic<Int>(0)
 
     /// How often followers look for rows other replicas appended.
     public static let pollInterval: Duration = .milliseconds(250)
@@ -58,7 +59,7 @@ public final class PostgresEventStore: EventStore {
     }
 
     /// A keyed batch looks its key up and stores it in the same transaction, under the same lock, so a retry
-    /// on any replica finds it; keys older than `BatchKey.retentionMs` are deleted by the next keyed append.
+    /// on any replica finds it; keys older than `BatchKey.retentionMs` no longer count and are deleted now and then.
     public func append(_ batch: [StoredEvent], key: BatchKey?) async throws -> AppendResult {
         try validateBatch(batch)
         if batch.isEmpty { return AppendResult(position: try await head(), replayed: false) }
@@ -73,52 +74,73 @@ public final class PostgresEventStore: EventStore {
         let table = table
         let digest = Int64(bitPattern: BatchKey.digest(of: batch))
         let retentionSeconds = Double(BatchKey.retentionMs) / 1000
+        // Expired keys are deleted by one keyed append in 64 (an index range scan), not by each.
+        let prune = key != nil && keyedAppends.wrappingAdd(1, ordering: .relaxed).oldValue % 64 == 0
         let result = try await withConnection("append") { connection in
             try await connection.withTransaction(logger: logger) { connection -> AppendResult in
                 try await connection.query(
                     "LOCK TABLE \(unescaped: table.name) IN EXCLUSIVE MODE", logger: logger)
-                if let key {
-                    let rows = try await connection.query(
+                guard let key else {
+                    let base = try await Self.maxID(connection, table: table, logger: logger)
+                    try await connection.query(
                         """
-                        SELECT last_id, count, digest, (extract(epoch FROM stored_at) * 1000)::bigint
-                        FROM recsys_batch_keys
-                        WHERE stream = \(table.name) AND key = \(key.value)
-                          AND stored_at > now() - make_interval(secs => \(retentionSeconds))
+                        INSERT INTO \(unescaped: table.name) (\(unescaped: table.insertColumns))
+                        SELECT \(base) + t.ord, t.ts, t.visitor, \(unescaped: table.kindValue) t.item, nullif(t.tx, -1)
+                        FROM unnest(\(timestamps)::bigint[], \(visitors)::bigint[], \(kinds)::smallint[],
+                                    \(items)::bigint[], \(transactions)::bigint[])
+                             WITH ORDINALITY AS t(ts, visitor, kind, item, tx, ord)
                         """,
                         logger: logger)
-                    for try await (last, count, stored, storedAt) in rows.decode((Int64, Int32, Int64, Int64).self) {
+                    return AppendResult(position: base + count, replayed: false)
+                }
+                // A keyed batch costs no extra round trip: the head and the key come in one query, the records
+                // and the key go in one statement.
+                var base: Int64 = 0
+                let rows = try await connection.query(
+                    """
+                    SELECT (SELECT coalesce(max(id), 0) FROM \(unescaped: table.name))::bigint, k.last_id, k.count,
+                           k.digest, (extract(epoch FROM k.stored_at) * 1000)::bigint
+                    FROM (SELECT 1) AS one
+                    LEFT JOIN recsys_batch_keys AS k
+                      ON k.stream = \(table.name) AND k.key = \(key.value)
+                     AND k.stored_at > now() - make_interval(secs => \(retentionSeconds))
+                    """,
+                    logger: logger)
+                for try await (head, last, stored, storedDigest, storedAt) in rows.decode(
+                    (Int64, Int64?, Int32?, Int64?, Int64?).self)
+                {
+                    base = head
+                    if let last, let stored, let storedDigest, let storedAt {
                         let known = KeyedBatch(
-                            last: last, count: Int(count), digest: UInt64(bitPattern: stored), storedAt: storedAt)
+                            last: last, count: Int(stored), digest: UInt64(bitPattern: storedDigest), storedAt: storedAt
+                        )
                         return try known.replay(of: batch, key: key)
                     }
                 }
-                let base = try await Self.maxID(connection, table: table, logger: logger)
-                try await connection.query(
-                    """
-                    INSERT INTO \(unescaped: table.name) (\(unescaped: table.insertColumns))
-                    SELECT \(base) + t.ord, t.ts, t.visitor, \(unescaped: table.kindValue) t.item, nullif(t.tx, -1)
-                    FROM unnest(\(timestamps)::bigint[], \(visitors)::bigint[], \(kinds)::smallint[],
-                                \(items)::bigint[], \(transactions)::bigint[])
-                         WITH ORDINALITY AS t(ts, visitor, kind, item, tx, ord)
-                    """,
-                    logger: logger)
-                if let key {
+                if prune {
                     try await connection.query(
                         """
                         DELETE FROM recsys_batch_keys
                         WHERE stored_at < now() - make_interval(secs => \(retentionSeconds))
                         """,
                         logger: logger)
-                    try await connection.query(
-                        """
-                        INSERT INTO recsys_batch_keys (stream, key, last_id, count, digest)
-                        VALUES (\(table.name), \(key.value), \(base + count), \(Int32(batch.count)), \(digest))
-                        ON CONFLICT (stream, key) DO UPDATE
-                        SET last_id = excluded.last_id, count = excluded.count, digest = excluded.digest,
-                            stored_at = now()
-                        """,
-                        logger: logger)
                 }
+                try await connection.query(
+                    """
+                    WITH stored AS (
+                        INSERT INTO \(unescaped: table.name) (\(unescaped: table.insertColumns))
+                        SELECT \(base) + t.ord, t.ts, t.visitor, \(unescaped: table.kindValue) t.item, nullif(t.tx, -1)
+                        FROM unnest(\(timestamps)::bigint[], \(visitors)::bigint[], \(kinds)::smallint[],
+                                    \(items)::bigint[], \(transactions)::bigint[])
+                             WITH ORDINALITY AS t(ts, visitor, kind, item, tx, ord)
+                    )
+                    INSERT INTO recsys_batch_keys (stream, key, last_id, count, digest)
+                    VALUES (\(table.name), \(key.value), \(base + count), \(Int32(batch.count)), \(digest))
+                    ON CONFLICT (stream, key) DO UPDATE
+                    SET last_id = excluded.last_id, count = excluded.count, digest = excluded.digest,
+                        stored_at = now()
+                    """,
+                    logger: logger)
                 return AppendResult(position: base + count, replayed: false)
             }
         }

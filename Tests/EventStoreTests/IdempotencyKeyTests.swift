@@ -117,6 +117,21 @@ struct IdempotencyKeyTests {
         #expect(try await reopened.append(events(3..<5), key: key) == AppendResult(position: 5, replayed: false))
     }
 
+    @Test func memoryKeepsTheNewestKeysUpToItsLimit() throws {
+        var memory = KeyMemory(limit: 10)
+        let now = wallClockMs()
+        for n in 1...100 {
+            memory.insert(
+                try BatchKey("k\(n)"), KeyedBatch(last: Int64(n), count: 1, digest: 0, storedAt: now), now: now)
+            #expect(memory.batches.count <= 10)
+        }
+        #expect(memory.find(try BatchKey("k100"), now: now)?.last == 100)
+        #expect(memory.find(try BatchKey("k91"), now: now) != nil || memory.batches.count < 10)
+        #expect(memory.find(try BatchKey("k50"), now: now) == nil)
+        // Expired keys are not found even before a prune drops them.
+        #expect(memory.find(try BatchKey("k100"), now: now + BatchKey.retentionMs + 1) == nil)
+    }
+
     @Test(arguments: ["", " leading-space", "tab\there", "é", String(repeating: "k", count: 256)])
     func malformedKeysAreRefused(value: String) {
         #expect(throws: EventStoreError.self) { try BatchKey(value) }

@@ -78,6 +78,44 @@ struct PostgresStoreTests {
         #expect(try await itemsB.append([update.record], key: key) == AppendResult(position: 1, replayed: false))
     }
 
+    /// A key older than the retention no longer answers: the batch is stored again and the key's row is
+    /// taken over; expired rows are deleted by a later keyed append.
+    @Test(.enabled(if: PostgresTestServer.url != nil))
+    func anExpiredKeyIsStoredAgainAndPruned() async throws {
+        let url = try await PostgresTestServer.freshDatabase()
+        let store = PostgresEventStore(url: url, logger: testLogger)
+        defer { store.close() }
+        let key = try BatchKey("yesterday")
+        _ = try await store.append(events(0..<2), key: key)
+        _ = try await store.append(events(2..<3), key: try BatchKey("stale"))
+        let client = PostgresClient(configuration: url.clientConfiguration)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            try await client.query("UPDATE recsys_batch_keys SET stored_at = now() - interval '25 hours'")
+            group.cancelAll()
+        }
+        // Other records under the expired key: no conflict, a new batch.
+        #expect(try await store.append(events(5..<9), key: key) == AppendResult(position: 7, replayed: false))
+        #expect(try await store.append(events(5..<9), key: key) == AppendResult(position: 7, replayed: true))
+        // Keyed appends go on until the 64-append prune: the stale row goes, the live ones stay.
+        for n in 0..<64 { _ = try await store.append(events(100 + n..<101 + n), key: try BatchKey("k\(n)")) }
+        let keys = PostgresClient(configuration: url.clientConfiguration)
+        let left = try await withThrowingTaskGroup(of: [String]?.self) { group in
+            group.addTask {
+                await keys.run()
+                return nil
+            }
+            var names: [String] = []
+            let rows = try await keys.query("SELECT key FROM recsys_batch_keys ORDER BY key")
+            for try await name in rows.decode(String.self) { names.append(name) }
+            group.cancelAll()
+            return names
+        }
+        #expect(!left.contains("stale"))
+        #expect(left.contains("yesterday"))
+        #expect(left.count == 65)
+    }
+
     @Test(.enabled(if: PostgresTestServer.url != nil))
     func twoReplicasShareGaplessPositions() async throws {
         let url = try await PostgresTestServer.freshDatabase()

@@ -1,7 +1,8 @@
 -- Shared by the events_*.lua scripts: random events between the model's
 -- reference time and now, from environment variables set by bench_events.sh:
 -- EV_REF (ms), EV_NOW (ms), EV_VISITORS (ids 0..n-1), EV_ITEMS (ids 0..n-1),
--- EV_BATCH (events per POST). Loaded with dofile: run wrk from the repository root.
+-- EV_BATCH (events per POST), EV_KEYS (1: every POST carries a fresh Idempotency-Key).
+-- Loaded with dofile: run wrk from the repository root.
 local ref = tonumber(os.getenv("EV_REF") or "1442534400000")
 local now = tonumber(os.getenv("EV_NOW") or tostring(os.time() * 1000))
 local visitors = tonumber(os.getenv("EV_VISITORS") or "50000")
@@ -9,6 +10,9 @@ local items = tonumber(os.getenv("EV_ITEMS") or "4634")
 batch = tonumber(os.getenv("EV_BATCH") or "500")
 local span = now - ref
 local counter = 0
+local keyed = os.getenv("EV_KEYS") == "1"
+local sent = 0
+local run = 0
 
 setup = function(thread)
   counter = counter + 1
@@ -17,6 +21,7 @@ end
 
 init = function(args)
   math.randomseed(os.time() * 1000 + (thread_id or 0) * 7919)
+  run = math.random(0, 999999999)
 end
 
 local headers = { ["Content-Type"] = "application/json" }
@@ -39,6 +44,10 @@ end
 request = function()
   for i = 1, batch do parts[i] = one() end
   for i = batch + 1, #parts do parts[i] = nil end
+  if keyed then
+    sent = sent + 1
+    headers["Idempotency-Key"] = string.format("wrk-%d-%d-%d", run, thread_id or 0, sent)
+  end
   return wrk.format("POST", "/api/v1/events", headers, '{"events":[' .. table.concat(parts, ",") .. ']}')
 end
 
