@@ -54,6 +54,8 @@ func buildRouter(_ configuration: ServeConfiguration, store: ModelStore, metrics
     let router = Router(context: RecsysRequestContext.self)
     let routes = RouteTable()
     router.add(middleware: RequestLogMiddleware(metrics: metrics))
+    // Outside the error middleware, so error answers carry the CORS headers too.
+    if configuration.cors != .off { router.add(middleware: CORSAllowlistMiddleware(policy: configuration.cors)) }
     router.add(middleware: JSONErrorMiddleware(routes: routes))
     let services = ServeServices(store: store, metrics: metrics, configuration: configuration, live: live)
     let recommend = RecommendController(services: services)

@@ -65,6 +65,13 @@ struct RecsysServe: AsyncParsableCommand {
     @Option(
         name: .long,
         help:
+            "Browser origins whose pages may call the API (CORS): * for any, or a comma-separated list such as https://shop.example,https://www.shop.example (env RECSYS_CORS_ORIGINS; default none: same origin only)."
+    )
+    var corsOrigins: String?
+
+    @Option(
+        name: .long,
+        help:
             "Live events kept in memory per visitor, the oldest evicted first (env RECSYS_LIVE_PER_VISITOR; default 200)."
     )
     var livePerVisitor: Int?
@@ -118,6 +125,14 @@ struct RecsysServe: AsyncParsableCommand {
             c.maxConnections = v
         }
         c.apiKey = env["RECSYS_API_KEY"]
+        // Empty means unset, so a compose file can pass `${RECSYS_CORS_ORIGINS:-}` through.
+        if let origins = corsOrigins ?? env["RECSYS_CORS_ORIGINS"], !origins.allSatisfy(\.isWhitespace) {
+            do {
+                c.cors = try CORSPolicy(parsing: origins)
+            } catch {
+                throw ValidationError("--cors-origins / RECSYS_CORS_ORIGINS: \(error.message)")
+            }
+        }
         func limit(_ flag: Int?, _ name: String, _ fallback: Int) throws -> Int {
             guard let text = flag.map(String.init) ?? env[name] else { return fallback }
             guard let v = Int(text), v >= 1 else {

@@ -28,6 +28,8 @@ public struct ServeConfiguration: Sendable {
     public var eventsStore: String?
     /// Bearer key `POST /api/v1/events` requires when set; reads stay open.
     public var apiKey: String?
+    /// Browser origins allowed to call the API (CORS); off by default.
+    public var cors = CORSPolicy.off
     /// Live events kept per visitor and in all (the oldest are evicted).
     public var liveLimits = LiveOverlay.Limits()
     /// Seconds a connection may stay idle (no complete request) before it is closed.
