@@ -112,6 +112,7 @@ public struct GeneratorRegistry: Sendable {
         FactorCandidates.bprFactory,
         CoVisitCandidates.factory,
         ContentCandidates.factory,
+        TrendingCandidates.factory,
     ])
 
     /// This registry with one more generator (a name not yet used).

@@ -30,6 +30,23 @@ struct GeneratorTests {
         #expect(set[slot: 0, candidate: 1] == 0.25)
     }
 
+    /// The trend counts the last week only, halves each day, and never looks at or past the reference time.
+    @Test func trendingWeightsCountTheLastWeekHalvedEachDay() {
+        let config = RecsysConfig()
+        let day = EventTime.msPerDay
+        let reference = 100 * day
+        // Item 0: viewed now-1 day and now-2 days; item 1: viewed 8 days ago (outside); item 2: carted 0.5
+        // days ago; item 3: viewed at the reference time (not before it).
+        let log = InteractionLog(
+            time: [reference - 2 * day, reference - day, reference - 8 * day, reference - day / 2, reference],
+            user: [0, 0, 0, 0, 0], item: [0, 0, 1, 2, 3], kind: [0, 0, 0, 1, 0], userStart: [0, 5])
+        let w = TrendingCandidates.recentWeights(log: log, itemCount: 4, reference: reference, config: config)
+        #expect(abs(Double(w[0]) - config.kindWeight[0] * (0.5 + 0.25)) < 1e-6)
+        #expect(w[1] == 0)
+        #expect(abs(Double(w[2]) - config.kindWeight[1] * 0.5.squareRoot()) < 1e-5)
+        #expect(w[3] == 0)
+    }
+
     @Test func categoryAffinityPutsTheMostRecentFirst() {
         let config = RecsysConfig()
         let user = UserState(

@@ -153,20 +153,25 @@ struct OptionalGeneratorModelTests {
         for name in [
             "userknn_score", "from_userknn", "als_pool_score", "from_als", "bpr_pool_score", "from_bpr",
             "content_score",
-            "from_content",
+            "from_content", "trending_score", "from_trending",
         ] {
             #expect(a.metadata.schema.index(of: name) != nil, "\(name)")
         }
         let tags = try SectionSource(bytes: try ModelBundle.encode(a)).sections.map(\.tag)
-        #expect(Set(["UKNN", "ALSF", "BPRF", "CONT"]).isSubset(of: Set(tags)))
+        #expect(Set(["UKNN", "ALSF", "BPRF", "CONT", "TRND"]).isSubset(of: Set(tags)))
         // The generated catalogue's product-line properties give content neighbours, and they survive the file.
         let content = try #require((a.generator("content") as? ContentCandidates)?.neighbours)
         #expect(content.neighbour.count > a.metadata.counts.items / 2)
         let loaded = try ModelBundle.decode(try ModelBundle.encode(a))
         #expect((loaded.generator("content") as? ContentCandidates)?.neighbours.similarity == content.similarity)
+        let trending = try #require(a.generator("trending") as? TrendingCandidates)
+        #expect(trending.trend.contains { $0 > 0 })
+        let loadedTrending = try #require(loaded.generator("trending") as? TrendingCandidates)
+        #expect(loadedTrending.trend == trending.trend)
+        #expect(loadedTrending.lists.items == trending.lists.items)
         // The default model has none of them.
         let plain = try SectionSource(bytes: try ModelBundle.encode(TestModel.artifacts)).sections.map(\.tag)
-        #expect(Set(["UKNN", "ALSF", "BPRF", "CONT"]).isDisjoint(with: Set(plain)))
+        #expect(Set(["UKNN", "ALSF", "BPRF", "CONT", "TRND"]).isDisjoint(with: Set(plain)))
         #expect(TestModel.artifacts.metadata.schema.index(of: "als_pool_score") == nil)
     }
 
