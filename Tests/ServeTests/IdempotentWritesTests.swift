@@ -97,12 +97,8 @@ struct IdempotentWritesTests {
     @Test func aRetryAfterARestartIsStillReplayed() async throws {
         let visitor = 9_300_000_004
         let batch = try live.body(viewEvents(visitor: visitor, items: live.knownItems(2)))
-        let folder = NSTemporaryDirectory() + "recsys-live-" + UUID().uuidString
-        var c = try ServeConfiguration.forTests()
-        c.eventsStore = folder
-        let metrics = ServeMetrics()
-        let first = try LiveEvents.open(c, metrics: metrics, logger: Logger(label: "test"))
-        try await buildApplication(c, metrics: metrics, live: first).test(.router) { client in
+        let (app, first, folder) = try live.restartableApp()
+        try await app.test(.router) { client in
             try await client.execute(
                 uri: "/api/v1/events", method: .post, headers: [keyHeader: "crash-retry"], body: batch
             ) { r in #expect(r.status == .ok) }

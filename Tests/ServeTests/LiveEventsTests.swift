@@ -24,6 +24,19 @@ struct LiveEventsTests {
         return (try buildApplication(c), folder)
     }
 
+    /// An application on a fresh embedded events folder, with its live events opened here so a test can
+    /// close them (releasing the log's writer lock) and start a second application on the same folder.
+    func restartableApp(prefix: String = "recsys-live-") throws -> (
+        app: RecsysApplication, live: LiveEvents, folder: String
+    ) {
+        let folder = NSTemporaryDirectory() + prefix + UUID().uuidString
+        var c = try ServeConfiguration.forTests()
+        c.eventsStore = folder
+        let metrics = ServeMetrics()
+        let live = try LiveEvents.open(c, metrics: metrics, logger: Logger(label: "test"))
+        return (try buildApplication(c, metrics: metrics, live: live), live, folder)
+    }
+
     /// The body as a JSON object; empty when it is not one (the expectations then fail).
     func json(_ buffer: ByteBuffer) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(buffer: buffer))) as? [String: Any] ?? [:]
@@ -134,12 +147,7 @@ struct LiveEventsTests {
     @Test func acknowledgedEventsSurviveARestart() async throws {
         let visitor = 9_000_000_002
         let item = knownItems(2)[1]
-        let folder = NSTemporaryDirectory() + "recsys-live-" + UUID().uuidString
-        var c = try ServeConfiguration.forTests()
-        c.eventsStore = folder
-        let metrics = ServeMetrics()
-        let live = try LiveEvents.open(c, metrics: metrics, logger: Logger(label: "test"))
-        let first = try buildApplication(c, metrics: metrics, live: live)
+        let (first, live, folder) = try restartableApp()
         try await first.test(.router) { client in
             let events: [[String: Any]] = [
                 ["timestamp": reference + 5, "visitor_id": visitor, "event": "view", "item_id": item]

@@ -140,12 +140,8 @@ struct LiveItemsTests {
     }
 
     @Test func itemUpdatesSurviveARestartOfTheEmbeddedStore() async throws {
-        let folder = NSTemporaryDirectory() + "recsys-items-" + UUID().uuidString
-        var c = try ServeConfiguration.forTests()
-        c.eventsStore = folder
-        let metrics = ServeMetrics()
-        let first = try LiveEvents.open(c, metrics: metrics, logger: Logger(label: "test"))
-        try await buildApplication(c, metrics: metrics, live: first).test(.router) { client in
+        let (app, first, folder) = try live.restartableApp(prefix: "recsys-items-")
+        try await app.test(.router) { client in
             try await client.execute(
                 uri: "/api/v1/items", method: .post, body: try itemsBody([update(newItem, category: 7)])
             ) { r in #expect(r.status == .ok) }

@@ -30,13 +30,7 @@ public struct CategoryCandidates: CandidateGenerator {
     }
 
     public func section() -> ModelContainer.Section? {
-        .init(tag: "CPOP") { w in
-            w.array(popularity.start)
-            w.array(popularity.items)
-            w.array(popularity.scores)
-            w.array(popularity.parent)
-            w.scalar(Int64(popularity.minItems))
-        }
+        .init(tag: "CPOP") { w in popularity.write(to: &w) }
     }
 
     public static let factory = GeneratorFactory(
@@ -48,18 +42,8 @@ public struct CategoryCandidates: CandidateGenerator {
             )
         },
         load: { source, c in
-            let p = try source.section("CPOP") { cpop in
-                CategoryPopularity(
-                    start: try cpop.array(), items: try cpop.array(), scores: try cpop.array(),
-                    parent: try cpop.array(), minItems: Int(try cpop.scalar(Int64.self)))
-            }
-            try checkCSR(p.start, p.items, rows: c.categoryCount, values: c.itemCount, "CPOP")
-            func check(_ ok: Bool, _ reason: String) throws {
-                if !ok { throw ModelFileError.corrupt(section: "CPOP", reason: reason) }
-            }
-            try check(p.scores.count == p.items.count, "score count")
-            try check(p.parent.count == c.categoryCount, "parent count")
-            try check(p.parent.allSatisfy { $0 >= -1 && Int($0) < c.categoryCount }, "parent range")
+            let p = try source.section("CPOP") { try CategoryPopularity.read(from: $0) }
+            try p.check(categoryCount: c.categoryCount, itemCount: c.itemCount, tag: "CPOP")
             return CategoryCandidates(popularity: p, config: c.config)
         })
 }

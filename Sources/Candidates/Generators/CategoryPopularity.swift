@@ -1,4 +1,5 @@
 import Dataset
+import ModelFile
 import RecsysCore
 
 /// Popular items of the user's most recent category (as of that event),
@@ -90,5 +91,34 @@ public struct CategoryPopularity: Sendable {
             c = Int(parent[c])
             steps += 1
         }
+    }
+}
+
+extension CategoryPopularity {
+    /// The lists as fields of a model section (the `category` generator's CPOP, `trending`'s TRND).
+    public func write(to w: inout BinaryWriter) {
+        w.array(start)
+        w.array(items)
+        w.array(scores)
+        w.array(parent)
+        w.scalar(Int64(minItems))
+    }
+
+    /// Reads what `write(to:)` wrote.
+    public static func read(from r: SectionStream) throws -> CategoryPopularity {
+        CategoryPopularity(
+            start: try r.array(), items: try r.array(), scores: try r.array(), parent: try r.array(),
+            minItems: Int(try r.scalar(Int64.self)))
+    }
+
+    /// Throws `.corrupt` naming `tag` unless the lists fit a model of these sizes.
+    public func check(categoryCount: Int, itemCount: Int, tag: String) throws {
+        try checkCSR(start, items, rows: categoryCount, values: itemCount, tag)
+        func check(_ ok: Bool, _ reason: String) throws {
+            if !ok { throw ModelFileError.corrupt(section: tag, reason: reason) }
+        }
+        try check(scores.count == items.count, "score count")
+        try check(parent.count == categoryCount, "parent count")
+        try check(parent.allSatisfy { $0 >= -1 && Int($0) < categoryCount }, "parent range")
     }
 }

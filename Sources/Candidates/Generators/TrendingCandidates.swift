@@ -61,11 +61,7 @@ public struct TrendingCandidates: CandidateGenerator {
 
     public func section() -> ModelContainer.Section? {
         .init(tag: "TRND") { w in
-            w.array(lists.start)
-            w.array(lists.items)
-            w.array(lists.scores)
-            w.array(lists.parent)
-            w.scalar(Int64(lists.minItems))
+            lists.write(to: &w)
             w.array(trend)
             w.scalar(Int64(limit))
         }
@@ -85,23 +81,11 @@ public struct TrendingCandidates: CandidateGenerator {
         },
         load: { source, c in
             let (lists, trend, limit) = try source.section("TRND") { r in
-                (
-                    CategoryPopularity(
-                        start: try r.array(), items: try r.array(), scores: try r.array(), parent: try r.array(),
-                        minItems: Int(try r.scalar(Int64.self))),
-                    try r.array() as [Float], Int(try r.scalar(Int64.self))
-                )
+                (try CategoryPopularity.read(from: r), try r.array() as [Float], Int(try r.scalar(Int64.self)))
             }
-            try checkCSR(lists.start, lists.items, rows: c.categoryCount, values: c.itemCount, "TRND")
-            func check(_ ok: Bool, _ reason: String) throws {
-                if !ok { throw ModelFileError.corrupt(section: "TRND", reason: reason) }
-            }
-            try check(lists.scores.count == lists.items.count, "score count")
-            try check(lists.parent.count == c.categoryCount, "parent count")
-            try check(lists.parent.allSatisfy { $0 >= -1 && Int($0) < c.categoryCount }, "parent range")
-            try check(trend.count == c.itemCount, "trend count")
-            try check(trend.allSatisfy { $0.isFinite && $0 >= 0 }, "trend values")
-            try check((1...1000).contains(limit), "limit")
+            try lists.check(categoryCount: c.categoryCount, itemCount: c.itemCount, tag: "TRND")
+            guard trend.count == c.itemCount, trend.allSatisfy({ $0.isFinite && $0 >= 0 }), (1...1000).contains(limit)
+            else { throw ModelFileError.corrupt(section: "TRND", reason: "trend values or limit do not fit") }
             return TrendingCandidates(lists: lists, trend: trend, config: c.config, limit: limit)
         })
 }
