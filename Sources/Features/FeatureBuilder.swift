@@ -193,9 +193,11 @@ public struct FeatureBuilder: Sendable {
     }
 
     /// The one place feature values are computed, for any sink.
+    /// `categoryOverride` (dense item → dense category) replaces the model's category of moved items in the
+    /// pair features (serving only; training sees the model's).
     public func emit<Sink: FeatureSink>(
         user: UserState, candidates: CandidateSet, at time: Int64, recencyAt: Int64?, parts: Parts,
-        into rows: inout Sink
+        into rows: inout Sink, categoryOverride: [Int32: Int32] = [:]
     ) {
         let now = recencyAt ?? time
         let useCF = on.contains(.cf) && parts.contains(.pair)
@@ -238,7 +240,12 @@ public struct FeatureBuilder: Sendable {
         let recentCategory = user.recentCategory
         // Gathered in one tight loop first: the scattered loads then overlap
         // instead of each stalling the long loop body below.
-        let candidateCategory = needCategories ? candidates.items.map { stats.category[Int($0)] } : []
+        var candidateCategory = needCategories ? candidates.items.map { stats.category[Int($0)] } : []
+        if needCategories && !categoryOverride.isEmpty {
+            for c in candidateCategory.indices {
+                if let moved = categoryOverride[candidates.items[c]] { candidateCategory[c] = moved }
+            }
+        }
         // A built-in generator the model lacks scores 0 (its slot is -1).
         @inline(__always) func slotScore(_ slot: Int, _ c: Int) -> Float {
             slot >= 0 ? candidates[slot: slot, candidate: c] : 0
@@ -368,11 +375,26 @@ public struct FeatureBuilder: Sendable {
     /// w·x of the pair features of every candidate (the serving hot path;
     /// concrete here so the compiler specialises `emit` for it).
     public func pairScores(
-        user: UserState, candidates: CandidateSet, at time: Int64, recencyAt: Int64, weights: [Double]
+        user: UserState, candidates: CandidateSet, at time: Int64, recencyAt: Int64, weights: [Double],
+        categoryOverride: [Int32: Int32] = [:]
     ) -> [Double] {
         var sink = RowScoreSink(weights: weights, capacity: candidates.count)
-        emit(user: user, candidates: candidates, at: time, recencyAt: recencyAt, parts: .pair, into: &sink)
+        emit(
+            user: user, candidates: candidates, at: time, recencyAt: recencyAt, parts: .pair, into: &sink,
+            categoryOverride: categoryOverride)
         return sink.scores
+    }
+
+    /// What moving an item from category `old` to `new` changes in w·x of its own features: the weight of
+    /// its category column (0 when the model has no category group).
+    public func categoryWeightChange(from old: Int, to new: Int, weights: [Double]) -> Double {
+        guard on.contains(.category) else { return 0 }
+        func weight(_ category: Int) -> Double {
+            let column = Int(
+                category >= 0 && category < categoryColumn.count ? categoryColumn[category] : otherColumn)
+            return column < weights.count ? weights[column] : 0
+        }
+        return weight(new) - weight(old)
     }
 
     /// w·x of the request features alone.

@@ -21,10 +21,10 @@ public struct ServedItem: Sendable, Equatable {
 }
 
 extension ModelArtifacts {
-    /// The recommendation's items in raw ids.
-    public func served(_ r: Recommendation) -> [ServedItem] {
+    /// The recommendation's items in raw ids, with their live category where `overrides` has one.
+    public func served(_ r: Recommendation, overrides: ItemOverrides = .none) -> [ServedItem] {
         r.items.map { s in
-            let c = Int(stats.category[Int(s.item)])
+            let c = Int((overrides.isEmpty ? nil : overrides.category[s.item]) ?? stats.category[Int(s.item)])
             return ServedItem(
                 itemID: itemRaw[Int(s.item)], score: (s.score * 1e6).rounded() / 1e6,
                 categoryID: c >= 0 ? categoryRaw[c] : nil)

@@ -37,9 +37,11 @@ extension TwoStagePipeline {
     ///   today ranks without waiting for a retrain.
     public func discover(
         live: LiveState, at time: Int64, n: Int, excluding excluded: Set<Int32>, category: Int32? = nil,
-        liveCoVisits: ((Int) -> [(item: Int, count: Int32)])? = nil
+        liveCoVisits: ((Int) -> [(item: Int, count: Int32)])? = nil, overrides: ItemOverrides = .none
     ) -> Recommendation {
-        let keep = { (item: Int32) in !excluded.contains(item) && (category.map { self.item(item, isIn: $0) } ?? true) }
+        let keep = { (item: Int32) in
+            !excluded.contains(item) && (category.map { self.item(item, isIn: $0, overrides) } ?? true)
+        }
         var seeds: [Int32] = []
         for item in live.state.items.reversed() where !seeds.contains(item) {
             seeds.append(item)
@@ -65,23 +67,24 @@ extension TwoStagePipeline {
                 }
             }
         }
-        if let newest = seeds.first, case let own = artifacts.stats.category[Int(newest)], own >= 0 {
+        if let newest = seeds.first, case let own = self.category(of: newest, overrides), own >= 0 {
             var boosted = IntMap<Double>(capacity: max(scores.count, 16))
             for (item, score) in scores.entries {
-                let same = artifacts.stats.category[Int(item)] == own
+                let same = self.category(of: item, overrides) == own
                 boosted.add(item, same ? score * (1 + Self.discoverSameCategoryBoost) : score)
             }
             scores = boosted
         }
         let ranked = scores.top(n).map { ScoredItem(item: $0.key, score: $0.value) }
         guard !ranked.isEmpty else {
-            return recommend(live: live, at: time, n: n, excluding: excluded, category: category)
+            return recommend(
+                live: live, at: time, n: n, excluding: excluded, category: category, overrides: overrides)
         }
         var answer = Recommendation(items: ranked, strategy: "discover", candidates: scores.count)
         if ranked.count < n {
             let rest = recommend(
                 live: live, at: time, n: n - ranked.count, excluding: excluded.union(ranked.map(\.item)),
-                category: category)
+                category: category, overrides: overrides)
             answer.items += rest.items
             answer.candidates += rest.candidates
         }

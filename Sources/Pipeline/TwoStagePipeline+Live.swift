@@ -18,7 +18,10 @@ extension TwoStagePipeline {
     /// - Parameters:
     ///   - rawUser: the visitor's RetailRocket id (known to the model or not).
     ///   - live: their live events, oldest first (`LiveOverlay.events(of:)`).
-    public func state(rawUser: Int, live: [LiveEvent], at time: Int64) -> LiveState {
+    /// Live events' categories are the items' live ones (`overrides`) when the shop moved them.
+    public func state(rawUser: Int, live: [LiveEvent], at time: Int64, overrides: ItemOverrides = .none)
+        -> LiveState
+    {
         var state = user(raw: rawUser).map { self.state(ofUser: $0) } ?? UserState()
         var merged = 0
         var unknown = 0
@@ -30,7 +33,7 @@ extension TwoStagePipeline {
             state.items.append(Int32(item))
             state.times.append(e.timestamp)
             state.kinds.append(e.kind.rawValue)
-            state.categories.append(artifacts.stats.category[item])
+            state.categories.append(category(of: Int32(item), overrides))
             merged += 1
         }
         let keep = config.historyLength
@@ -71,9 +74,10 @@ extension TwoStagePipeline {
         return lo < artifacts.categoryRaw.count && artifacts.categoryRaw[lo] == raw ? Int32(lo) : nil
     }
 
-    /// Whether `item`'s category is `category` or below it in the tree.
-    public func item(_ item: Int32, isIn category: Int32) -> Bool {
-        self.category(artifacts.stats.category[Int(item)], isIn: category)
+    /// Whether `item`'s category (the live one in `overrides`, else the model's) is `category` or below it in
+    /// the tree.
+    public func item(_ item: Int32, isIn category: Int32, _ overrides: ItemOverrides = .none) -> Bool {
+        self.category(self.category(of: item, overrides), isIn: category)
     }
 
     /// The raw category of a raw item id, when the model knows the item and its category.
@@ -107,13 +111,16 @@ extension TwoStagePipeline {
     /// with `category`, only items of that category's subtree are, the
     /// ranked ones first, then the category's popular items.
     public func recommend(
-        live: LiveState, at time: Int64, n: Int, excluding excluded: Set<Int32> = [], category: Int32? = nil
+        live: LiveState, at time: Int64, n: Int, excluding excluded: Set<Int32> = [], category: Int32? = nil,
+        overrides: ItemOverrides = .none
     ) -> Recommendation {
         // Ask for enough to fill `n` after the filters: a category keeps a
         // fraction of the candidates, so it takes the whole ranked list.
         let wanted = category == nil ? n + excluded.count : max(n + excluded.count, candidateCapacity)
-        var answer = recommend(user: live.state, at: time, n: wanted)
-        let keep = { (item: Int32) in !excluded.contains(item) && (category.map { self.item(item, isIn: $0) } ?? true) }
+        var answer = recommend(user: live.state, at: time, n: wanted, overrides: overrides)
+        let keep = { (item: Int32) in
+            !excluded.contains(item) && (category.map { self.item(item, isIn: $0, overrides) } ?? true)
+        }
         answer.items.removeAll { !keep($0.item) }
         if answer.items.count < n {
             var seen = Set(answer.items.map(\.item))

@@ -119,12 +119,14 @@ public final class TwoStagePipeline: Sendable {
     }
 
     /// Ranks the candidates; pads with popular items when they are too few.
-    public func recommend(user: UserState, at time: Int64, n: Int) -> Recommendation {
+    public func recommend(user: UserState, at time: Int64, n: Int, overrides: ItemOverrides = .none)
+        -> Recommendation
+    {
         guard !user.isEmpty else { return popular(n: n) }
         let recency = recencyTime(for: time)
         let set = candidates(for: user, at: recency)
         // Rank by the logit (monotone in the probability); only the n kept need the sigmoid.
-        let logits = rankerLogits(user: user, candidates: set, at: time, recencyAt: recency)
+        let logits = rankerLogits(user: user, candidates: set, at: time, recencyAt: recency, overrides: overrides)
         let best = withUnsafeTemporaryAllocation(of: DoubleRankKey.self, capacity: set.count) { keys in
             for k in keys.indices { keys[k] = DoubleRankKey(logits[k], set.items[k]) }
             return TopK.largest(in: UnsafeBufferPointer(keys), limit: n, ordered: true)
@@ -142,17 +144,28 @@ public final class TwoStagePipeline: Sendable {
 
     /// The ranker's logit (w·x + b) for each candidate: the same features as
     /// training (`FeatureBuilder.emit`), summed without building the rows.
-    public func rankerLogits(user: UserState, candidates set: CandidateSet, at time: Int64, recencyAt: Int64)
-        -> [Double]
-    {
+    /// With `overrides`, a moved item's category features are its live category's (the pair features in
+    /// `pairScores`, the item's own category column by the difference of the two weights).
+    public func rankerLogits(
+        user: UserState, candidates set: CandidateSet, at time: Int64, recencyAt: Int64,
+        overrides: ItemOverrides = .none
+    ) -> [Double] {
         let weights = artifacts.ranker.weights
         var logits = builder.pairScores(
-            user: user, candidates: set, at: time, recencyAt: recencyAt, weights: weights)
+            user: user, candidates: set, at: time, recencyAt: recencyAt, weights: weights,
+            categoryOverride: overrides.category)
         let base = artifacts.ranker.intercept + builder.requestScore(at: time, weights: weights)
         let items = set.items
         // Item ids stay bounds-checked: they index a model-wide array.
         logits.withUnsafeMutableBufferPointer { z in
             for k in z.indices { z[k] += base + itemScore[Int(items[k])] }
+        }
+        if !overrides.isEmpty {
+            for k in logits.indices {
+                guard let moved = overrides.category[items[k]] else { continue }
+                logits[k] += builder.categoryWeightChange(
+                    from: Int(artifacts.stats.category[Int(items[k])]), to: Int(moved), weights: weights)
+            }
         }
         return logits
     }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Pipeline
 import TestSupport
 import Testing
 
@@ -26,6 +27,47 @@ struct LiveItemsTests {
 
     func update(_ item: Int, category: Int, available: Bool = true, at offset: Int64 = 0) -> [String: Any] {
         ["item_id": item, "category_id": category, "available": available, "timestamp": live.reference + offset]
+    }
+
+    /// A known item the shop moves to another category: the category filter and the answer's category_id
+    /// follow at once (the ranker's category features too, ItemOverridesTests).
+    @Test func aKnownItemMovedLiveIsFilteredByItsNewCategory() async throws {
+        let a = TestModel.artifacts
+        let (item, category) = knownItem
+        let pipeline = TwoStagePipeline(artifacts: a)
+        let dense = try #require(pipeline.category(raw: category))
+        let other = try #require(
+            (0..<Int32(a.categoryRaw.count)).first { c in
+                c != dense && !pipeline.category(dense, isIn: c) && !pipeline.category(c, isIn: dense)
+            })
+        let newCategory = a.categoryRaw[Int(other)]
+        let visitor = TestModel.knownUser
+        let at = live.reference + 60_000
+        /// Items listed under `category`, with the category_id each is served with.
+        @Sendable func listed(_ client: some TestClientProtocol, category: Int) async throws -> [Int: Int] {
+            try await client.execute(
+                uri: "/recommend/\(visitor)?n=100&category=\(category)&at=\(at)", method: .get
+            ) { r in
+                #expect(r.status == .ok)
+                let items = (live.json(r.body)["items"] as? [[String: Any]]) ?? []
+                return Dictionary(
+                    items.compactMap { i in (i["item_id"] as? Int).map { ($0, i["category_id"] as? Int ?? -1) } },
+                    uniquingKeysWith: { x, _ in x })
+            }
+        }
+        let (app, _) = try live.app()
+        try await app.test(.router) { client in
+            let before = try await listed(client, category: category)
+            #expect(before[item] == category)
+            try await client.execute(
+                uri: "/api/v1/items", method: .post,
+                body: try itemsBody([update(item, category: newCategory, at: 10)])
+            ) { r in #expect(r.status == .ok) }
+            let oldList = try await listed(client, category: category)
+            #expect(oldList[item] == nil)
+            let newList = try await listed(client, category: newCategory)
+            #expect(newList[item] == newCategory)
+        }
     }
 
     @Test func aNewItemIsListedInItsCategoryAtOnce() async throws {

@@ -14,6 +14,9 @@ import Synchronization
 public final class LiveEvents: Sendable {
     let overlay: LiveOverlay
     let items: LiveItems
+    /// The live categories of moved items in one model's dense ids, rebuilt when the model or the item
+    /// updates change (not per request).
+    private let cachedOverrides = Mutex<(pipeline: ObjectIdentifier, version: Int, overrides: ItemOverrides)?>(nil)
     let metrics: ServeMetrics
     private let events: StoreStream
     private let itemUpdates: StoreStream
@@ -119,6 +122,21 @@ public final class LiveEvents: Sendable {
         if result.replayed { metrics.recordReplayedBatch() }
         metrics.recordLiveItems(items.itemCount)
         return result
+    }
+
+    /// The live categories of items `pipeline`'s model knows under another category (`.none` until the shop
+    /// sends an item update: no lock, no work).
+    func overrides(for pipeline: TwoStagePipeline) -> ItemOverrides {
+        if items.isEmpty { return .none }
+        let id = ObjectIdentifier(pipeline)
+        let version = items.categoryVersion
+        if let cached = cachedOverrides.withLock({ $0 }), cached.pipeline == id, cached.version == version {
+            return cached.overrides
+        }
+        let (taken, categories) = items.categories()
+        let fresh = pipeline.overrides(rawCategories: categories)
+        cachedOverrides.withLock { $0 = (id, taken, fresh) }
+        return fresh
     }
 
     /// The overlay for a request against `pipeline`: events the model

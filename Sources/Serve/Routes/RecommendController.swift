@@ -73,7 +73,8 @@ struct RecommendController: UsesServeServices {
         }
         let overlay = live.overlay(for: pipeline)
         let events = overlay.events(of: query.userID)
-        let state = pipeline.state(rawUser: query.userID, live: events, at: at)
+        let overrides = live.overrides(for: pipeline)
+        let state = pipeline.state(rawUser: query.userID, live: events, at: at, overrides: overrides)
         let excluded: Set<Int32> =
             query.exclude == .none
             ? []
@@ -87,14 +88,15 @@ struct RecommendController: UsesServeServices {
             ? pipeline.discover(
                 live: state, at: at, n: query.n + spare, excluding: excluded, category: category,
                 // Without `at` the answer is for now: every live co-visit counts, even one stamped a little ahead.
-                liveCoVisits: { [at = query.at] in overlay.coVisits(of: $0, notAfter: at) })
-            : pipeline.recommend(live: state, at: at, n: query.n + spare, excluding: excluded, category: category)
+                liveCoVisits: { [at = query.at] in overlay.coVisits(of: $0, notAfter: at) }, overrides: overrides)
+            : pipeline.recommend(
+                live: state, at: at, n: query.n + spare, excluding: excluded, category: category, overrides: overrides)
         if state.unknownItems > 0 && state.liveEvents == 0 && r.strategy == "popular" {
             // Only unknown items so far: they shape nothing until the next model.
             r.strategy = "popular-live-unknown-items"
         }
         let a = pipeline.artifacts
-        var items = a.served(r)
+        var items = a.served(r, overrides: overrides)
         if spare > 0 {
             items = Array(items.lazy.filter { live.items.facts(of: $0.itemID)?.available != false }.prefix(query.n))
         }

@@ -1,0 +1,96 @@
+import Candidates
+import Dataset
+import Pipeline
+import RecsysCore
+import TestSupport
+import Testing
+
+/// A known item the shop moved to another category live: requests see the live category in the filter,
+/// the features, the visitor's recent category and the answer, until a retrain.
+struct ItemOverridesTests {
+    let pipeline = TwoStagePipeline(artifacts: TestModel.artifacts)
+
+    /// The most popular item, its model category, and another leaf-free category of the model to move it to.
+    func movedItem() throws -> (item: Int32, from: Int32, to: Int32) {
+        let a = TestModel.artifacts
+        let item = try #require(a.popular.first)
+        let from = a.stats.category[Int(item)]
+        let to = try #require(
+            (0..<Int32(a.categoryRaw.count)).first { c in
+                c != from && !pipeline.category(from, isIn: c) && !pipeline.category(c, isIn: from)
+            })
+        return (item, from, to)
+    }
+
+    func overrides(moving item: Int32, to category: Int32) -> ItemOverrides {
+        let a = TestModel.artifacts
+        return pipeline.overrides(rawCategories: [(a.itemRaw[Int(item)], a.categoryRaw[Int(category)])])
+    }
+
+    @Test func onlyKnownItemsAndCategoriesThatDifferBecomeOverrides() throws {
+        let a = TestModel.artifacts
+        let (item, from, to) = try movedItem()
+        #expect(overrides(moving: item, to: to).category == [item: to])
+        #expect(overrides(moving: item, to: from).isEmpty)
+        let unknownItem = (a.itemRaw.max() ?? 0) + 1
+        let unknownCategory = (a.categoryRaw.max() ?? 0) + 1
+        #expect(pipeline.overrides(rawCategories: [(unknownItem, a.categoryRaw[Int(to)])]).isEmpty)
+        #expect(pipeline.overrides(rawCategories: [(a.itemRaw[Int(item)], unknownCategory)]).isEmpty)
+        #expect(pipeline.category(of: item, overrides(moving: item, to: to)) == to)
+        #expect(pipeline.category(of: item, .none) == from)
+    }
+
+    @Test func theCategoryFilterAndTheAnswerFollowTheMove() throws {
+        let a = TestModel.artifacts
+        let (item, from, to) = try movedItem()
+        let moved = overrides(moving: item, to: to)
+        let user = pipeline.state(rawUser: TestModel.knownUser, live: [], at: a.metadata.referenceTime)
+        let at = a.metadata.referenceTime
+        // Before the move the item is listed under its own category, never under the other one.
+        let before = pipeline.recommend(live: user, at: at, n: 200, category: from)
+        #expect(before.items.contains { $0.item == item })
+        #expect(!pipeline.recommend(live: user, at: at, n: 200, category: to).items.contains { $0.item == item })
+        // After it, the other way round, and the served category is the new one.
+        let after = pipeline.recommend(live: user, at: at, n: 200, category: to, overrides: moved)
+        #expect(after.items.contains { $0.item == item })
+        #expect(
+            !pipeline.recommend(live: user, at: at, n: 200, category: from, overrides: moved).items.contains {
+                $0.item == item
+            })
+        let served = a.served(after, overrides: moved).first { $0.itemID == a.itemRaw[Int(item)] }
+        #expect(served?.categoryID == a.categoryRaw[Int(to)])
+    }
+
+    @Test func aLiveEventOnAMovedItemSetsTheVisitorsRecentCategory() throws {
+        let a = TestModel.artifacts
+        let (item, _, to) = try movedItem()
+        let event = LiveEvent(
+            timestamp: a.metadata.referenceTime + 1, visitor: 9_999_999_999, kind: .view, item: a.itemRaw[Int(item)],
+            transaction: -1)
+        let state = pipeline.state(
+            rawUser: 9_999_999_999, live: [event], at: a.metadata.referenceTime + 2,
+            overrides: overrides(moving: item, to: to))
+        #expect(state.state.categories == [to])
+    }
+
+    /// The ranker sees the moved item's new category column: its logit moves by exactly the weight change
+    /// when the pair features do not depend on the category (a visitor with no category history).
+    @Test func theRankerUsesTheNewCategoryColumn() throws {
+        let a = TestModel.artifacts
+        let (item, from, to) = try movedItem()
+        let weights = a.ranker.weights
+        let change = pipeline.builder.categoryWeightChange(from: Int(from), to: Int(to), weights: weights)
+        #expect(pipeline.builder.categoryWeightChange(from: Int(from), to: Int(from), weights: weights) == 0)
+        let user = UserState(items: [item], times: [a.metadata.referenceTime - 1], kinds: [0], categories: [-1])
+        let set = pipeline.candidates(for: user, at: a.metadata.referenceTime)
+        let k = try #require(set.items.firstIndex(of: item))
+        let plain = pipeline.rankerLogits(
+            user: user, candidates: set, at: a.metadata.referenceTime, recencyAt: a.metadata.referenceTime)
+        let movedLogits = pipeline.rankerLogits(
+            user: user, candidates: set, at: a.metadata.referenceTime, recencyAt: a.metadata.referenceTime,
+            overrides: overrides(moving: item, to: to))
+        #expect(change != 0)
+        #expect(abs((movedLogits[k] - plain[k]) - change) < 1e-9)
+        for j in set.items.indices where j != k { #expect(movedLogits[j] == plain[j]) }
+    }
+}
