@@ -93,10 +93,13 @@ public struct AppendResult: Sendable, Equatable {
 
 /// The keys a process remembers (the embedded log and the memory store): for `BatchKey.retentionMs` after
 /// storing, and at most the newest `limit` keys, so a client that keys every single event cannot grow memory
-/// without bound (past the limit the oldest keys are forgotten early).
+/// without bound (past the limit the oldest keys are forgotten early). Keys arrive in position order, so the
+/// oldest is always at the front of `order`: forgetting costs O(1) per key, never a pass over all of them.
 struct KeyMemory {
     private(set) var batches: [BatchKey: KeyedBatch] = [:]
-    private var insertsSincePrune = 0
+    /// Every insert, oldest first, from `front` on; an entry whose key was stored again later is stale.
+    private var order: [(key: BatchKey, last: StorePosition, storedAt: Int64)] = []
+    private var front = 0
     let limit: Int
 
     /// Keys kept at most by default: a day of keyed batches at about 11 per second.
@@ -109,20 +112,21 @@ struct KeyMemory {
         return b
     }
 
-    /// Remembers a key; now and then drops the expired ones and, past `limit`, the oldest (amortized
-    /// O(log n) per insert).
+    /// Remembers a key, then forgets from the oldest end while over `limit` or expired.
     mutating func insert(_ key: BatchKey, _ batch: KeyedBatch, now: Int64) {
         batches[key] = batch
-        insertsSincePrune += 1
-        if batches.count > limit || insertsSincePrune >= max(1024, batches.count / 2) {
-            insertsSincePrune = 0
-            batches = batches.filter { $0.value.storedAt > now - BatchKey.retentionMs }
-            if batches.count > limit {
-                // Down to 90 % of the limit, so the next cut is a tenth of the limit away.
-                let keep = limit - limit / 10
-                let cutoff = batches.values.map(\.last).sorted(by: >)[max(keep - 1, 0)]
-                batches = batches.filter { $0.value.last >= cutoff }
-            }
+        order.append((key, batch.last, batch.storedAt))
+        while front < order.count
+            && (batches.count > limit || order[front].storedAt <= now - BatchKey.retentionMs)
+        {
+            let oldest = order[front]
+            front += 1
+            if batches[oldest.key]?.last == oldest.last { batches[oldest.key] = nil }
+        }
+        // Compact once the forgotten prefix is most of the array (amortized O(1) per insert).
+        if front >= 4096 && front * 2 >= order.count {
+            order.removeFirst(front)
+            front = 0
         }
     }
 }

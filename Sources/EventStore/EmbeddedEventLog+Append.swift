@@ -59,14 +59,10 @@ extension EmbeddedEventLog {
                 for p in taken.group { p.continuation.resume(throwing: failure) }
                 continue
             }
-            do {
-                let results = try commit(taken.group)
-                for (p, result) in zip(taken.group, results) { p.continuation.resume(with: result) }
-                followers.notify()
-            } catch {
-                log("event log: append failed: \(error)")
-                for p in taken.group { p.continuation.resume(throwing: error) }
-            }
+            let (results, writeError) = commit(taken.group)
+            if let writeError { log("event log: append failed: \(writeError)") }
+            for (p, result) in zip(taken.group, results) { p.continuation.resume(with: result) }
+            if writeError == nil { followers.notify() }
         }
     }
 
@@ -76,9 +72,11 @@ extension EmbeddedEventLog {
 
     /// Writes the group's batches as consecutive frames with one write and one fsync, rolling to a new segment
     /// first when they would push the current one past `segmentBytes`. Returns each batch's outcome: a batch
-    /// whose key is already stored (earlier, or by a batch before it in the group) is not written. On any error
-    /// the segment is cut back to its acknowledged end and nothing becomes visible.
-    private func commit(_ group: [Pending]) throws -> [Result<AppendResult, any Error>] {
+    /// whose key is already stored (earlier, or by a batch before it in the group) is not written. On a write
+    /// error the segment is cut back to its acknowledged end, nothing becomes visible, and the error goes to
+    /// the batches that were being written and to their in-group retries; a batch answered from a key stored
+    /// earlier keeps its answer.
+    private func commit(_ group: [Pending]) -> (results: [Result<AppendResult, any Error>], failure: (any Error)?) {
         let (head, current, mustTruncate) = state.withLock { s in (s.head, s.segments.last, s.needsTruncate) }
         let now = wallClockMs()
         var results = [Result<AppendResult, any Error>?](repeating: nil, count: group.count)
@@ -87,14 +85,18 @@ extension EmbeddedEventLog {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(group.reduce(0) { $0 + Self.bytes(of: $1) })
         var frames: [(seq: Int64, offset: Int)] = []
+        /// The batches whose answer depends on this write: those written and their retries in the group.
+        var dependsOnWrite: [Int] = []
         var seq = head + 1
         for (index, p) in group.enumerated() {
             if let key = p.key {
-                // Looked up under the lock, not copied out: a copy would make the insert below copy the table.
-                let earlier =
-                    state.withLock { $0.keys.find(key, now: now) } ?? firstInGroup[key].map { newKeys[$0].batch }
-                if let earlier {
-                    results[index] = Result { try earlier.replay(of: p.batch, key: key) }
+                if let stored = keys.withLock({ $0.find(key, now: now) }) {
+                    results[index] = Result { try stored.replay(of: p.batch, key: key) }
+                    continue
+                }
+                if let first = firstInGroup[key] {
+                    results[index] = Result { try newKeys[first].batch.replay(of: p.batch, key: key) }
+                    dependsOnWrite.append(index)
                     continue
                 }
                 firstInGroup[key] = newKeys.count
@@ -110,9 +112,28 @@ extension EmbeddedEventLog {
             RecordCodec.appendFrame(p.batch, firstSeq: seq, key: p.key.map { ($0, now) }, to: &buffer)
             seq += Int64(p.batch.count)
             results[index] = .success(AppendResult(position: seq - 1, replayed: false))
+            dependsOnWrite.append(index)
         }
-        if frames.isEmpty { return results.map { $0! } }
+        if !frames.isEmpty {
+            do {
+                try write(
+                    buffer, frames: frames, head: head, lastSeq: seq - 1, current: current, mustTruncate: mustTruncate)
+                keys.withLock { memory in
+                    for k in newKeys { memory.insert(k.key, k.batch, now: now) }
+                }
+            } catch {
+                for index in dependsOnWrite { results[index] = .failure(error) }
+                return (results.map { $0! }, error)
+            }
+        }
+        return (results.map { $0! }, nil)
+    }
 
+    /// The write of one group's frames: one `write`, one `fsync`, then the segment's bookkeeping.
+    private func write(
+        _ buffer: [UInt8], frames: [(seq: Int64, offset: Int)], head: StorePosition, lastSeq: StorePosition,
+        current: SegmentInfo?, mustTruncate: Bool
+    ) throws {
         if mustTruncate, let current { try cutBack(current) }
         var segment: SegmentInfo
         if let current, !(current.end > 0 && current.end + buffer.count > segmentBytes) {
@@ -144,16 +165,14 @@ extension EmbeddedEventLog {
 
         for frame in frames { segment.noteFrame(seq: frame.seq, offset: segment.end + frame.offset) }
         segment.end += buffer.count
-        segment.lastSeq = seq - 1
+        segment.lastSeq = lastSeq
         let updated = segment
         state.withLock { s in
             guard !s.closed else { return }
             s.segments[s.segments.count - 1] = updated
             s.head = updated.lastSeq
-            for k in newKeys { s.keys.insert(k.key, k.batch, now: now) }
         }
         commitCount.withLock { $0 += 1 }
-        return results.map { $0! }
     }
 
     /// Starts the segment for `firstSeq`. It joins the state at once (empty), so a failed first write leaves a

@@ -28,9 +28,6 @@ public final class EmbeddedEventLog: EventStore {
         var needsTruncate = false
         /// The folder's `LOCK` file, held (flock) while this instance may write: one writer per log.
         var lockFD: Int32 = -1
-        /// Idempotency keys of the batches stored within `BatchKey.retentionMs` (read back from the frames on
-        /// open); only the writer adds to it.
-        var keys = KeyMemory()
     }
 
     let directory: String
@@ -38,6 +35,10 @@ public final class EmbeddedEventLog: EventStore {
     let fsyncEnabled: Bool
     let log: @Sendable (String) -> Void
     let state: Locked<State>
+    /// Idempotency keys of the batches stored within `BatchKey.retentionMs` (read back from the frames on
+    /// open). Only the writer looks them up and adds to them; a lock of their own keeps readers, followers
+    /// and `head()` from ever waiting on them.
+    let keys: Locked<KeyMemory>
     let followers = Followers()
     let writerQueue = DispatchQueue(label: "EmbeddedEventLog.writer")
     /// Successful group commits (write + fsync pairs) so far; tests check that queued appends share one.
@@ -63,7 +64,9 @@ public final class EmbeddedEventLog: EventStore {
         self.segmentBytes = max(segmentBytes, RecordCodec.frameSize(count: 1))
         self.fsyncEnabled = fsync
         self.log = log
-        state = Locked(try Self.open(directory: directory, readOnly: readOnly, log: log))
+        let (opened, keys) = try Self.open(directory: directory, readOnly: readOnly, log: log)
+        state = Locked(opened)
+        self.keys = Locked(keys)
     }
 
     /// Refuses further calls and wakes followers so their `follow` returns; appends still queued fail with
@@ -101,7 +104,9 @@ public final class EmbeddedEventLog: EventStore {
     }
 
     /// Scans the folder: segments in sequence order, each verified, the last one's torn tail cut.
-    static func open(directory: String, readOnly: Bool = false, log: @Sendable (String) -> Void) throws -> State {
+    static func open(directory: String, readOnly: Bool = false, log: @Sendable (String) -> Void) throws -> (
+        State, KeyMemory
+    ) {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
             if !isDirectory.boolValue { throw EventStoreError.unavailable("\(directory) is not a directory") }
@@ -124,6 +129,7 @@ public final class EmbeddedEventLog: EventStore {
             .sorted { $0.1 < $1.1 }
 
         var s = State()
+        var keys = KeyMemory()
         let now = wallClockMs()
         if readOnly {
             s.readOnlyReason = "the log was opened read-only"
@@ -160,10 +166,10 @@ public final class EmbeddedEventLog: EventStore {
                 }
             }
             s.segments.append(scan.info)
-            for k in scan.keys { s.keys.insert(k.key, k.batch, now: now) }
+            for k in scan.keys { keys.insert(k.key, k.batch, now: now) }
         }
         s.head = s.segments.last?.lastSeq ?? 0
-        return s
+        return (s, keys)
     }
 
     /// Opens a segment read-write when the folder allows it, else read-only (and records why appends will fail).

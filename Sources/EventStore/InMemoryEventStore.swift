@@ -9,8 +9,8 @@ public final class InMemoryEventStore: EventStore {
     /// An empty store; positions start at 1.
     public init() {}
 
-    /// Appends under a lock, O(batch); all or nothing because validation runs first. Keys live as long as
-    /// the store.
+    /// Appends under a lock, O(batch); all or nothing because validation runs first. Keys are remembered as
+    /// by the embedded log (24 h, at most the newest 1,000,000).
     public func append(_ batch: [StoredEvent], key: BatchKey?) async throws -> AppendResult {
         try validateBatch(batch)
         let now = wallClockMs()

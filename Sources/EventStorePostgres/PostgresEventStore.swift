@@ -74,7 +74,8 @@ public final class PostgresEventStore: EventStore {
         let table = table
         let digest = Int64(bitPattern: BatchKey.digest(of: batch))
         let retentionSeconds = Double(BatchKey.retentionMs) / 1000
-        // Expired keys are deleted by one keyed append in 64 (an index range scan), not by each.
+        // Expired keys of this stream are deleted by one keyed append in 64, at most 1,000 at a time, so an
+        // append never waits on a day's worth of deletes (and never touches the other stream's rows).
         let prune = key != nil && keyedAppends.wrappingAdd(1, ordering: .relaxed).oldValue % 64 == 0
         let result = try await withConnection("append") { connection in
             try await connection.withTransaction(logger: logger) { connection -> AppendResult in
@@ -121,7 +122,11 @@ public final class PostgresEventStore: EventStore {
                     try await connection.query(
                         """
                         DELETE FROM recsys_batch_keys
-                        WHERE stored_at < now() - make_interval(secs => \(retentionSeconds))
+                        WHERE ctid IN (
+                            SELECT ctid FROM recsys_batch_keys
+                            WHERE stream = \(table.name)
+                              AND stored_at < now() - make_interval(secs => \(retentionSeconds))
+                            LIMIT 1000)
                         """,
                         logger: logger)
                 }

@@ -1,4 +1,5 @@
 import Dataset
+import Dispatch
 import Foundation
 import Testing
 
@@ -117,6 +118,32 @@ struct IdempotencyKeyTests {
         #expect(try await reopened.append(events(3..<5), key: key) == AppendResult(position: 5, replayed: false))
     }
 
+    /// One group commit that fails: the batches it was writing and their retries in the group get the error;
+    /// a retry of a key stored before keeps its "replayed" answer (it depends on nothing being written now).
+    @Test func aFailedGroupFailsOnlyWhatDependsOnItsWrite() async throws {
+        let folder = try TempFolder()
+        let log = try EmbeddedEventLog(directory: folder.path)
+        let stored = try BatchKey("stored-before")
+        let fresh = try BatchKey("in-this-group")
+        _ = try await log.append(events(0..<2), key: stored)
+        let gate = DispatchSemaphore(value: 0)
+        log.writerQueue.async { gate.wait() }
+        log.injectedWriteFailures.withLock { $0.append(ENOSPC) }
+        let retryOfStored = Task { try await log.append(events(0..<2), key: stored) }
+        #expect(try await eventually { log.state.withLock { $0.pending.count } == 1 })
+        let newBatch = Task { try await log.append(events(2..<5), key: fresh) }
+        #expect(try await eventually { log.state.withLock { $0.pending.count } == 2 })
+        let retryOfNew = Task { try await log.append(events(2..<5), key: fresh) }
+        #expect(try await eventually { log.state.withLock { $0.pending.count } == 3 })
+        gate.signal()
+        #expect(try await retryOfStored.value == AppendResult(position: 2, replayed: true))
+        await #expect(throws: EventStoreError.self) { try await newBatch.value }
+        await #expect(throws: EventStoreError.self) { try await retryOfNew.value }
+        // Nothing of the failed group is remembered: the key is free for the client's next retry.
+        #expect(try await log.append(events(2..<5), key: fresh) == AppendResult(position: 5, replayed: false))
+        #expect(try await readAll(log) == events(0..<5))
+    }
+
     @Test func memoryKeepsTheNewestKeysUpToItsLimit() throws {
         var memory = KeyMemory(limit: 10)
         let now = wallClockMs()
@@ -125,9 +152,24 @@ struct IdempotencyKeyTests {
                 try BatchKey("k\(n)"), KeyedBatch(last: Int64(n), count: 1, digest: 0, storedAt: now), now: now)
             #expect(memory.batches.count <= 10)
         }
+        #expect(memory.batches.count == 10)
         #expect(memory.find(try BatchKey("k100"), now: now)?.last == 100)
-        #expect(memory.find(try BatchKey("k91"), now: now) != nil || memory.batches.count < 10)
-        #expect(memory.find(try BatchKey("k50"), now: now) == nil)
+        #expect(memory.find(try BatchKey("k91"), now: now) != nil)
+        #expect(memory.find(try BatchKey("k90"), now: now) == nil)
+        // A key stored again is the newest: its older entry in the queue does not forget it.
+        memory.insert(try BatchKey("k91"), KeyedBatch(last: 101, count: 1, digest: 0, storedAt: now), now: now)
+        for n in 102...109 {
+            memory.insert(
+                try BatchKey("k\(n)"), KeyedBatch(last: Int64(n), count: 1, digest: 0, storedAt: now), now: now)
+        }
+        #expect(memory.find(try BatchKey("k91"), now: now)?.last == 101)
+        #expect(memory.batches.count == 10)
+        // Expired keys leave as soon as a later insert passes them.
+        var expiring = KeyMemory(limit: 100)
+        expiring.insert(try BatchKey("old"), KeyedBatch(last: 1, count: 1, digest: 0, storedAt: now), now: now)
+        let later = now + BatchKey.retentionMs + 1
+        expiring.insert(try BatchKey("new"), KeyedBatch(last: 2, count: 1, digest: 0, storedAt: later), now: later)
+        #expect(expiring.batches.count == 1)
         // Expired keys are not found even before a prune drops them.
         #expect(memory.find(try BatchKey("k100"), now: now + BatchKey.retentionMs + 1) == nil)
     }

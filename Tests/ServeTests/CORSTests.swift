@@ -63,6 +63,7 @@ struct CORSTests {
             ) { r in
                 #expect(r.status == .ok)
                 #expect(r.headers[.accessControlAllowOrigin] == nil)
+                #expect(r.headers[.vary] == "Origin")
             }
             try await client.execute(
                 uri: "/recommend/8283", method: .options,

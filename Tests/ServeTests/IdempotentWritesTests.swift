@@ -75,6 +75,9 @@ struct IdempotentWritesTests {
                 #expect((error?["message"] as? String)?.contains("\"k-1\"") == true)
             }
             #expect(try await liveEventCount(client, visitor: visitor) == 2)
+            try await client.execute(uri: "/metrics", method: .get) { r in
+                #expect(String(buffer: r.body).contains("recsys_events_rejected_total 1"))
+            }
         }
     }
 

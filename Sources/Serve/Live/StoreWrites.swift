@@ -52,13 +52,21 @@ enum StoreWrites {
 
     /// Runs the durable write; a store error is logged and becomes a 400 (`invalidCode`), a 422 for a key
     /// reused with other records, or a 503 saying nothing of the batch was stored.
-    static func write(logger: Logger, noun: String, invalidCode: String, _ body: () async throws -> AppendResult)
-        async throws -> AppendResult
-    {
+    /// `onRefused` runs for a refusal of the caller's input (400, 422), to count it.
+    static func write(
+        logger: Logger, noun: String, invalidCode: String, onRefused: () -> Void = {},
+        _ body: () async throws -> AppendResult
+    ) async throws -> AppendResult {
         do {
             return try await body()
         } catch let error as EventStoreError {
-            logger.error("\(noun) not stored", metadata: ["error": .string("\(error)")])
+            switch error {
+            case .invalid, .conflict:
+                logger.warning("\(noun) refused", metadata: ["error": .string("\(error)")])
+                onRefused()
+            case .unavailable, .corrupt:
+                logger.error("\(noun) not stored", metadata: ["error": .string("\(error)")])
+            }
             switch error {
             case .invalid(let reason): throw APIError(.badRequest, code: invalidCode, reason)
             case .conflict(let reason): throw APIError(.unprocessableContent, code: "idempotency_key_reused", reason)

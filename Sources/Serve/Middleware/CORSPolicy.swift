@@ -83,7 +83,11 @@ struct CORSAllowlistMiddleware<Context: RequestContext>: RouterMiddleware {
         async throws -> Response
     {
         guard let origin = request.headers[.origin], policy.allows(origin) else {
-            return try await next(request, context)
+            var response = try await next(request, context)
+            // The answer depends on Origin whenever a list decides: a shared cache must not hand this one
+            // (without CORS headers) to an allowed origin.
+            if case .origins = policy { response.headers[values: .vary].append("Origin") }
+            return response
         }
         return try await cors.handle(request, context: context, next: next)
     }

@@ -45,7 +45,8 @@ public final class ServeMetrics: Sendable {
         "recsys_model_loaded_timestamp_seconds": "Unix time the serving model was loaded.",
         "recsys_model_info": "1 for the serving model's version, 0 for versions served before.",
         "recsys_events_accepted_total": "Live events stored.",
-        "recsys_events_rejected_total": "Live events refused (invalid batch).",
+        "recsys_events_rejected_total":
+            "Live event batches refused (invalid batch, or an idempotency key reused for other events).",
         "recsys_batches_replayed_total": "Write batches whose idempotency key was already stored (not stored again).",
         "recsys_event_append_seconds": "Durable append of an event batch (write and fsync of its group commit).",
         "recsys_live_overlay_events": "Live events held in memory.",

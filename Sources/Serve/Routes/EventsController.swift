@@ -21,7 +21,10 @@ struct EventsController: UsesServeServices {
             metrics.recordEvents(accepted: 0, rejected: 1, appendDuration: nil)
             throw error
         }
-        let result = try await StoreWrites.write(logger: context.logger, noun: "events", invalidCode: "invalid_event") {
+        let refused = { metrics.recordEvents(accepted: 0, rejected: 1, appendDuration: nil) }
+        let result = try await StoreWrites.write(
+            logger: context.logger, noun: "events", invalidCode: "invalid_event", onRefused: refused
+        ) {
             try await live.append(events, key: key)
         }
         return try jsonResponse(StoreWrites.Accepted(accepted: events.count, result: result))

@@ -407,7 +407,7 @@ components:
       name: Idempotency-Key
       in: header
       required: false
-      description: "Makes a retry safe: a batch sent again with the same key within 24 h is not stored again and is answered 200 with replayed true (the key is stored durably with the batch, on every replica sharing a PostgreSQL store). The same key with a different batch is 422. The embedded store remembers at most the newest 1,000,000 keys. 1 to 255 visible ASCII characters, e.g. a UUID per batch; anything else is 400 invalid_idempotency_key."
+      description: "Makes a retry safe: a batch sent again with the same key within 24 h is not stored again and is answered 200 with replayed true (the key is stored durably with the batch, on every replica sharing a PostgreSQL store). The same key with a different batch is 422. The embedded store remembers at most the newest 1,000,000 keys, so at N keyed batches per second its window is the shorter of 24 h and 1,000,000 / N seconds. 1 to 255 visible ASCII characters, e.g. a UUID per batch; anything else is 400 invalid_idempotency_key."
       schema: {type: string, minLength: 1, maxLength: 255, pattern: "^[!-~]+$", example: 3f0c1d2e-8b4a-4d7e-9c15-6a2b7e9d0f41}
   schemas:
     Accepted:
@@ -2030,7 +2030,7 @@ components:
         "name": "Idempotency-Key",
         "in": "header",
         "required": false,
-        "description": "Makes a retry safe: a batch sent again with the same key within 24 h is not stored again and is answered 200 with replayed true (the key is stored durably with the batch, on every replica sharing a PostgreSQL store). The same key with a different batch is 422. The embedded store remembers at most the newest 1,000,000 keys. 1 to 255 visible ASCII characters, e.g. a UUID per batch; anything else is 400 invalid_idempotency_key.",
+        "description": "Makes a retry safe: a batch sent again with the same key within 24 h is not stored again and is answered 200 with replayed true (the key is stored durably with the batch, on every replica sharing a PostgreSQL store). The same key with a different batch is 422. The embedded store remembers at most the newest 1,000,000 keys, so at N keyed batches per second its window is the shorter of 24 h and 1,000,000 / N seconds. 1 to 255 visible ASCII characters, e.g. a UUID per batch; anything else is 400 invalid_idempotency_key.",
         "schema": {
           "type": "string",
           "minLength": 1,
