@@ -12,11 +12,13 @@ extension TwoStagePipeline {
     /// - Parameters:
     ///   - excluding: dense ids never returned (the item itself never is).
     ///   - category: when set, only items of that category's subtree.
-    public func similarItems(to item: Int32, n: Int, excluding: Set<Int32> = [], category: Int32? = nil)
-        -> (items: [ScoredItem], strategy: String)
-    {
+    ///   - overrides: live categories of moved items (the filter and the category fallback use them).
+    public func similarItems(
+        to item: Int32, n: Int, excluding: Set<Int32> = [], category: Int32? = nil, overrides: ItemOverrides = .none
+    ) -> (items: [ScoredItem], strategy: String) {
         let keep = { (other: Int32) in
-            other != item && !excluding.contains(other) && (category.map { self.item(other, isIn: $0) } ?? true)
+            other != item && !excluding.contains(other)
+                && (category.map { self.item(other, isIn: $0, overrides) } ?? true)
         }
         var scores = IntMap<Double>(capacity: 256)
         if let cf = artifacts.generator("itemcf") as? ItemCF {
@@ -41,7 +43,7 @@ extension TwoStagePipeline {
             }
             if !alike.isEmpty { return (Array(alike), "content") }
         }
-        let own = artifacts.stats.category[Int(item)]
+        let own = self.category(of: item, overrides)
         guard own >= 0, let lists = categoryPopularity, Int(own) < lists.parent.count else {
             return (artifacts.popular.lazy.filter(keep).prefix(n).map { ScoredItem(item: $0, score: 0) }, "popular")
         }
@@ -51,12 +53,15 @@ extension TwoStagePipeline {
 
     /// The popular items of a category (dense id) and its subtree, as the category generator lists them: the
     /// similar items of an item only live data knows (`POST /api/v1/items`), which has no neighbours yet.
-    public func categoryPopular(_ category: Int32, n: Int, excluding: Set<Int32> = [], within filter: Int32? = nil)
-        -> [ScoredItem]
-    {
+    public func categoryPopular(
+        _ category: Int32, n: Int, excluding: Set<Int32> = [], within filter: Int32? = nil,
+        overrides: ItemOverrides = .none
+    ) -> [ScoredItem] {
         guard let lists = categoryPopularity, category >= 0, Int(category) < lists.parent.count else { return [] }
         return lists.list(of: Int(category)).lazy.map { lists.items[$0] }
-            .filter { other in !excluding.contains(other) && (filter.map { self.item(other, isIn: $0) } ?? true) }
+            .filter { other in
+                !excluding.contains(other) && (filter.map { self.item(other, isIn: $0, overrides) } ?? true)
+            }
             .prefix(n).map { ScoredItem(item: $0, score: 0) }
     }
 }

@@ -61,6 +61,24 @@ struct ItemOverridesTests {
         #expect(served?.categoryID == a.categoryRaw[Int(to)])
     }
 
+    /// Similar items of an item nobody co-viewed fall back to its category's popular items: the live one.
+    @Test func theCategoryFallbackOfSimilarItemsUsesTheLiveCategory() throws {
+        let a = TestModel.artifacts
+        let lists = try #require(pipeline.categoryPopularity)
+        let item = try #require(
+            (0..<Int32(a.itemRaw.count)).first { pipeline.similarItems(to: $0, n: 5).strategy == "category-popular" })
+        let from = a.stats.category[Int(item)]
+        let to = try #require(
+            (0..<Int32(a.categoryRaw.count)).first { c in
+                c != from && lists.list(of: Int(c)).count >= 5 && !pipeline.category(from, isIn: c)
+                    && !pipeline.category(c, isIn: from)
+            })
+        let (items, strategy) = pipeline.similarItems(to: item, n: 5, overrides: overrides(moving: item, to: to))
+        #expect(strategy == "category-popular")
+        let expected = lists.list(of: Int(to)).map { lists.items[$0] }.filter { $0 != item }.prefix(5)
+        #expect(items.map(\.item) == Array(expected))
+    }
+
     @Test func aLiveEventOnAMovedItemSetsTheVisitorsRecentCategory() throws {
         let a = TestModel.artifacts
         let (item, _, to) = try movedItem()

@@ -41,20 +41,23 @@ struct SimilarItemsController: UsesServeServices {
             category = dense
         }
         let excluded = Set(excludeRaw.compactMap { pipeline.item(raw: $0).map(Int32.init) })
+        let overrides = live.overrides(for: pipeline)
         let items: [ScoredItem]
         let strategy: String
         if let item = pipeline.item(raw: raw) {
-            (items, strategy) = pipeline.similarItems(to: Int32(item), n: n, excluding: excluded, category: category)
+            (items, strategy) = pipeline.similarItems(
+                to: Int32(item), n: n, excluding: excluded, category: category, overrides: overrides)
         } else if let facts = live.items.facts(of: raw), let own = pipeline.category(raw: facts.category) {
             // Announced live, unknown to the model: its category's popular items until a retrain learns it.
-            items = pipeline.categoryPopular(own, n: n, excluding: excluded, within: category)
+            items = pipeline.categoryPopular(own, n: n, excluding: excluded, within: category, overrides: overrides)
             strategy = "category-popular-live-item"
         } else {
             throw APIError(
                 .notFound, code: "unknown_item",
                 "item \(raw) is not in the model (and no live update gives it a category the model knows)")
         }
-        let served = pipeline.artifacts.served(Recommendation(items: items, strategy: strategy, candidates: 0))
+        let served = pipeline.artifacts.served(
+            Recommendation(items: items, strategy: strategy, candidates: 0), overrides: overrides)
         var out = JSONBytes(capacity: 128 + served.count * 64)
         out.raw("{\"item_id\":")
         out.int(raw)
