@@ -397,6 +397,16 @@ public struct FeatureBuilder: Sendable {
         return weight(new) - weight(old)
     }
 
+    /// What a live availability changes in w·x of the item's own features: its `available` and
+    /// `availability_unknown` columns (`old` as the model stores it: 1, 0, or -1 unknown).
+    public func availabilityWeightChange(from old: Int8, to available: Bool, weights: [Double]) -> Double {
+        guard on.contains(.context) else { return 0 }
+        func weight(_ column: Int) -> Double { column >= 0 && column < weights.count ? weights[column] : 0 }
+        let availableChange = (available ? 1.0 : 0) - (old == 1 ? 1 : 0)
+        let unknownChange = 0 - (old < 0 ? 1.0 : 0)
+        return availableChange * weight(col.available) + unknownChange * weight(col.availabilityUnknown)
+    }
+
     /// w·x of the request features alone.
     public func requestScore(at time: Int64, weights: [Double]) -> Double {
         var sink = LinearSink(weights: weights)

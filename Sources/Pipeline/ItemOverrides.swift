@@ -1,33 +1,38 @@
 import Candidates
 
 /// What the shop has said live about items the model knows that the model does not know yet: their new
-/// category (`POST /api/v1/items` moved the item). Requests read it instead of the model's category for the
-/// ranker's category features, the `category` filter, discovery's same-category boost and the answer's
-/// `category_id`, until a retrain learns it. Dense ids of one pipeline's model; empty costs nothing.
+/// category (`POST /api/v1/items` moved the item) and availability. Requests read the category instead of the
+/// model's for the ranker's category features, the `category` filter, discovery's same-category boost,
+/// similar items and the answer's `category_id`, and the availability for the ranker's availability
+/// features, until a retrain learns them. Dense ids of one pipeline's model; empty costs nothing.
 public struct ItemOverrides: Sendable, Equatable {
     /// Dense item → dense category, only where it differs from the model's.
     public var category: [Int32: Int32]
+    /// Dense item → available, only where it differs from the model's (unknown counts as different).
+    public var available: [Int32: Bool]
 
-    public init(category: [Int32: Int32] = [:]) { self.category = category }
+    public init(category: [Int32: Int32] = [:], available: [Int32: Bool] = [:]) {
+        self.category = category
+        self.available = available
+    }
 
     public static let none = ItemOverrides()
 
-    public var isEmpty: Bool { category.isEmpty }
+    public var isEmpty: Bool { category.isEmpty && available.isEmpty }
 }
 
 extension TwoStagePipeline {
-    /// Overrides from live facts in raw ids (item → category, the newest update per item): items and
-    /// categories this model does not know are left out (a new item is listed by other means), as are
-    /// categories equal to the model's. O(facts).
-    public func overrides(rawCategories: some Sequence<(item: Int, category: Int)>) -> ItemOverrides {
-        var out: [Int32: Int32] = [:]
-        for (rawItem, rawCategory) in rawCategories {
-            guard let i = item(raw: rawItem), let c = category(raw: rawCategory),
-                artifacts.stats.category[i] != c
-            else { continue }
-            out[Int32(i)] = c
+    /// Overrides from live facts in raw ids (the newest update per item): items this model does not know
+    /// are left out (a new item is listed by other means), as are categories it does not know and facts equal
+    /// to the model's. O(facts).
+    public func overrides(facts: some Sequence<(item: Int, category: Int, available: Bool)>) -> ItemOverrides {
+        var out = ItemOverrides()
+        for (rawItem, rawCategory, available) in facts {
+            guard let i = item(raw: rawItem) else { continue }
+            if let c = category(raw: rawCategory), artifacts.stats.category[i] != c { out.category[Int32(i)] = c }
+            if artifacts.stats.available[i] != (available ? 1 : 0) { out.available[Int32(i)] = available }
         }
-        return ItemOverrides(category: out)
+        return out
     }
 
     /// The item's category as requests see it: the live one when there is one, else the model's.

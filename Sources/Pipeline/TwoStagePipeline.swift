@@ -145,7 +145,8 @@ public final class TwoStagePipeline: Sendable {
     /// The ranker's logit (w·x + b) for each candidate: the same features as
     /// training (`FeatureBuilder.emit`), summed without building the rows.
     /// With `overrides`, a moved item's category features are its live category's (the pair features in
-    /// `pairScores`, the item's own category column by the difference of the two weights).
+    /// `pairScores`, the item's own category column by the difference of the two weights), and an item's
+    /// availability columns its live availability's.
     public func rankerLogits(
         user: UserState, candidates set: CandidateSet, at time: Int64, recencyAt: Int64,
         overrides: ItemOverrides = .none
@@ -162,9 +163,15 @@ public final class TwoStagePipeline: Sendable {
         }
         if !overrides.isEmpty {
             for k in logits.indices {
-                guard let moved = overrides.category[items[k]] else { continue }
-                logits[k] += builder.categoryWeightChange(
-                    from: Int(artifacts.stats.category[Int(items[k])]), to: Int(moved), weights: weights)
+                let item = items[k]
+                if let moved = overrides.category[item] {
+                    logits[k] += builder.categoryWeightChange(
+                        from: Int(artifacts.stats.category[Int(item)]), to: Int(moved), weights: weights)
+                }
+                if let available = overrides.available[item] {
+                    logits[k] += builder.availabilityWeightChange(
+                        from: artifacts.stats.available[Int(item)], to: available, weights: weights)
+                }
             }
         }
         return logits

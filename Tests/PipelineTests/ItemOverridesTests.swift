@@ -24,7 +24,8 @@ struct ItemOverridesTests {
 
     func overrides(moving item: Int32, to category: Int32) -> ItemOverrides {
         let a = TestModel.artifacts
-        return pipeline.overrides(rawCategories: [(a.itemRaw[Int(item)], a.categoryRaw[Int(category)])])
+        let available = a.stats.available[Int(item)] == 1
+        return pipeline.overrides(facts: [(a.itemRaw[Int(item)], a.categoryRaw[Int(category)], available)])
     }
 
     @Test func onlyKnownItemsAndCategoriesThatDifferBecomeOverrides() throws {
@@ -34,8 +35,12 @@ struct ItemOverridesTests {
         #expect(overrides(moving: item, to: from).isEmpty)
         let unknownItem = (a.itemRaw.max() ?? 0) + 1
         let unknownCategory = (a.categoryRaw.max() ?? 0) + 1
-        #expect(pipeline.overrides(rawCategories: [(unknownItem, a.categoryRaw[Int(to)])]).isEmpty)
-        #expect(pipeline.overrides(rawCategories: [(a.itemRaw[Int(item)], unknownCategory)]).isEmpty)
+        let available = a.stats.available[Int(item)] == 1
+        #expect(pipeline.overrides(facts: [(unknownItem, a.categoryRaw[Int(to)], available)]).isEmpty)
+        #expect(pipeline.overrides(facts: [(a.itemRaw[Int(item)], unknownCategory, available)]).isEmpty)
+        // Availability that differs from the model's is an override of its own.
+        let flipped = pipeline.overrides(facts: [(a.itemRaw[Int(item)], a.categoryRaw[Int(from)], !available)])
+        #expect(flipped.category.isEmpty && flipped.available == [item: !available])
         #expect(pipeline.category(of: item, overrides(moving: item, to: to)) == to)
         #expect(pipeline.category(of: item, .none) == from)
     }
@@ -93,6 +98,29 @@ struct ItemOverridesTests {
 
     /// The ranker sees the moved item's new category column: its logit moves by exactly the weight change
     /// when the pair features do not depend on the category (a visitor with no category history).
+    /// An item the shop marks available again (or not) moves by its availability columns' weights.
+    @Test func theRankerUsesTheLiveAvailability() throws {
+        let a = TestModel.artifacts
+        let (item, _, _) = try movedItem()
+        let weights = a.ranker.weights
+        let model = a.stats.available[Int(item)]
+        let live = model != 1
+        let change = pipeline.builder.availabilityWeightChange(from: model, to: live, weights: weights)
+        let user = UserState(items: [item], times: [a.metadata.referenceTime - 1], kinds: [0], categories: [-1])
+        let set = pipeline.candidates(for: user, at: a.metadata.referenceTime)
+        let k = try #require(set.items.firstIndex(of: item))
+        let at = a.metadata.referenceTime
+        let plain = pipeline.rankerLogits(user: user, candidates: set, at: at, recencyAt: at)
+        let flipped = pipeline.rankerLogits(
+            user: user, candidates: set, at: at, recencyAt: at,
+            overrides: ItemOverrides(available: [item: live]))
+        #expect(change != 0)
+        #expect(abs((flipped[k] - plain[k]) - change) < 1e-9)
+        for j in set.items.indices where j != k { #expect(flipped[j] == plain[j]) }
+        #expect(pipeline.builder.availabilityWeightChange(from: 1, to: true, weights: weights) == 0)
+        #expect(pipeline.builder.availabilityWeightChange(from: 0, to: false, weights: weights) == 0)
+    }
+
     @Test func theRankerUsesTheNewCategoryColumn() throws {
         let a = TestModel.artifacts
         let (item, from, to) = try movedItem()

@@ -14,8 +14,8 @@ import Synchronization
 public final class LiveEvents: Sendable {
     let overlay: LiveOverlay
     let items: LiveItems
-    /// The live categories of moved items in one model's dense ids, rebuilt when the model or the item
-    /// updates change (not per request).
+    /// The live facts of items that differ from one model's, in its dense ids, rebuilt when the model or the
+    /// item updates change (not per request).
     private let cachedOverrides = Mutex<(pipeline: ObjectIdentifier, version: Int, overrides: ItemOverrides)?>(nil)
     let metrics: ServeMetrics
     private let events: StoreStream
@@ -124,17 +124,17 @@ public final class LiveEvents: Sendable {
         return result
     }
 
-    /// The live categories of items `pipeline`'s model knows under another category (`.none` until the shop
-    /// sends an item update: no lock, no work).
+    /// The live categories and availability of items `pipeline`'s model knows otherwise (`.none` until the
+    /// shop sends an item update: no lock, no work).
     func overrides(for pipeline: TwoStagePipeline) -> ItemOverrides {
         if items.isEmpty { return .none }
         let id = ObjectIdentifier(pipeline)
-        let version = items.categoryVersion
+        let version = items.factsVersion
         if let cached = cachedOverrides.withLock({ $0 }), cached.pipeline == id, cached.version == version {
             return cached.overrides
         }
-        let (taken, categories) = items.categories()
-        let fresh = pipeline.overrides(rawCategories: categories)
+        let (taken, facts) = items.allFacts()
+        let fresh = pipeline.overrides(facts: facts)
         cachedOverrides.withLock { $0 = (id, taken, fresh) }
         return fresh
     }

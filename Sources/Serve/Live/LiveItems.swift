@@ -22,8 +22,9 @@ final class LiveItems: Sendable {
     }
 
     private struct State {
-        /// Bumped by every apply that changes a category: what cached overrides are checked against.
-        var categoryVersion = 0
+        /// Bumped by every apply that changes a category or an availability: what cached overrides are
+        /// checked against.
+        var factsVersion = 0
         var facts: [Int: Facts] = [:]
         var byCategory: [Int: Set<Int>] = [:]
         var counts: [Int: Counts] = [:]
@@ -43,12 +44,10 @@ final class LiveItems: Sendable {
             for u in updates {
                 if let held = s.facts[u.item] {
                     if held.updatedAt > u.timestamp { continue }
-                    if held.category != u.category {
-                        s.byCategory[held.category]?.remove(u.item)
-                        s.categoryVersion += 1
-                    }
+                    if held.category != u.category { s.byCategory[held.category]?.remove(u.item) }
+                    if held.category != u.category || held.available != u.available { s.factsVersion += 1 }
                 } else {
-                    s.categoryVersion += 1
+                    s.factsVersion += 1
                 }
                 s.facts[u.item] = Facts(category: u.category, available: u.available, updatedAt: u.timestamp)
                 s.byCategory[u.category, default: []].insert(u.item)
@@ -71,12 +70,13 @@ final class LiveItems: Sendable {
 
     func facts(of item: Int) -> Facts? { state.withLock { $0.facts[item] } }
 
-    /// Every item's live category, with the version it was taken at; O(items updated).
-    func categories() -> (version: Int, categories: [(item: Int, category: Int)]) {
-        state.withLock { s in (s.categoryVersion, s.facts.map { ($0.key, $0.value.category) }) }
+    /// Every updated item's live category and availability, with the version they were taken at;
+    /// O(items updated).
+    func allFacts() -> (version: Int, facts: [(item: Int, category: Int, available: Bool)]) {
+        state.withLock { s in (s.factsVersion, s.facts.map { ($0.key, $0.value.category, $0.value.available) }) }
     }
 
-    var categoryVersion: Int { state.withLock { $0.categoryVersion } }
+    var factsVersion: Int { state.withLock { $0.factsVersion } }
 
     func counts(of item: Int) -> Counts { state.withLock { $0.counts[item] ?? Counts() } }
 
