@@ -132,8 +132,4 @@ struct KeyMemory {
 }
 
 /// Wall-clock unix milliseconds: key retention is measured in real time, across restarts.
-func wallClockMs() -> Int64 {
-    var t = timespec()
-    clock_gettime(CLOCK_REALTIME, &t)
-    return Int64(t.tv_sec) * 1000 + Int64(t.tv_nsec) / 1_000_000
-}
+func wallClockMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }

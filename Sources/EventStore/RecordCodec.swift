@@ -48,26 +48,37 @@ enum RecordCodec {
         headerSize + keyBlockSize(keyLength: keyLength) + count * recordSize
     }
 
+    /// Whether the frame whose header is at `offset` carries a key block.
+    static func isKeyed(_ bytes: UnsafeRawBufferPointer, frameAt offset: Int) -> Bool {
+        load(bytes, offset + 16, as: UInt32.self) & keyedFlag != 0
+    }
+
+    /// The key length the frame at `offset` declares (0 without a key, at least 1 with one, so a damaged length
+    /// still gives a block); the key block's header must be in `bytes` for a keyed frame.
+    static func keyLength(_ bytes: UnsafeRawBufferPointer, frameAt offset: Int) -> Int {
+        isKeyed(bytes, frameAt: offset) ? max(1, Int(load(bytes, offset + headerSize + 8, as: UInt32.self))) : 0
+    }
+
     /// The size of the frame at `offset` as far as the bytes there tell: exact once the header (and, for a
     /// keyed frame, the key block's header) is in `bytes`, a lower bound before that.
     static func frameSize(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int {
         let remaining = bytes.count - offset
         if remaining < headerSize { return headerSize }
         let count = Int(load(bytes, offset + 4, as: UInt32.self))
-        if load(bytes, offset + 16, as: UInt32.self) & keyedFlag == 0 { return frameSize(count: count) }
-        if remaining < headerSize + keyBlockHeaderSize { return frameSize(count: count) + keyBlockHeaderSize }
-        return frameSize(count: count, keyLength: max(1, Int(load(bytes, offset + headerSize + 8, as: UInt32.self))))
+        if isKeyed(bytes, frameAt: offset) && remaining < headerSize + keyBlockHeaderSize {
+            return frameSize(count: count) + keyBlockHeaderSize
+        }
+        return frameSize(count: count, keyLength: keyLength(bytes, frameAt: offset))
     }
 
     /// Where the records of the frame at `offset` start, relative to the frame.
     static func recordsOffset(_ bytes: UnsafeRawBufferPointer, frameAt offset: Int) -> Int {
-        if load(bytes, offset + 16, as: UInt32.self) & keyedFlag == 0 { return headerSize }
-        return headerSize + keyBlockSize(keyLength: max(1, Int(load(bytes, offset + headerSize + 8, as: UInt32.self))))
+        headerSize + keyBlockSize(keyLength: keyLength(bytes, frameAt: offset))
     }
 
     /// The key of a verified frame at `offset`, with the time it was stored; nil for a frame without one.
     static func key(_ bytes: UnsafeRawBufferPointer, frameAt offset: Int) -> (key: BatchKey, storedAt: Int64)? {
-        guard load(bytes, offset + 16, as: UInt32.self) & keyedFlag != 0 else { return nil }
+        guard isKeyed(bytes, frameAt: offset) else { return nil }
         let block = offset + headerSize
         let length = Int(load(bytes, block + 8, as: UInt32.self))
         let text = String(

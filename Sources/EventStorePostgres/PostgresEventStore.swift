@@ -72,7 +72,7 @@ public final class PostgresEventStore: EventStore {
         let count = Int64(batch.count)
         let logger = logger
         let table = table
-        let digest = Int64(bitPattern: BatchKey.digest(of: batch))
+        let digest = key == nil ? 0 : Int64(bitPattern: BatchKey.digest(of: batch))
         let retentionSeconds = Double(BatchKey.retentionMs) / 1000
         // Expired keys of this stream are deleted by one keyed append in 64, at most 1,000 at a time, so an
         // append never waits on a day's worth of deletes (and never touches the other stream's rows).

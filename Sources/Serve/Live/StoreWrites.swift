@@ -60,17 +60,18 @@ enum StoreWrites {
         do {
             return try await body()
         } catch let error as EventStoreError {
+            let metadata: Logger.Metadata = ["error": .string("\(error)")]
             switch error {
-            case .invalid, .conflict:
-                logger.warning("\(noun) refused", metadata: ["error": .string("\(error)")])
+            case .invalid(let reason):
+                logger.warning("\(noun) refused", metadata: metadata)
                 onRefused()
+                throw APIError(.badRequest, code: invalidCode, reason)
+            case .conflict(let reason):
+                logger.warning("\(noun) refused", metadata: metadata)
+                onRefused()
+                throw APIError(.unprocessableContent, code: "idempotency_key_reused", reason)
             case .unavailable, .corrupt:
-                logger.error("\(noun) not stored", metadata: ["error": .string("\(error)")])
-            }
-            switch error {
-            case .invalid(let reason): throw APIError(.badRequest, code: invalidCode, reason)
-            case .conflict(let reason): throw APIError(.unprocessableContent, code: "idempotency_key_reused", reason)
-            case .unavailable, .corrupt:
+                logger.error("\(noun) not stored", metadata: metadata)
                 throw APIError(
                     .serviceUnavailable, code: "store_unavailable",
                     "the event store cannot take writes now; nothing of this batch was stored, retry later")

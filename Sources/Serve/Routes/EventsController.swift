@@ -14,14 +14,14 @@ struct EventsController: UsesServeServices {
         let key = try StoreWrites.idempotencyKey(request)
         let body = try await StoreWrites.body(request, noun: "events")
         let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let refused = { metrics.recordEvents(accepted: 0, rejected: 1, appendDuration: nil) }
         let events: [StoredEvent]
         do {
             events = try EventBatch.parse(body, now: now)
         } catch {
-            metrics.recordEvents(accepted: 0, rejected: 1, appendDuration: nil)
+            refused()
             throw error
         }
-        let refused = { metrics.recordEvents(accepted: 0, rejected: 1, appendDuration: nil) }
         let result = try await StoreWrites.write(
             logger: context.logger, noun: "events", invalidCode: "invalid_event", onRefused: refused
         ) {
