@@ -1,12 +1,12 @@
 import Foundation
+import TestSupport
 
-/// A fresh folder under the system temp dir, with helpers to write files.
+/// A fresh folder under the tests' scratch root (removed when the test process exits), with helpers to write files.
 struct TempFolder {
     let path: String
 
     init() throws {
-        path = NSTemporaryDirectory() + "recsys-test-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        path = Scratch.folder("dataset-")
     }
 
     @discardableResult

@@ -1,5 +1,6 @@
 import Dataset
 import Foundation
+import TestSupport
 import Testing
 
 @testable import EventStore
@@ -252,7 +253,7 @@ struct EmbeddedLogTests {
 /// One writer per log: two processes appending would interleave their frames.
 struct EmbeddedLogWriterLockTests {
     @Test func aSecondWriterIsRefusedAndAReaderIsNot() async throws {
-        let folder = NSTemporaryDirectory() + "recsys-lock-" + UUID().uuidString
+        let folder = Scratch.folder("lock-", create: false)
         let writer = try EmbeddedEventLog(directory: folder)
         _ = try await writer.append([StoredEvent(timestamp: 1, visitor: 1, kind: .view, item: 1)])
         #expect(throws: EventStoreError.self) { _ = try EmbeddedEventLog(directory: folder) }

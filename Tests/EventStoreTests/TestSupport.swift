@@ -13,8 +13,7 @@ final class TempFolder: @unchecked Sendable {
     let path: String
 
     init() throws {
-        path = NSTemporaryDirectory() + "eventstore-test-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        path = Scratch.folder("eventstore-")
     }
 
     deinit {

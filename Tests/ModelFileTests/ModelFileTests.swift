@@ -92,7 +92,7 @@ struct ModelFileTests {
     }
 
     @Test func atomicWriteLeavesNoTempFile() throws {
-        let folder = NSTemporaryDirectory() + "recsys-model-" + UUID().uuidString
+        let folder = Scratch.folder("model-", create: false)
         let path = folder + "/m.rrm"
         try ModelBundle.write(TestModel.artifacts, to: path)
         let files = try FileManager.default.contentsOfDirectory(atPath: folder)

@@ -12,8 +12,7 @@ import Testing
 struct DashboardTests {
     /// The test model alone in a new folder (its state folder and neighbours are this test's).
     func isolatedConfiguration() throws -> (ServeConfiguration, String) {
-        let folder = NSTemporaryDirectory() + "recsys-dashboard-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = Scratch.folder("dashboard-")
         let model = folder + "/model.rrm"
         try ModelBundle.write(TestModel.artifacts, to: model)
         return (try ServeConfiguration.forTests(model: model), folder)

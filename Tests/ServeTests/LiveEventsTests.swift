@@ -17,7 +17,7 @@ import Testing
 struct LiveEventsTests {
     /// An application with its own event store folder (or the given one).
     func app(events folder: String? = nil, apiKey: String? = nil) throws -> (RecsysApplication, String) {
-        let folder = folder ?? NSTemporaryDirectory() + "recsys-live-" + UUID().uuidString
+        let folder = folder ?? Scratch.folder("live-", create: false)
         var c = try ServeConfiguration.forTests()
         c.eventsStore = folder
         c.apiKey = apiKey
@@ -26,10 +26,10 @@ struct LiveEventsTests {
 
     /// An application on a fresh embedded events folder, with its live events opened here so a test can
     /// close them (releasing the log's writer lock) and start a second application on the same folder.
-    func restartableApp(prefix: String = "recsys-live-") throws -> (
+    func restartableApp(prefix: String = "live-") throws -> (
         app: RecsysApplication, live: LiveEvents, folder: String
     ) {
-        let folder = NSTemporaryDirectory() + prefix + UUID().uuidString
+        let folder = Scratch.folder(prefix, create: false)
         var c = try ServeConfiguration.forTests()
         c.eventsStore = folder
         let metrics = ServeMetrics()

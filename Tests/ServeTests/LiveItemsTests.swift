@@ -182,7 +182,7 @@ struct LiveItemsTests {
     }
 
     @Test func itemUpdatesSurviveARestartOfTheEmbeddedStore() async throws {
-        let (app, first, folder) = try live.restartableApp(prefix: "recsys-items-")
+        let (app, first, folder) = try live.restartableApp(prefix: "items-")
         try await app.test(.router) { client in
             try await client.execute(
                 uri: "/api/v1/items", method: .post, body: try itemsBody([update(newItem, category: 7)])

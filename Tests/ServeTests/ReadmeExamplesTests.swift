@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import TestSupport
 import Testing
 
 @testable import Serve
@@ -87,7 +88,7 @@ struct ReadmeExamplesTests {
         let examples = try Self.examples()
         #expect(examples.count >= 8)
         var c = try ServeConfiguration.forTests(model: Self.model)
-        c.stateFolder = NSTemporaryDirectory() + "recsys-readme-" + UUID().uuidString
+        c.stateFolder = Scratch.folder("readme-", create: false)
         c.watchSeconds = 0
         try await buildApplication(c).test(.router) { client in
             for e in examples {

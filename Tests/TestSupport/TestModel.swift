@@ -9,9 +9,7 @@ import Ranker
 /// (written to temp files on demand). Built once per test process.
 public enum TestModel {
     public static let folder: String = {
-        let f = NSTemporaryDirectory() + "recsys-test-model-" + UUID().uuidString
-        try! FileManager.default.createDirectory(atPath: f, withIntermediateDirectories: true)
-        return f
+        Scratch.folder("test-model-")
     }()
 
     public static let dataset: Dataset = {
