@@ -51,12 +51,15 @@ public final class GeneratorBuildContext: @unchecked Sendable {
     public let stats: ItemStats
     public let histories: UserHistories
     public let threads: Int
+    /// When set, the generators will only be asked about visitors whose histories hold just these items (a
+    /// training window's visitors), so an item-indexed table needs rows for them only; nil means every item.
+    public let seedItems: [Bool]?
     private let lock = NSLock()
     private var matrix: InteractionMatrix?
 
     public init(
         dataset: Dataset, log: InteractionLog, reference: Int64, config: RecsysConfig, stats: ItemStats,
-        histories: UserHistories, threads: Int
+        histories: UserHistories, threads: Int, seedItems: [Bool]? = nil
     ) {
         self.dataset = dataset
         self.log = log
@@ -65,6 +68,7 @@ public final class GeneratorBuildContext: @unchecked Sendable {
         self.stats = stats
         self.histories = histories
         self.threads = threads
+        self.seedItems = seedItems
     }
 
     /// The kind-weighted user × item matrix, built on first use.

@@ -91,7 +91,8 @@ public struct ModelArtifacts: Sendable {
     public static func build(
         dataset: Dataset, log: InteractionLog, reference: Int64, config: RecsysConfig,
         generators: [String] = GeneratorRegistry.standard.defaults, lookups: [String]? = nil,
-        features: [FeatureGroup] = FeatureGroup.standard, registry: GeneratorRegistry = .standard, threads: Int = 2
+        features: [FeatureGroup] = FeatureGroup.standard, registry: GeneratorRegistry = .standard, threads: Int = 2,
+        onlyFor users: [Int]? = nil
     ) -> ModelArtifacts {
         let names = registry.ordered(generators)
         let lookupNames = registry.ordered(lookups ?? registry.defaultLookups).filter { !names.contains($0) }
@@ -103,11 +104,12 @@ public struct ModelArtifacts: Sendable {
             models: modelColumns(names, registry: registry), enabled: features)
         let context = GeneratorBuildContext(
             dataset: dataset, log: log, reference: reference, config: config, stats: stats, histories: histories,
-            threads: threads)
+            threads: threads, seedItems: users.map { seedItems(of: $0, in: histories, itemCount: dataset.itemCount) })
         let built = registry.ordered(names + lookupNames).map { registry[$0]!.build(context) }
         let neighbourPairs = (built.first { $0.name == "itemcf" } as? ItemCF)?.neighbours.neighbour.count ?? 0
         let metadata = ModelMetadata(
-            modelVersion: "", createdAt: Date(), fingerprint: fingerprint(log: log, config: config),
+            // Artifacts for some visitors only (a training window) are never saved: no fingerprint to hash.
+            modelVersion: "", createdAt: Date(), fingerprint: users == nil ? fingerprint(log: log, config: config) : "",
             referenceTime: reference, config: config, schema: schema, generators: names,
             lookups: lookupNames.isEmpty ? nil : lookupNames, training: nil,
             counts: .init(
@@ -119,6 +121,15 @@ public struct ModelArtifacts: Sendable {
             popular: stats.topItems(config.popularListLength),
             ranker: LogisticRegression(weights: [Double](repeating: 0, count: schema.count), intercept: 0),
             generators: built, registry: registry)
+    }
+
+    /// The items in the kept histories of `users`: every item a generator can be seeded with for them.
+    static func seedItems(of users: [Int], in histories: UserHistories, itemCount: Int) -> [Bool] {
+        var seeds = [Bool](repeating: false, count: itemCount)
+        for u in users {
+            for k in Int(histories.start[u])..<Int(histories.start[u + 1]) { seeds[Int(histories.item[k])] = true }
+        }
+        return seeds
     }
 
     /// The categories with the most events get their own one-hot column.

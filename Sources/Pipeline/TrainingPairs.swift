@@ -83,14 +83,7 @@ public enum RankerTrainer {
             let horizon = cutoff + window
             guard cutoff > log.minTime else { break }
             let before = log.before(cutoff)
-            // The windows only need what proposes: no lookup tables.
-            let artifacts = ModelArtifacts.build(
-                dataset: dataset, log: before, reference: cutoff, config: config, generators: generators, lookups: [],
-                registry: registry)
-            let pipeline = TwoStagePipeline(artifacts: artifacts)
-            var info = TrainingSummary.Window(cutoff: cutoff, users: 0, pairs: 0, positives: 0, candidateRecall: 0)
-            var relevantTotal = 0
-            var found = 0
+            var asked: [(user: Int, relevant: Set<Int32>, time: Int64)] = []
             for u in 0..<log.userCount {
                 guard before.events(of: u).count > 0 else { continue }
                 var relevant = Set<Int32>()
@@ -101,7 +94,17 @@ public enum RankerTrainer {
                 }
                 // Users without a positive in the window only add negatives, and the
                 // evaluation ranks only users with one; they are left out.
-                guard !relevant.isEmpty else { continue }
+                if !relevant.isEmpty { asked.append((u, relevant, requestTime)) }
+            }
+            // The windows only need what proposes (no lookup tables), and only for the visitors asked.
+            let artifacts = ModelArtifacts.build(
+                dataset: dataset, log: before, reference: cutoff, config: config, generators: generators, lookups: [],
+                registry: registry, onlyFor: asked.map(\.user))
+            let pipeline = TwoStagePipeline(artifacts: artifacts)
+            var info = TrainingSummary.Window(cutoff: cutoff, users: 0, pairs: 0, positives: 0, candidateRecall: 0)
+            var relevantTotal = 0
+            var found = 0
+            for (u, relevant, requestTime) in asked {
                 let state = pipeline.state(ofUser: u)
                 let set = pipeline.candidates(for: state, at: requestTime)
                 let labels = set.items.map { relevant.contains($0) ? UInt8(1) : 0 }

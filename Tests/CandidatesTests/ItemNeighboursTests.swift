@@ -60,6 +60,23 @@ struct ItemNeighboursTests {
         #expect(nb.neighbours(of: 99).isEmpty)
     }
 
+    @Test func onlyTheAskedRowsAreBuiltAndTheyAreTheFullRows() {
+        var config = RecsysConfig()
+        config.cfShrink = 0
+        let full = ItemNeighbours.build(log: handMadeLog(), itemCount: 4, config: config)
+        let some = ItemNeighbours.build(
+            log: handMadeLog(), itemCount: 4, config: config, rows: [false, true, false, true])
+        for i in [1, 3] {
+            #expect(
+                some.neighbours(of: i).map { some.neighbour[$0] } == full.neighbours(of: i).map { full.neighbour[$0] })
+            #expect(
+                some.neighbours(of: i).map { some.similarity[$0] } == full.neighbours(of: i).map { full.similarity[$0] }
+            )
+        }
+        #expect(full.neighbours(of: 0).count > 0 && full.neighbours(of: 2).count > 0)
+        #expect(some.neighbours(of: 0).isEmpty && some.neighbours(of: 2).isEmpty)
+    }
+
     @Test func basketsSplitAtLongGaps() {
         var config = RecsysConfig()
         config.cfBasketGapHours = 1

@@ -57,3 +57,37 @@ struct FastScoringTests {
         #expect(checked == 20)
     }
 }
+
+/// A training window builds its structures only for the visitors it asks about; their candidates must be
+/// exactly those of structures built for everyone.
+struct WindowArtifactsTests {
+    @Test func structuresForSomeVisitorsProposeWhatFullOnesDo() throws {
+        let d = TestModel.dataset
+        let cutoff = d.log.minTime + (d.log.maxTime - d.log.minTime) * 3 / 4
+        let before = d.log.before(cutoff)
+        let asked = (0..<before.userCount).filter { before.events(of: $0).count >= 2 }.prefix(60).map { $0 }
+        #expect(asked.count == 60)
+        let all = GeneratorRegistry.standard.names
+        func pipeline(_ users: [Int]?) -> TwoStagePipeline {
+            TwoStagePipeline(
+                artifacts: ModelArtifacts.build(
+                    dataset: d, log: before, reference: cutoff, config: TestModel.config, generators: all, lookups: [],
+                    onlyFor: users))
+        }
+        let full = pipeline(nil)
+        let some = pipeline(asked)
+        let fullCF = try #require(full.artifacts.generator("itemcf") as? ItemCF)
+        let someCF = try #require(some.artifacts.generator("itemcf") as? ItemCF)
+        // Fewer rows were built (the point), and every asked visitor gets the same candidates and scores.
+        #expect(someCF.neighbours.neighbour.count < fullCF.neighbours.neighbour.count / 2)
+        var proposed = 0
+        for u in asked {
+            let a = full.candidates(for: full.state(ofUser: u), at: cutoff)
+            let b = some.candidates(for: some.state(ofUser: u), at: cutoff)
+            #expect(a.items == b.items, "visitor \(u)")
+            #expect(a.scores == b.scores, "visitor \(u)")
+            proposed += a.count
+        }
+        #expect(proposed > 0)
+    }
+}

@@ -57,7 +57,8 @@ public struct ItemCF: CandidateGenerator {
         build: { c in
             ItemCF(
                 neighbours: ItemNeighbours.build(
-                    log: c.log, itemCount: c.dataset.itemCount, config: c.config, threads: c.threads),
+                    log: c.log, itemCount: c.dataset.itemCount, config: c.config, threads: c.threads,
+                    rows: c.seedItems),
                 config: c.config)
         },
         load: { source, c in

@@ -26,9 +26,11 @@ public struct ItemNeighbours: Sendable {
         return Int(start[item])..<Int(start[item + 1])
     }
 
-    public static func build(log: InteractionLog, itemCount: Int, config: RecsysConfig, threads: Int = 2)
-        -> ItemNeighbours
-    {
+    /// - Parameter rows: when set, only the items marked true get their neighbours (the others an empty
+    ///   row): the cost is in the rows, and a training window asks about few items.
+    public static func build(
+        log: InteractionLog, itemCount: Int, config: RecsysConfig, threads: Int = 2, rows: [Bool]? = nil
+    ) -> ItemNeighbours {
         let baskets = Baskets(log: log, config: config)
         let matrix = baskets.transposed(itemCount: itemCount)
         var norm = [Float](repeating: 0, count: itemCount)
@@ -52,6 +54,10 @@ public struct ItemNeighbours: Sendable {
             var sim: [Float] = []
             var candidates: [(Float, Int32)] = []
             for i in lo..<hi {
+                if let rows, !rows[i] {
+                    start.append(Int32(nb.count))
+                    continue
+                }
                 touched.removeAll(keepingCapacity: true)
                 for e in Int(matrix.start[i])..<Int(matrix.start[i + 1]) {
                     let b = Int(matrix.basket[e])
