@@ -49,26 +49,37 @@ public final class GeneratorBuildContext: @unchecked Sendable {
     public let reference: Int64
     public let config: RecsysConfig
     public let stats: ItemStats
-    public let histories: UserHistories
     public let threads: Int
     /// When set, the generators will only be asked about visitors whose histories hold just these items (a
     /// training window's visitors), so an item-indexed table needs rows for them only; nil means every item.
     public let seedItems: [Bool]?
     private let lock = NSLock()
     private var matrix: InteractionMatrix?
+    private var everyHistory: UserHistories?
 
     public init(
         dataset: Dataset, log: InteractionLog, reference: Int64, config: RecsysConfig, stats: ItemStats,
-        histories: UserHistories, threads: Int, seedItems: [Bool]? = nil
+        histories: UserHistories?, threads: Int, seedItems: [Bool]? = nil
     ) {
         self.dataset = dataset
         self.log = log
         self.reference = reference
         self.config = config
         self.stats = stats
-        self.histories = histories
+        self.everyHistory = histories
         self.threads = threads
         self.seedItems = seedItems
+    }
+
+    /// Every visitor's kept history: the one given at init, else built on first use (a training window
+    /// keeps only its own visitors' histories, and only user-kNN reads everyone's).
+    public var histories: UserHistories {
+        lock.withLock {
+            if let everyHistory { return everyHistory }
+            let h = UserHistories(log: log, dataset: dataset, historyLength: config.historyLength)
+            everyHistory = h
+            return h
+        }
     }
 
     /// The kind-weighted user × item matrix, built on first use.

@@ -88,6 +88,8 @@ public struct ModelArtifacts: Sendable {
     ///     proposing (default: the registry's `defaultLookups`).
     ///   - features: the ranker's feature groups (the optional ones add columns).
     ///   - threads: cores the builds may use.
+    ///   - users: when set (a training window), the artifacts answer only these visitors: only their
+    ///     histories are kept, item-CF rows are built only for their items, and no fingerprint is hashed.
     public static func build(
         dataset: Dataset, log: InteractionLog, reference: Int64, config: RecsysConfig,
         generators: [String] = GeneratorRegistry.standard.defaults, lookups: [String]? = nil,
@@ -97,13 +99,14 @@ public struct ModelArtifacts: Sendable {
         let names = registry.ordered(generators)
         let lookupNames = registry.ordered(lookups ?? registry.defaultLookups).filter { !names.contains($0) }
         let stats = ItemStats(log: log, dataset: dataset, reference: reference, config: config)
-        let histories = UserHistories(log: log, dataset: dataset, historyLength: config.historyLength)
+        let histories = UserHistories(log: log, dataset: dataset, historyLength: config.historyLength, only: users)
         let vocabulary = categoryVocabulary(log: log, stats: stats, size: config.categoryVocabulary)
         let schema = FeatureSchema(
             categoryVocabulary: vocabulary, categoryVocabularyRaw: vocabulary.map { dataset.tree.ids.raw[Int($0)] },
             models: modelColumns(names, registry: registry), enabled: features)
         let context = GeneratorBuildContext(
-            dataset: dataset, log: log, reference: reference, config: config, stats: stats, histories: histories,
+            dataset: dataset, log: log, reference: reference, config: config, stats: stats,
+            histories: users == nil ? histories : nil,
             threads: threads, seedItems: users.map { seedItems(of: $0, in: histories, itemCount: dataset.itemCount) })
         let built = registry.ordered(names + lookupNames).map { registry[$0]!.build(context) }
         let neighbourPairs = (built.first { $0.name == "itemcf" } as? ItemCF)?.neighbours.neighbour.count ?? 0

@@ -78,8 +78,12 @@ struct WindowArtifactsTests {
         let some = pipeline(asked)
         let fullCF = try #require(full.artifacts.generator("itemcf") as? ItemCF)
         let someCF = try #require(some.artifacts.generator("itemcf") as? ItemCF)
-        // Fewer rows were built (the point), and every asked visitor gets the same candidates and scores.
+        // Fewer rows and histories were built (the point; user-kNN still reads everyone's), and every asked
+        // visitor gets the same candidates and scores.
         #expect(someCF.neighbours.neighbour.count < fullCF.neighbours.neighbour.count / 2)
+        let other = try #require(
+            (0..<before.userCount).first { before.events(of: $0).count >= 2 && !asked.contains($0) })
+        #expect(some.state(ofUser: other).isEmpty && !full.state(ofUser: other).isEmpty)
         var proposed = 0
         for u in asked {
             let a = full.candidates(for: full.state(ofUser: u), at: cutoff)

@@ -115,36 +115,52 @@ public struct Baskets: Sendable {
 
     public init(log: InteractionLog, config: RecsysConfig) {
         let gap = Int64(config.cfBasketGapHours * 3_600_000)
-        var weights: [Int32: Double] = [:]
-        var order: [Int32] = []
+        // The basket's distinct items in first-seen order, with their summed weight and the position of
+        // their last event; `slot` finds an item's entry. Dense arrays, not a dictionary: a dictionary's
+        // `removeAll(keepingCapacity:)` costs its largest basket's capacity at every flush.
+        var slot = [Int32](repeating: -1, count: Int(log.item.max() ?? -1) + 1)
+        var distinct: [Int32] = []
+        var weight: [Double] = []
+        var lastSeen: [Int32] = []
+        var seen: Int32 = 0
+        var reordered = false
         func flush() {
-            guard order.count > 1 else {
-                weights.removeAll(keepingCapacity: true)
-                order.removeAll(keepingCapacity: true)
-                return
+            if distinct.count > 1 {
+                // The most recent position of each item orders the basket, so the cap keeps recent items.
+                var order = Array(distinct.indices)
+                if reordered { order.sort { lastSeen[$0] < lastSeen[$1] } }
+                for k in order.suffix(config.cfMaxBasketItems) {
+                    item.append(distinct[k])
+                    value.append(Float(log1p(weight[k])))
+                }
+                start.append(Int32(item.count))
             }
-            for it in order.suffix(config.cfMaxBasketItems) {
-                item.append(it)
-                value.append(Float(log1p(weights[it] ?? 0)))
-            }
-            start.append(Int32(item.count))
-            weights.removeAll(keepingCapacity: true)
-            order.removeAll(keepingCapacity: true)
+            for it in distinct { slot[Int(it)] = -1 }
+            distinct.removeAll(keepingCapacity: true)
+            weight.removeAll(keepingCapacity: true)
+            lastSeen.removeAll(keepingCapacity: true)
+            seen = 0
+            reordered = false
         }
         for u in 0..<log.userCount {
             var last: Int64 = .min
             for e in log.events(of: u) {
                 if last != .min && log.time[e] - last > gap { flush() }
                 last = log.time[e]
-                let it = log.item[e]
-                if weights[it] == nil {
-                    order.append(it)
-                } else if let k = order.firstIndex(of: it) {
-                    // Keep the most recent position so the cap keeps recent items.
-                    order.remove(at: k)
-                    order.append(it)
+                let it = Int(log.item[e])
+                var k = Int(slot[it])
+                if k < 0 {
+                    k = distinct.count
+                    slot[it] = Int32(k)
+                    distinct.append(Int32(it))
+                    weight.append(0)
+                    lastSeen.append(0)
+                } else if lastSeen[k] != seen - 1 {
+                    reordered = true
                 }
-                weights[it, default: 0] += config.kindWeight[Int(log.kind[e])]
+                weight[k] += config.kindWeight[Int(log.kind[e])]
+                lastSeen[k] = seen
+                seen += 1
             }
             flush()
         }

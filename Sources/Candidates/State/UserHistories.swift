@@ -85,7 +85,14 @@ public struct UserHistories: Sendable {
     public var userCount: Int { start.count - 1 }
 
     /// Builds histories from a log (already cut at the reference time).
-    public init(log: InteractionLog, dataset: Dataset, historyLength: Int) {
+    /// - Parameter users: when set, only these visitors get their history (the others an empty one).
+    public init(log: InteractionLog, dataset: Dataset, historyLength: Int, only users: [Int]? = nil) {
+        var kept: [Bool]?
+        if let users {
+            var mask = [Bool](repeating: false, count: log.userCount)
+            for u in users { mask[u] = true }
+            kept = mask
+        }
         start = [0]
         start.reserveCapacity(log.userCount + 1)
         item = []
@@ -93,6 +100,10 @@ public struct UserHistories: Sendable {
         kind = []
         category = []
         for u in 0..<log.userCount {
+            if let kept, !kept[u] {
+                start.append(Int32(item.count))
+                continue
+            }
             let r = log.events(of: u)
             for e in r.suffix(historyLength) {
                 item.append(log.item[e])
