@@ -77,6 +77,50 @@ struct ItemNeighboursTests {
         #expect(some.neighbours(of: 0).isEmpty && some.neighbours(of: 2).isEmpty)
     }
 
+    /// Baskets small and large (past the scan limit, with repeats that reorder them and the item cap) match
+    /// a plain reference: distinct items ordered by their last event, the most recent kept, log1p of the
+    /// summed kind weights.
+    @Test func basketsMatchAPlainReference() {
+        var config = RecsysConfig()
+        config.cfMaxBasketItems = 30
+        var rng = SystemRandomNumberGenerator()
+        var rows: [(user: Int32, time: Int64, item: Int32, kind: UInt8)] = []
+        var userStart: [Int32] = [0]
+        for (u, size) in [3, 12, 45, 80, 1, 33].enumerated() {
+            for k in 0..<size {
+                rows.append(
+                    (
+                        Int32(u), Int64(k) * 1000, Int32.random(in: 0..<(Int32(size) * 2 / 3 + 1), using: &rng),
+                        UInt8.random(in: 0...2, using: &rng)
+                    ))
+            }
+            userStart.append(Int32(rows.count))
+        }
+        let log = InteractionLog(
+            time: rows.map(\.time), user: rows.map(\.user), item: rows.map(\.item), kind: rows.map(\.kind),
+            userStart: userStart)
+        let baskets = Baskets(log: log, config: config)
+        var expected: [[(Int32, Float)]] = []
+        for u in 0..<log.userCount {
+            var order: [Int32] = []
+            var weights: [Int32: Double] = [:]
+            for e in log.events(of: u) {
+                let it = log.item[e]
+                if let k = order.firstIndex(of: it) { order.remove(at: k) }
+                order.append(it)
+                weights[it, default: 0] += config.kindWeight[Int(log.kind[e])]
+            }
+            if order.count > 1 { expected.append(order.suffix(30).map { ($0, Float(log1p(weights[$0]!))) }) }
+        }
+        #expect(baskets.count == expected.count)
+        for (b, want) in expected.enumerated() where b < baskets.count {
+            let got = (Int(baskets.start[b])..<Int(baskets.start[b + 1])).map { (baskets.item[$0], baskets.value[$0]) }
+            #expect(got.map(\.0) == want.map(\.0), "basket \(b)")
+            #expect(got.map(\.1) == want.map(\.1), "basket \(b)")
+        }
+        #expect(expected.contains { $0.count == 30 })
+    }
+
     @Test func basketsSplitAtLongGaps() {
         var config = RecsysConfig()
         config.cfBasketGapHours = 1

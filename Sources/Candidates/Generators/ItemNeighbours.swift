@@ -116,9 +116,13 @@ public struct Baskets: Sendable {
     public init(log: InteractionLog, config: RecsysConfig) {
         let gap = Int64(config.cfBasketGapHours * 3_600_000)
         // The basket's distinct items in first-seen order, with their summed weight and the position of
-        // their last event; `slot` finds an item's entry. Dense arrays, not a dictionary: a dictionary's
-        // `removeAll(keepingCapacity:)` costs its largest basket's capacity at every flush.
-        var slot = [Int32](repeating: -1, count: Int(log.item.max() ?? -1) + 1)
+        // their last event. A basket's item is found by a scan while the basket is small (most are: the
+        // scan stays in cache), and through `slot`, a dense item-indexed table, once it grows past
+        // `scanLimit`. Not a dictionary: its `removeAll(keepingCapacity:)` costs the capacity of the
+        // largest basket at every basket.
+        let scanLimit = 32
+        var slot: [Int32] = []
+        var slotted = false
         var distinct: [Int32] = []
         var weight: [Double] = []
         var lastSeen: [Int32] = []
@@ -135,26 +139,38 @@ public struct Baskets: Sendable {
                 }
                 start.append(Int32(item.count))
             }
-            for it in distinct { slot[Int(it)] = -1 }
+            if slotted { for it in distinct { slot[Int(it)] = -1 } }
+            slotted = false
             distinct.removeAll(keepingCapacity: true)
             weight.removeAll(keepingCapacity: true)
             lastSeen.removeAll(keepingCapacity: true)
             seen = 0
             reordered = false
         }
+        func entry(of it: Int32) -> Int {
+            if slotted { return Int(slot[Int(it)]) }
+            for k in distinct.indices where distinct[k] == it { return k }
+            return -1
+        }
         for u in 0..<log.userCount {
             var last: Int64 = .min
             for e in log.events(of: u) {
                 if last != .min && log.time[e] - last > gap { flush() }
                 last = log.time[e]
-                let it = Int(log.item[e])
-                var k = Int(slot[it])
+                let it = log.item[e]
+                var k = entry(of: it)
                 if k < 0 {
                     k = distinct.count
-                    slot[it] = Int32(k)
-                    distinct.append(Int32(it))
+                    distinct.append(it)
                     weight.append(0)
                     lastSeen.append(0)
+                    if slotted {
+                        slot[Int(it)] = Int32(k)
+                    } else if distinct.count > scanLimit {
+                        if slot.isEmpty { slot = [Int32](repeating: -1, count: Int(log.item.max() ?? -1) + 1) }
+                        for (d, known) in distinct.enumerated() { slot[Int(known)] = Int32(d) }
+                        slotted = true
+                    }
                 } else if lastSeen[k] != seen - 1 {
                     reordered = true
                 }
