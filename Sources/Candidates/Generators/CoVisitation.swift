@@ -6,8 +6,8 @@ import RecsysCore
 /// training log, ranked by the number of visitors who did so (each visitor
 /// counts a pair once), ties by the smaller item id; the best `keep` per item.
 ///
-/// Cost: building sorts every visitor's distinct pairs (O(P log P) for P
-/// pairs); a lookup is one CSR slice.
+/// Cost: building buckets every visitor's distinct pairs by their first item (O(P) for P pairs) and sorts
+/// each item's row; a lookup is one CSR slice.
 public struct CoVisitation: Sendable {
     public let start: [Int32]
     public let neighbour: [Int32]
@@ -43,40 +43,44 @@ public struct CoVisitation: Sendable {
                 last = key
             }
         }
-        pairs.sort()
+        // Rows by bucketing on the first item (linear, where sorting every pair was the build's biggest
+        // cost at scale), then each row's co-visited items sorted and counted: a run of one item is the
+        // number of visitors who co-visited the pair.
         var start = [Int32](repeating: 0, count: itemCount + 1)
+        for key in pairs where Int(key >> 32) < itemCount { start[Int(key >> 32) + 1] += 1 }
+        for a in 0..<itemCount { start[a + 1] += start[a] }
+        var fill = start
+        var others = [Int32](repeating: 0, count: Int(start[itemCount]))
+        for key in pairs where Int(key >> 32) < itemCount {
+            let a = Int(key >> 32)
+            others[Int(fill[a])] = Int32(truncatingIfNeeded: key & 0xFFFF_FFFF)
+            fill[a] += 1
+        }
+        pairs = []
         var neighbour: [Int32] = []
         var count: [Int32] = []
         var row: [(item: Int32, count: Int32)] = []
-        var k = 0
-        var item = 0
-        func flush(_ a: Int) {
+        for a in 0..<itemCount {
+            let lo = Int(start[a])
+            let hi = Int(start[a + 1])
+            start[a] = Int32(neighbour.count)
+            guard lo < hi else { continue }
+            others[lo..<hi].sort()
+            row.removeAll(keepingCapacity: true)
+            var k = lo
+            while k < hi {
+                var n = 1
+                while k + n < hi && others[k + n] == others[k] { n += 1 }
+                row.append((others[k], Int32(n)))
+                k += n
+            }
             row.sort { $0.count != $1.count ? $0.count > $1.count : $0.item < $1.item }
             for e in row.prefix(keep) {
                 neighbour.append(e.item)
                 count.append(e.count)
             }
-            row.removeAll(keepingCapacity: true)
         }
-        while k < pairs.count {
-            let a = Int(pairs[k] >> 32)
-            let b = Int32(truncatingIfNeeded: pairs[k] & 0xFFFF_FFFF)
-            var n = 0
-            while k < pairs.count && pairs[k] == pairs[k - n] { (k, n) = (k + 1, n + 1) }
-            // Rows of items without pairs stay empty.
-            while item < a && item < itemCount {
-                start[item + 1] = Int32(neighbour.count)
-                item += 1
-            }
-            if a < itemCount { row.append((b, Int32(n))) }
-            if k == pairs.count || Int(pairs[k] >> 32) != a {
-                flush(a)
-            }
-        }
-        while item < itemCount {
-            start[item + 1] = Int32(neighbour.count)
-            item += 1
-        }
+        start[itemCount] = Int32(neighbour.count)
         self.start = start
         self.neighbour = neighbour
         self.count = count
