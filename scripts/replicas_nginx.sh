@@ -6,7 +6,7 @@
 # Reports requests, non-2xx and socket errors per phase; exits 1 when a bar is
 # missed: zero failures in (2) and (3), and in (1) no more than the requests
 # in flight at the kill (the connection count).
-# Usage: scripts/replicas_nginx.sh [seconds-per-phase]
+# Usage: [KEEP=1] scripts/replicas_nginx.sh [seconds-per-phase]   (KEEP=1 keeps the work folder)
 source "$(dirname "$0")/lib.sh"
 PHASE_SECONDS="${1:-8}"
 CONNECTIONS=16
@@ -29,6 +29,8 @@ PIDS=()
 cleanup() {
     for p in "${PIDS[@]:-}"; do kill -9 "$p" 2>/dev/null || true; done
     [ -f "$WORK/nginx/nginx.pid" ] && kill "$(cat "$WORK/nginx/nginx.pid")" 2>/dev/null || true
+    # The replicas' logs and event stores stay for a look when asked (KEEP=1); each run would leave ~70 MB.
+    if [ "${KEEP:-0}" = "1" ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 
