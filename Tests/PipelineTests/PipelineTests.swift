@@ -81,6 +81,12 @@ struct WindowArtifactsTests {
         // Fewer rows and histories were built (the point; user-kNN still reads everyone's), and every asked
         // visitor gets the same candidates and scores.
         #expect(someCF.neighbours.neighbour.count < fullCF.neighbours.neighbour.count / 2)
+        let fullCV = try #require(full.artifacts.generator("covisit") as? CoVisitCandidates)
+        let someCV = try #require(some.artifacts.generator("covisit") as? CoVisitCandidates)
+        #expect(someCV.coVisitation.neighbour.count < fullCV.coVisitation.neighbour.count / 2)
+        let fullContent = try #require(full.artifacts.generator("content") as? ContentCandidates)
+        let someContent = try #require(some.artifacts.generator("content") as? ContentCandidates)
+        #expect(someContent.neighbours.neighbour.count < fullContent.neighbours.neighbour.count / 2)
         let other = try #require(
             (0..<before.userCount).first { before.events(of: $0).count >= 2 && !asked.contains($0) })
         #expect(some.state(ofUser: other).isEmpty && !full.state(ofUser: other).isEmpty)

@@ -49,7 +49,8 @@ public struct CoVisitCandidates: CandidateGenerator {
         name: "covisit", displayName: "co-visitation", isDefault: false, isDefaultLookup: true, proposalRank: 6,
         role: FeatureRole(scoreColumn: "covisit_score", transform: .log1pTimes10),
         build: { c in
-            CoVisitCandidates(coVisitation: CoVisitation(log: c.log, itemCount: c.dataset.itemCount, keep: 100))
+            CoVisitCandidates(
+                coVisitation: CoVisitation(log: c.log, itemCount: c.dataset.itemCount, keep: 100, rows: c.seedItems))
         },
         load: { source, c in
             let (v, limit, seeds) = try source.section("COVI") { r in

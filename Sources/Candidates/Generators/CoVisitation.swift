@@ -18,7 +18,16 @@ public struct CoVisitation: Sendable {
         (self.start, self.neighbour, self.count) = (start, neighbour, count)
     }
 
-    public init(log: InteractionLog, itemCount: Int, window: Int64 = EventTime.msPerHour, keep: Int = 200) {
+    /// - Parameter rows: when set, only the items marked true get their row (the others an empty one), as
+    ///   for `ItemNeighbours.build(rows:)`.
+    public init(
+        log: InteractionLog, itemCount: Int, window: Int64 = EventTime.msPerHour, keep: Int = 200,
+        rows: [Bool]? = nil
+    ) {
+        func wanted(_ item: UInt64) -> Bool {
+            guard let rows else { return true }
+            return item < UInt64(rows.count) && rows[Int(item)]
+        }
         var pairs: [UInt64] = []
         var local: [UInt64] = []
         for u in 0..<log.userCount {
@@ -30,8 +39,8 @@ public struct CoVisitation: Sendable {
                 while j >= r.lowerBound && log.time[i] - log.time[j] <= window {
                     let (a, b) = (UInt64(UInt32(log.item[i])), UInt64(UInt32(log.item[j])))
                     if a != b {
-                        local.append(a << 32 | b)
-                        local.append(b << 32 | a)
+                        if wanted(a) { local.append(a << 32 | b) }
+                        if wanted(b) { local.append(b << 32 | a) }
                     }
                     j -= 1
                 }

@@ -55,7 +55,8 @@ public struct ContentCandidates: CandidateGenerator {
             }
             return ContentCandidates(
                 neighbours: ContentNeighbours(
-                    tokens: tokens, itemCount: c.dataset.itemCount, before: c.reference, threads: c.threads))
+                    tokens: tokens, itemCount: c.dataset.itemCount, before: c.reference, threads: c.threads,
+                    rows: c.seedItems))
         },
         load: { source, c in
             let (v, limit, seeds) = try source.section("CONT") { r in

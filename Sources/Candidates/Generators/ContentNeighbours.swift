@@ -59,7 +59,7 @@ public struct ContentNeighbours: Sendable {
 
     public init(
         tokens: ItemTokens, itemCount: Int, before reference: Int64, keep: Int = 50, maxItemsPerToken: Int = 200,
-        threads: Int = 2
+        threads: Int = 2, rows: [Bool]? = nil
     ) {
         let items = min(itemCount, tokens.itemCount)
         // Document frequency of each token among items, counting what was known before `reference`.
@@ -103,7 +103,8 @@ public struct ContentNeighbours: Sendable {
             var row: [(Float, Int32)] = []
             for i in lo..<hi {
                 start.append(Int32(nb.count))
-                guard norms[i] > 0 else { continue }
+                // Only the asked rows (`rows`, as for `ItemNeighbours.build(rows:)`), each the full build's.
+                guard norms[i] > 0, rows?[i] ?? true else { continue }
                 touched.removeAll(keepingCapacity: true)
                 for e in tokens.entries(of: i) where tokens.firstSeen[e] < reference {
                     let t = Int(tokens.token[e])
