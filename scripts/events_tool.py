@@ -6,7 +6,7 @@
       POSTs N deterministic batches to /api/v1/events over keep-alive connections
       and prints one JSON line: events, seconds, events_per_s, non_200.
 
-  events_tool.py crash-client --port P --out acked.jsonl [--threads 3] [--seconds 60] --ref MS [--keys]
+  events_tool.py crash-client --port P --out acked.jsonl [--threads 3] [--seconds 60] [--timeout 10] --ref MS [--keys]
       Posts small batches in a loop until the server goes away. Every batch is
       written to <out>.sent before it is sent, and to <out> after its 200, one
       JSON line per batch, flushed (so the files survive this process too).
@@ -130,7 +130,7 @@ def cmd_crash_client(a):
     acked = open(a.out, "a", buffering=1)
     sent = open(a.out + ".sent", "a", buffering=1)
     lock = threading.Lock()
-    counters = {"acked": 0, "failed": 0, "non_200": {}, "replayed": 0}
+    counters = {"acked": 0, "failed": 0, "non_200": {}, "replayed": 0, "errors": {}}
     stop = time.time() + a.seconds
     run = time.time_ns() // 1000  # keys unique to this run, so a store shared with earlier runs never conflicts
 
@@ -140,7 +140,7 @@ def cmd_crash_client(a):
         per_visitor = {}
         visitor = base
         stamp = a.ref + 1000 + t  # strictly increasing per thread, unique across threads
-        c = conn(a.port, timeout=10)
+        c = conn(a.port, timeout=a.timeout)
         failures = 0
         batch_number = 0
         while time.time() < stop:
@@ -172,15 +172,19 @@ def cmd_crash_client(a):
                     c.request("POST", "/api/v1/events", body.encode(), headers)
                     r = c.getresponse()
                     answer = r.read()
-                except (OSError, http.client.HTTPException):
+                except (OSError, http.client.HTTPException) as error:
                     c.close()
                     failures += 1
                     with lock:
                         counters["failed"] += 1
+                        # By kind: a timeout is a server that hung; a closed connection is one that answered
+                        # "Connection: close" (after a 503) or was killed.
+                        kind = type(error).__name__
+                        counters["errors"][kind] = counters["errors"].get(kind, 0) + 1
                     if failures >= 20:
                         return  # the server is gone
                     time.sleep(0.05)
-                    c = conn(a.port, timeout=10)
+                    c = conn(a.port, timeout=a.timeout)
                     if a.keys:
                         continue
                     break
@@ -202,7 +206,12 @@ def cmd_crash_client(a):
         t.start()
     for t in threads:
         t.join()
-    out = {"acked_batches": counters["acked"], "failed_posts": counters["failed"], "non_200": counters["non_200"]}
+    out = {
+        "acked_batches": counters["acked"],
+        "failed_posts": counters["failed"],
+        "non_200": counters["non_200"],
+        "errors": counters["errors"],
+    }
     if a.keys:
         out["replayed_batches"] = counters["replayed"]
     print(json.dumps(out))
@@ -429,6 +438,7 @@ def main():
     s.add_argument("--out", required=True)
     s.add_argument("--threads", type=int, default=3)
     s.add_argument("--seconds", type=float, default=60)
+    s.add_argument("--timeout", type=float, default=10, help="seconds to wait for one answer")
     s.add_argument("--ref", type=int, required=True)
     s.add_argument("--items", type=int, default=4634)
     s.add_argument("--visitor-base", type=int, default=3_000_000_000)
