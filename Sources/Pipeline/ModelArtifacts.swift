@@ -89,7 +89,8 @@ public struct ModelArtifacts: Sendable {
     ///   - features: the ranker's feature groups (the optional ones add columns).
     ///   - threads: cores the builds may use.
     ///   - users: when set (a training window), the artifacts answer only these visitors: only their
-    ///     histories are kept, item-CF rows are built only for their items, and no fingerprint is hashed.
+    ///     histories are kept, the generators with item rows (item-CF, co-visitation, content) build rows only
+    ///     for the items in those histories, and no fingerprint is hashed.
     public static func build(
         dataset: Dataset, log: InteractionLog, reference: Int64, config: RecsysConfig,
         generators: [String] = GeneratorRegistry.standard.defaults, lookups: [String]? = nil,
