@@ -13,11 +13,12 @@ build_release() {
     BIN="$ROOT/.build/release"
 }
 
-# Full-scale RetailRocket-format data, generated once into a git-ignored folder.
+# Full-scale RetailRocket-format data, generated once into a git-ignored folder (by $BIN/recsys-train, or
+# the recsys-train binary given).
 ensure_full_data() {
     if [ ! -f "$BENCH_DATA/events.csv" ]; then
         log "generating full-scale data into $BENCH_DATA"
-        "$BIN/recsys-train" generate --out "$BENCH_DATA" --scale 1 --seed 42 >&2
+        "${1:-$BIN/recsys-train}" generate --out "$BENCH_DATA" --scale 1 --seed 42 >&2
     fi
 }
 
