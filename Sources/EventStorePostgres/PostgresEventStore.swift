@@ -10,7 +10,8 @@ import Synchronization
 /// Writers take the table's EXCLUSIVE lock for the few statements of an append (readers are not blocked), which
 /// is what makes ids commit in order; a batch is one INSERT inside one transaction and returns after COMMIT.
 /// Followers wake on this process's own appends at once and poll every 250 ms for other replicas' rows.
-/// A database that is down or unreachable gives `.unavailable` within `leaseTimeout`, never a hang.
+/// A database that is down or unreachable gives `.unavailable` within `leaseTimeout`, and a leased connection
+/// that stops answering gives it within `queryTimeout` (the connection is closed): never a hang.
 public final class PostgresEventStore: EventStore {
     public let url: PostgresStoreURL
     /// Which stream of records: the events, or the item updates (`StoredItem.record`).
@@ -18,6 +19,7 @@ public final class PostgresEventStore: EventStore {
     private let client: PostgresClient
     private let logger: Logger
     private let leaseTimeout: Duration
+    private let queryTimeout: Duration
     private let followers = Followers()
     private let running: Task<Void, Never>
     private let poller: Task<Void, Never>
@@ -32,12 +34,13 @@ public final class PostgresEventStore: EventStore {
     /// reads from its model, while the database is still down.
     public init(
         url: PostgresStoreURL, table: PostgresRecordTable = .events, leaseTimeout: Duration = .seconds(3),
-        logger: Logger
+        queryTimeout: Duration = .seconds(10), logger: Logger
     ) {
         self.url = url
         self.table = table
         self.logger = logger
         self.leaseTimeout = leaseTimeout
+        self.queryTimeout = queryTimeout
         // The client logs every failed connection attempt at info; during an outage that is one line per retry.
         var background = logger
         background.logLevel = max(logger.logLevel, .warning)
@@ -234,23 +237,34 @@ public final class PostgresEventStore: EventStore {
         migrated.store(true, ordering: .releasing)
     }
 
-    /// Leases a connection for `body`, turning "no connection within `leaseTimeout`" and every database error
-    /// into `.unavailable` (or `.corrupt`, passed through). Only the wait for a connection is timed: a query that
-    /// started runs to its end, so a COMMIT is never abandoned half-way by this side.
+    /// Leases a connection for `body`, turning "no connection within `leaseTimeout`", "no answer within
+    /// `queryTimeout`" and every database error into `.unavailable` (or `.corrupt`, passed through).
+    ///
+    /// Why the second bound: postgres-nio drops a query written to a connection the server closed a moment
+    /// before (the immediate shutdown of phase 3 in `scripts/replicas_postgres.sh`), and its caller then waits
+    /// forever. At `queryTimeout` the connection is closed, which makes a query the server is still running
+    /// (a lock wait, say) fail and its transaction roll back, and the lease is returned. A COMMIT the server
+    /// had already taken stays committed: the caller's retry with the same key is answered from the key.
     private func withConnection<R: Sendable>(
         _ operation: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> R
     ) async throws -> R {
         if closed.load(ordering: .acquiring) { throw EventStoreError.unavailable("the event store was closed") }
-        let leased = LeaseFlag()
+        let leased = Flag()
         let client = client
         let timeout = leaseTimeout
+        let queryTimeout = queryTimeout
         let url = url
+        let logger = logger
         // The lease runs in its own task: a pool that is still retrying its connection may take a while to
         // notice the cancellation, and the caller must get its 503 at the timeout, not after that.
         let work = Task {
             try await client.withConnection { connection in
                 leased.value.store(true, ordering: .releasing)
-                return try await body(connection)
+                return try await Self.bounded(connection, by: queryTimeout, logger: logger) {
+                    try await body(connection)
+                } timedOut: {
+                    EventStoreError.unavailable("\(operation) on \(url): no answer within \(queryTimeout)")
+                }
             }
         }
         let answer = OneAnswer<R>()
@@ -290,6 +304,43 @@ public final class PostgresEventStore: EventStore {
         }
     }
 
+    /// Runs `body` on a leased connection for at most `limit`. Past it the connection is closed and
+    /// `timedOut()` is thrown at once, even when the close cannot wake `body` (a dropped query's promise is
+    /// never completed): that task is left behind, and the lease goes back to the pool, which drops the
+    /// closed connection. Cancelling the caller cancels `body`.
+    private static func bounded<R: Sendable>(
+        _ connection: PostgresConnection, by limit: Duration, logger: Logger,
+        _ body: @escaping @Sendable () async throws -> R, timedOut: @escaping @Sendable () -> EventStoreError
+    ) async throws -> R {
+        let answer = OneAnswer<R>()
+        let expired = Flag()
+        let query = Task { try await body() }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                answer.install(continuation)
+                let timer = Task {
+                    try await Task.sleep(for: limit)
+                    expired.value.store(true, ordering: .releasing)
+                    let error = timedOut()
+                    logger.warning(
+                        "closing a PostgreSQL connection that did not answer in time",
+                        metadata: ["error": "\(error)", "connection": "\(connection.id)"])
+                    // Closed before the lease goes back, so the pool never hands this connection out again.
+                    try? await connection.close()
+                    answer.resume(with: .failure(error))
+                }
+                Task {
+                    let result = await query.result
+                    timer.cancel()
+                    // A statement the close woke fails with "connection closed": the caller is told why instead.
+                    answer.resume(with: expired.value.load(ordering: .acquiring) ? .failure(timedOut()) : result)
+                }
+            }
+        } onCancel: {
+            query.cancel()
+        }
+    }
+
     /// PSQLError's own description hides the server's message (it may hold data); the code and the server's
     /// message are what an operator needs and carry no row values for our statements.
     static func describe(_ error: PSQLError) -> String {
@@ -318,7 +369,7 @@ public struct PostgresRecordTable: Sendable {
         selectColumns: "id, timestamp_ms, category_id, 0::smallint, item_id, available::bigint")
 }
 
-/// The first of two racing results (the lease's, the timeout's) resumes the caller; the other is dropped.
+/// The first of two racing results (the work's, a timeout's) resumes the caller; the other is dropped.
 private final class OneAnswer<R: Sendable>: Sendable {
     private let state = Mutex<(continuation: CheckedContinuation<R, Error>?, early: Result<R, Error>?)>((nil, nil))
 
@@ -343,7 +394,7 @@ private final class OneAnswer<R: Sendable>: Sendable {
     }
 }
 
-/// Set once a connection was leased; shared between the lease task and the timeout.
-private final class LeaseFlag: Sendable {
+/// Set once (a connection was leased, a statement ran out of time); shared between a task and its timeout.
+private final class Flag: Sendable {
     let value = Atomic<Bool>(false)
 }

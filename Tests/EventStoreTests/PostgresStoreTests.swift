@@ -116,6 +116,43 @@ struct PostgresStoreTests {
         #expect(left.count == 65)
     }
 
+    /// A leased connection whose statement does not come back (here: LOCK TABLE waiting behind another
+    /// session's lock) is closed at `queryTimeout`: the caller gets `.unavailable`, nothing of the batch is
+    /// stored (the closed session's transaction rolls back), and the store works once the lock is gone.
+    @Test(.enabled(if: PostgresTestServer.url != nil), .timeLimit(.minutes(2)))
+    func aStatementThatDoesNotAnswerIsBounded() async throws {
+        let url = try await PostgresTestServer.freshDatabase()
+        let store = PostgresEventStore(url: url, queryTimeout: .milliseconds(800), logger: testLogger)
+        defer { store.close() }
+        #expect(try await store.append(events(0..<2)) == 2)
+        let blocker = PostgresClient(configuration: url.clientConfiguration)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await blocker.run() }
+            try await blocker.withConnection { connection in
+                try await connection.query("BEGIN", logger: testLogger)
+                try await connection.query("LOCK TABLE recsys_events IN EXCLUSIVE MODE", logger: testLogger)
+                let started = ContinuousClock.now
+                await #expect {
+                    try await store.append(events(2..<5), key: try BatchKey("blocked"))
+                } throws: { error in
+                    guard case EventStoreError.unavailable(let reason) = error else { return false }
+                    return reason.contains("no answer within")
+                }
+                // Not a wall-clock bar (timers starve on a loaded machine): the lock is never released while
+                // the append waits, so only the bound can have ended it.
+                #expect(ContinuousClock.now - started >= .milliseconds(800))
+                try await connection.query("ROLLBACK", logger: testLogger)
+            }
+            group.cancelAll()
+        }
+        #expect(try await store.append(events(5..<7)) == 4)
+        #expect(try await readAll(store) == events(0..<2) + events(5..<7))
+        // The key of the abandoned batch was rolled back with it: the retry stores the batch.
+        #expect(
+            try await store.append(events(2..<5), key: try BatchKey("blocked"))
+                == AppendResult(position: 7, replayed: false))
+    }
+
     @Test(.enabled(if: PostgresTestServer.url != nil))
     func twoReplicasShareGaplessPositions() async throws {
         let url = try await PostgresTestServer.freshDatabase()

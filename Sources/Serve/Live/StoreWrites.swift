@@ -51,7 +51,8 @@ enum StoreWrites {
     }
 
     /// Runs the durable write; a store error is logged and becomes a 400 (`invalidCode`), a 422 for a key
-    /// reused with other records, or a 503 saying nothing of the batch was stored.
+    /// reused with other records, or a 503: not acknowledged (a PostgreSQL connection lost during COMMIT
+    /// leaves it unknown whether the batch was stored, hence the advice to retry with the same key).
     /// `onRefused` runs for a refusal of the caller's input (400, 422), to count it.
     static func write(
         logger: Logger, noun: String, invalidCode: String, onRefused: () -> Void = {},
@@ -74,7 +75,8 @@ enum StoreWrites {
                 logger.error("\(noun) not stored", metadata: metadata)
                 throw APIError(
                     .serviceUnavailable, code: "store_unavailable",
-                    "the event store cannot take writes now; nothing of this batch was stored, retry later")
+                    "the event store cannot take writes now; the batch is not acknowledged: retry it later with the same Idempotency-Key, so that a batch the store took before failing is not stored twice"
+                )
             }
         }
     }
