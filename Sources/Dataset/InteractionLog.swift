@@ -36,17 +36,38 @@ public struct InteractionLog: Sendable {
         filtered { time[$0] >= start && time[$0] < end }
     }
 
+    /// The kept events in runs of consecutive positions, copied run by run into exactly reserved columns:
+    /// a user's events are time-ordered, so a time window keeps one run per user. (Appending event by event
+    /// grew the columns by doubling: at 10 × RetailRocket, three such copies per training were about a tenth
+    /// of its page faults.)
     func filtered(_ keep: (Int) -> Bool) -> InteractionLog {
-        var out = InteractionLog(time: [], user: [], item: [], kind: [], userStart: [0])
-        out.userStart.reserveCapacity(userStart.count)
+        // Two passes, so the columns are reserved exactly and no list of runs is kept.
+        var ends = [Int32](repeating: 0, count: userCount + 1)
+        var total = 0
         for u in 0..<userCount {
-            for e in events(of: u) where keep(e) {
-                out.time.append(time[e])
-                out.user.append(user[e])
-                out.item.append(item[e])
-                out.kind.append(kind[e])
+            for e in events(of: u) where keep(e) { total += 1 }
+            ends[u + 1] = Int32(total)
+        }
+        var out = InteractionLog(time: [], user: [], item: [], kind: [], userStart: ends)
+        out.time.reserveCapacity(total)
+        out.user.reserveCapacity(total)
+        out.item.reserveCapacity(total)
+        out.kind.reserveCapacity(total)
+        for u in 0..<userCount {
+            var e = Int(userStart[u])
+            let end = Int(userStart[u + 1])
+            while e < end {
+                guard keep(e) else {
+                    e += 1
+                    continue
+                }
+                let start = e
+                while e < end && keep(e) { e += 1 }
+                out.time.append(contentsOf: time[start..<e])
+                out.user.append(contentsOf: user[start..<e])
+                out.item.append(contentsOf: item[start..<e])
+                out.kind.append(contentsOf: kind[start..<e])
             }
-            out.userStart.append(Int32(out.time.count))
         }
         return out
     }
