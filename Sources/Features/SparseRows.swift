@@ -24,6 +24,10 @@ public struct SparseRows: Sendable {
 
     public mutating func append(_ other: SparseRows) {
         let base = column.count
+        // Reserved first: the one copy (of a shared buffer) is then also the only growth.
+        column.reserveCapacity(base + other.column.count)
+        value.reserveCapacity(base + other.value.count)
+        start.reserveCapacity(start.count + other.count)
         column += other.column
         value += other.value
         start += other.start.dropFirst().map { $0 + base }

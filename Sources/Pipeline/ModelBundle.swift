@@ -34,7 +34,7 @@ public enum ModelBundle {
         sections.append(.init(tag: "META", bytes: Array(try encoder.encode(a.metadata))))
         sections.append(
             .init(tag: "IDMP") { w in
-                for ids in [a.userRaw, a.itemRaw, a.categoryRaw] { w.array(ids.map(Int64.init)) }
+                for ids in [a.userRaw, a.itemRaw, a.categoryRaw] { w.array(ids, as: Int64.self) }
             })
         let stats = a.stats
         sections.append(

@@ -28,7 +28,10 @@ public struct CoVisitation: Sendable {
             guard let rows else { return true }
             return item < UInt64(rows.count) && rows[Int(item)]
         }
-        var pairs: [UInt64] = []
+        // Fixed-size chunks instead of one array grown by doubling: at 10 × scale the pairs are hundreds of
+        // megabytes, and each doubling copied them and faulted in fresh pages.
+        let chunkSize = 1 << 20
+        var pairs: [[UInt64]] = []
         var local: [UInt64] = []
         for u in 0..<log.userCount {
             let r = log.events(of: u)
@@ -48,7 +51,11 @@ public struct CoVisitation: Sendable {
             local.sort()
             var last = UInt64.max
             for key in local where key != last {
-                pairs.append(key)
+                if pairs.isEmpty || pairs[pairs.count - 1].count == chunkSize {
+                    pairs.append([])
+                    pairs[pairs.count - 1].reserveCapacity(chunkSize)
+                }
+                pairs[pairs.count - 1].append(key)
                 last = key
             }
         }
@@ -56,18 +63,25 @@ public struct CoVisitation: Sendable {
         // cost at scale), then each row's co-visited items sorted and counted: a run of one item is the
         // number of visitors who co-visited the pair.
         var start = [Int32](repeating: 0, count: itemCount + 1)
-        for key in pairs where Int(key >> 32) < itemCount { start[Int(key >> 32) + 1] += 1 }
+        for chunk in pairs { for key in chunk where Int(key >> 32) < itemCount { start[Int(key >> 32) + 1] += 1 } }
         for a in 0..<itemCount { start[a + 1] += start[a] }
         var fill = start
         var others = [Int32](repeating: 0, count: Int(start[itemCount]))
-        for key in pairs where Int(key >> 32) < itemCount {
-            let a = Int(key >> 32)
-            others[Int(fill[a])] = Int32(truncatingIfNeeded: key & 0xFFFF_FFFF)
-            fill[a] += 1
+        for chunk in pairs {
+            for key in chunk where Int(key >> 32) < itemCount {
+                let a = Int(key >> 32)
+                others[Int(fill[a])] = Int32(truncatingIfNeeded: key & 0xFFFF_FFFF)
+                fill[a] += 1
+            }
         }
         pairs = []
+        // Each row keeps at most `keep` of its entries: the exact bound, reserved, so the columns never grow.
+        var kept = 0
+        for a in 0..<itemCount { kept += min(keep, Int(start[a + 1] - start[a])) }
         var neighbour: [Int32] = []
         var count: [Int32] = []
+        neighbour.reserveCapacity(kept)
+        count.reserveCapacity(kept)
         var row: [(item: Int32, count: Int32)] = []
         for a in 0..<itemCount {
             let lo = Int(start[a])
