@@ -55,14 +55,17 @@ enum Progress {
     }
 
     /// Reports the files' reading to `meter` (MB read of the files' size, MB/s
-    /// on a terminal), and in a log each file's progress every 64 MB.
+    /// on a terminal), and in a log a line each time a file's bytes read, over
+    /// all its concurrent parts, pass a multiple of 64 MB: one line per mark, in
+    /// order, however often and from however many parts the reader reports.
     static func fileReader(_ meter: ProgressMeter) -> @Sendable (String, Int) -> Void {
         let streams = ReadStreams()
         return { name, bytes in
             let step = 64 << 20
+            let read = streams.total(after: name, at: bytes)
             let plain: String? =
-                bytes / step != (bytes - min(bytes, 8 << 20)) / step ? "\(name): \(bytes >> 20) MB read" : nil
-            meter.update(to: Double(streams.total(after: name, at: bytes)), plain: plain)
+                read.file / step != read.fileBefore / step ? "\(name): \(read.file / step * 64) MB read" : nil
+            meter.update(to: Double(read.all), plain: plain)
         }
     }
 }
@@ -73,23 +76,29 @@ enum Progress {
 final class ReadStreams: @unchecked Sendable {
     private let lock = NSLock()
     private var positions: [String: [Int]] = [:]
+    private var fileSums: [String: Int] = [:]
     private var sum = 0
 
-    func total(after name: String, at position: Int) -> Int {
+    /// The bytes read over all files, and over `name`'s parts after and before this report.
+    func total(after name: String, at position: Int) -> (all: Int, file: Int, fileBefore: Int) {
         lock.withLock {
             var parts = positions[name, default: []]
+            var added = 0
             if let i = parts.indices.filter({ parts[$0] <= position && position - parts[$0] <= 4 << 20 })
                 .max(by: { parts[$0] < parts[$1] })
             {
-                sum += position - parts[i]
+                added = position - parts[i]
                 parts[i] = position
             } else {
                 // The first part of a file starts at 0; a later part somewhere inside it.
-                if parts.isEmpty { sum += position }
+                if parts.isEmpty { added = position }
                 parts.append(position)
             }
             positions[name] = parts
-            return sum
+            sum += added
+            let before = fileSums[name, default: 0]
+            fileSums[name] = before + added
+            return (sum, before + added, before)
         }
     }
 }

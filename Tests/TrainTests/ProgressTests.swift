@@ -78,9 +78,30 @@ struct ProgressTests {
         let meter = ProgressMeter(
             label: "ingest", total: nil, unit: "MB", terminal: false, now: { c.now }, sink: c.write)
         let report = Progress.fileReader(meter)
-        // Reports every 8 MB: a line at each 64 MB mark, as before the bar.
-        for mb in stride(from: 8, through: 130, by: 8) { report("events.csv", mb << 20) }
+        // Reports every 2 MB (a report more than 4 MB past every part is taken for a new part): a line at
+        // each 64 MB mark, as before the bar.
+        for mb in stride(from: 2, through: 130, by: 2) { report("events.csv", mb << 20) }
         #expect(c.written == ["[recsys] events.csv: 64 MB read\n", "[recsys] events.csv: 128 MB read\n"])
+    }
+
+    /// The real reader reports every megabyte from several parts of a file at once: still one line per
+    /// 64 MB of the file read, in order (once eight lines per mark, and each part's own position).
+    @Test func fileReaderCountsAFileReadInConcurrentParts() {
+        let c = Capture()
+        let meter = ProgressMeter(
+            label: "ingest", total: nil, unit: "MB", terminal: false, now: { c.now }, sink: c.write)
+        let report = Progress.fileReader(meter)
+        // Two parts of 100 MB (the second starts at 100 MB), interleaved, then a second file.
+        for mb in 1...100 {
+            report("part1.csv", mb << 20)
+            report("part1.csv", (100 + mb) << 20)
+        }
+        for mb in 1...70 { report("part2.csv", mb << 20) }
+        #expect(
+            c.written == [
+                "[recsys] part1.csv: 64 MB read\n", "[recsys] part1.csv: 128 MB read\n",
+                "[recsys] part1.csv: 192 MB read\n", "[recsys] part2.csv: 64 MB read\n",
+            ])
     }
 
     /// The ingest bar's total: plain files by size, gzip files by their inflated size.
@@ -107,11 +128,11 @@ struct ProgressTests {
 
     @Test func readStreamsTotalFilesReadInParts() {
         let s = ReadStreams()
-        #expect(s.total(after: "a", at: 1 << 20) == 1 << 20)
+        #expect(s.total(after: "a", at: 1 << 20) == (1 << 20, 1 << 20, 0))
         // A second part of the same file, starting at 100 MB: its first report is not counted.
-        #expect(s.total(after: "a", at: 101 << 20) == 1 << 20)
-        #expect(s.total(after: "a", at: 2 << 20) == 2 << 20)
-        #expect(s.total(after: "a", at: 102 << 20) == 3 << 20)
-        #expect(s.total(after: "b", at: 5 << 20) == 8 << 20)
+        #expect(s.total(after: "a", at: 101 << 20) == (1 << 20, 1 << 20, 1 << 20))
+        #expect(s.total(after: "a", at: 2 << 20) == (2 << 20, 2 << 20, 1 << 20))
+        #expect(s.total(after: "a", at: 102 << 20) == (3 << 20, 3 << 20, 2 << 20))
+        #expect(s.total(after: "b", at: 5 << 20) == (8 << 20, 5 << 20, 0))
     }
 }
