@@ -27,6 +27,10 @@ public final class PostgresEventStore: EventStore {
     private let closed = Atomic<Bool>(false)
     private let keyedAppends = Atomic<Int>(0)
 
+    /// The bound on the migrations' transaction (it waits for another replica's migrations under the
+    /// advisory lock, and may build an index on a big table one day), instead of `queryTimeout`.
+    static let migrationTimeout: Duration = .seconds(120)
+
     /// How often followers look for rows other replicas appended.
     public static let pollInterval: Duration = .milliseconds(250)
 
@@ -226,7 +230,7 @@ public final class PostgresEventStore: EventStore {
     private func ensureSchema() async throws {
         if migrated.load(ordering: .acquiring) { return }
         let logger = logger
-        let applied = try await withConnection("schema") { connection in
+        let applied = try await withConnection("schema", queryTimeout: Self.migrationTimeout) { connection in
             try await PostgresSchema.migrate(connection, logger: logger)
         }
         if !applied.isEmpty {
@@ -245,14 +249,17 @@ public final class PostgresEventStore: EventStore {
     /// forever. At `queryTimeout` the connection is closed, which makes a query the server is still running
     /// (a lock wait, say) fail and its transaction roll back, and the lease is returned. A COMMIT the server
     /// had already taken stays committed: the caller's retry with the same key is answered from the key.
+    /// `queryTimeout` overrides the store's bound for one operation (the migrations, which a future version
+    /// may make long on a big table).
     private func withConnection<R: Sendable>(
-        _ operation: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> R
+        _ operation: String, queryTimeout: Duration? = nil,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> R
     ) async throws -> R {
         if closed.load(ordering: .acquiring) { throw EventStoreError.unavailable("the event store was closed") }
         let leased = Flag()
         let client = client
         let timeout = leaseTimeout
-        let queryTimeout = queryTimeout
+        let queryTimeout = queryTimeout ?? self.queryTimeout
         let url = url
         let logger = logger
         // The lease runs in its own task: a pool that is still retrying its connection may take a while to
