@@ -119,7 +119,7 @@ paths:
         "401": {description: Missing or wrong API key, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "413": {description: Body or batch too large, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "422": {description: The Idempotency-Key was used for a different batch within 24 h; nothing was stored (code idempotency_key_reused), content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
-        "503": {description: The store cannot take writes (disk full, read-only); nothing was stored, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "503": {description: "The store cannot take writes (disk full, read-only, database down): not acknowledged. The embedded log stored nothing; PostgreSQL may have committed a batch whose connection was lost, so retry with the same Idempotency-Key", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
   /api/v1/items:
     post:
       summary: Item updates (category, availability) from the shop, used at once; 200 only once they are durable.
@@ -155,7 +155,7 @@ paths:
         "401": {description: Missing or wrong API key, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "413": {description: Body or batch too large, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "422": {description: The Idempotency-Key was used for a different batch within 24 h; nothing was stored (code idempotency_key_reused), content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
-        "503": {description: The store cannot take writes; nothing was stored, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "503": {description: "The store cannot take writes: not acknowledged (retry with the same Idempotency-Key, as for events)", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
   /api/v1/visitors/{visitor_id}/events:
     get:
       summary: The visitor's recent events as the server sees them (model history and live), newest first.
@@ -927,8 +927,7 @@ components:
             }
           },
           "503": {
-            "description": "The store cannot take writes (disk full",
-            "read-only); nothing was stored": null,
+            "description": "The store cannot take writes (disk full, read-only, database down): not acknowledged. The embedded log stored nothing; PostgreSQL may have committed a batch whose connection was lost, so retry with the same Idempotency-Key",
             "content": {
               "application/json": {
                 "schema": {
@@ -1058,7 +1057,7 @@ components:
             }
           },
           "503": {
-            "description": "The store cannot take writes; nothing was stored",
+            "description": "The store cannot take writes: not acknowledged (retry with the same Idempotency-Key, as for events)",
             "content": {
               "application/json": {
                 "schema": {
