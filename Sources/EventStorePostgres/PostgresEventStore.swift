@@ -274,27 +274,11 @@ public final class PostgresEventStore: EventStore {
                 }
             }
         }
-        let answer = OneAnswer<R>()
         do {
-            return try await withTaskCancellationHandler {
-                try await withCheckedThrowingContinuation { continuation in
-                    answer.install(continuation)
-                    let timer = Task {
-                        try await Task.sleep(for: timeout)
-                        if !leased.value.load(ordering: .acquiring) {
-                            work.cancel()
-                            answer.resume(
-                                with: .failure(
-                                    EventStoreError.unavailable("no connection to \(url) within \(timeout)")))
-                        }
-                    }
-                    Task {
-                        answer.resume(with: await work.result)
-                        timer.cancel()
-                    }
-                }
-            } onCancel: {
+            return try await Self.first(of: work, orAfter: timeout) {
+                if leased.value.load(ordering: .acquiring) { return nil }
                 work.cancel()
+                return EventStoreError.unavailable("no connection to \(url) within \(timeout)")
             }
         } catch let error as EventStoreError {
             throw error
@@ -319,32 +303,49 @@ public final class PostgresEventStore: EventStore {
         _ connection: PostgresConnection, by limit: Duration, logger: Logger,
         _ body: @escaping @Sendable () async throws -> R, timedOut: @escaping @Sendable () -> EventStoreError
     ) async throws -> R {
-        let answer = OneAnswer<R>()
         let expired = Flag()
-        let query = Task { try await body() }
+        let query = Task {
+            do {
+                return try await body()
+            } catch {
+                // A statement the close woke fails with "connection closed": the caller is told why instead.
+                throw expired.value.load(ordering: .acquiring) ? timedOut() : error
+            }
+        }
+        return try await first(of: query, orAfter: limit) {
+            expired.value.store(true, ordering: .releasing)
+            let error = timedOut()
+            logger.warning(
+                "closing a PostgreSQL connection that did not answer in time",
+                metadata: ["error": "\(error)", "connection": "\(connection.id)"])
+            // Closed before the lease goes back, so the pool never hands this connection out again.
+            try? await connection.close()
+            return error
+        }
+    }
+
+    /// `work`'s result, or, once `limit` has passed and `expire` returns an error, that error at once (the
+    /// work is left to end on its own: `expire` decides whether to cancel it). Cancelling the caller cancels
+    /// `work`. Both bounds of `withConnection` (the lease, the statements) are this race.
+    private static func first<R: Sendable>(
+        of work: Task<R, Error>, orAfter limit: Duration,
+        expire: @escaping @Sendable () async -> EventStoreError?
+    ) async throws -> R {
+        let answer = OneAnswer<R>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 answer.install(continuation)
                 let timer = Task {
                     try await Task.sleep(for: limit)
-                    expired.value.store(true, ordering: .releasing)
-                    let error = timedOut()
-                    logger.warning(
-                        "closing a PostgreSQL connection that did not answer in time",
-                        metadata: ["error": "\(error)", "connection": "\(connection.id)"])
-                    // Closed before the lease goes back, so the pool never hands this connection out again.
-                    try? await connection.close()
-                    answer.resume(with: .failure(error))
+                    if let error = await expire() { answer.resume(with: .failure(error)) }
                 }
                 Task {
-                    let result = await query.result
+                    answer.resume(with: await work.result)
                     timer.cancel()
-                    // A statement the close woke fails with "connection closed": the caller is told why instead.
-                    answer.resume(with: expired.value.load(ordering: .acquiring) ? .failure(timedOut()) : result)
                 }
             }
         } onCancel: {
-            query.cancel()
+            work.cancel()
         }
     }
 

@@ -75,7 +75,7 @@ public struct CoVisitation: Sendable {
             }
         }
         pairs = []
-        // Each row keeps at most `keep` of its entries: the exact bound, reserved, so the columns never grow.
+        // Each row keeps at most `keep` of its entries (fewer when they repeat): reserved, so the columns never grow.
         var kept = 0
         for a in 0..<itemCount { kept += min(keep, Int(start[a + 1] - start[a])) }
         var neighbour: [Int32] = []
