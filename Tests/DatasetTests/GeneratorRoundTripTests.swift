@@ -70,6 +70,27 @@ struct GeneratorRoundTripTests {
         #expect(other.values.filter { $0.count >= 2 }.count < other.count / 100)
     }
 
+    /// Visitors keep returning through the whole log, so no day is crowded: sessions past the end
+    /// once all landed on the last day (9 × a normal day at full scale, inside the test window).
+    @Test func everyDayOfTheLogCarriesItsShare() throws {
+        let folder = try TempFolder()
+        _ = try SyntheticRetailRocket.generate(GeneratorConfig(scale: 0.02, seed: 11), to: folder.path)
+        var perDay: [Int: Int] = [:]
+        let text = try String(contentsOfFile: folder.file("events.csv"), encoding: .utf8)
+        for line in text.split(separator: "\n").dropFirst() {
+            let ms = Int64(line.prefix { $0 != "," })!
+            perDay[Int(ms / 86_400_000), default: 0] += 1
+        }
+        let firstDay = Int(GeneratorConfig.start / 86_400_000)
+        let lastDay = Int(GeneratorConfig.end / 86_400_000) - 1
+        #expect(Set(perDay.keys) == Set(firstDay...lastDay))
+        let median = perDay.values.sorted()[perDay.count / 2]
+        for (day, events) in perDay.sorted(by: { $0.key < $1.key }) {
+            #expect(
+                events < 2 * median && 2 * events > median, "day \(day - firstDay): \(events) events, median \(median)")
+        }
+    }
+
     @Test func fullScaleShapeOfConfig() {
         let c = GeneratorConfig(scale: 1, seed: 1)
         #expect(c.views + c.carts + c.transactions == 2_756_101)
