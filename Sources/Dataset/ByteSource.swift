@@ -35,6 +35,10 @@ public final class FileByteSource: ByteSource {
     let path: String
     /// Bytes left to read when the source covers only part of the file.
     private var remaining: Int = .max
+    /// Readers close their source when done and `deinit` closes it again: the second `close(2)` would
+    /// hit whatever file another thread opened under the freed number since (a "Bad file descriptor"
+    /// in a concurrent part reader, a test's file, the server's event log).
+    private var closed = false
 
     public init(path: String) throws {
         let fd = open(path, O_RDONLY)
@@ -80,6 +84,8 @@ public final class FileByteSource: ByteSource {
     }
 
     public func close() {
+        guard !closed else { return }
+        closed = true
         #if canImport(Glibc)
             _ = Glibc.close(descriptor)
         #else
