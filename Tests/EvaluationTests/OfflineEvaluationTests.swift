@@ -234,12 +234,16 @@ struct OfflineEvaluationTests {
 
     /// The rare-item segment is the test users whose last training item has fewer than 5 training events;
     /// the content generator, the one that needs no events, is reported on it.
+    /// On a world four times the shared one's size: that one has only 7 test users, none of them rare.
     @Test func rareItemVisitorsGetTheirOwnRecall() throws {
+        let data = Scratch.folder("rare-world-") + "/data"
+        _ = try SyntheticRetailRocket.generate(GeneratorConfig(scale: 0.02, seed: 5), to: data)
+        let world = try DatasetLoader.load(DatasetFiles(directory: data), propertyTokens: true)
         let r = OfflineEvaluation.run(
-            dataset: TestModel.dataset, config: TestModel.config, ks: [10], testDays: Self.testDays,
+            dataset: world, config: TestModel.config, ks: [10], testDays: Self.testDays,
             generators: ["content"], ablations: false)
         let rare = try #require(r.rareItemRecall)
-        let log = TestModel.dataset.log
+        let log = world.log
         let cutoff = EventTime.testCutoff(maxTime: log.maxTime, days: Self.testDays)
         let train = log.before(cutoff)
         var events = [Int: Int]()

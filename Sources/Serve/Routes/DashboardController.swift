@@ -203,7 +203,11 @@ struct EvaluationSummary: Codable {
         for path in candidates(model: model) {
             guard let data = FileManager.default.contents(atPath: path) else { continue }
             let name = (path as NSString).lastPathComponent
-            guard var report = try? JSONDecoder().decode(EvaluationSummary.self, from: data) else {
+            // `evaluate` writes snake_case keys; reports from before it did are camelCase, which the
+            // conversion leaves as they are.
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            guard var report = try? decoder.decode(EvaluationSummary.self, from: data) else {
                 return (nil, "the evaluation report \(name) next to the model cannot be read")
             }
             report.file = name
