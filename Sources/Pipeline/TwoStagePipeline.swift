@@ -118,7 +118,8 @@ public final class TwoStagePipeline: Sendable {
         min(time, artifacts.metadata.referenceTime + EventTime.milliseconds(days: config.labelWindowDays))
     }
 
-    /// Ranks the candidates; pads with popular items when they are too few.
+    /// Ranks the candidates, the items of the visitor's current session first (`boostSession`); pads with
+    /// popular items when they are too few.
     public func recommend(user: UserState, at time: Int64, n: Int, overrides: ItemOverrides = .none)
         -> Recommendation
     {
@@ -126,7 +127,8 @@ public final class TwoStagePipeline: Sendable {
         let recency = recencyTime(for: time)
         let set = candidates(for: user, at: recency)
         // Rank by the logit (monotone in the probability); only the n kept need the sigmoid.
-        let logits = rankerLogits(user: user, candidates: set, at: time, recencyAt: recency, overrides: overrides)
+        var logits = rankerLogits(user: user, candidates: set, at: time, recencyAt: recency, overrides: overrides)
+        boostSession(of: user, at: time, items: set.items, logits: &logits)
         let best = withUnsafeTemporaryAllocation(of: DoubleRankKey.self, capacity: set.count) { keys in
             for k in keys.indices { keys[k] = DoubleRankKey(logits[k], set.items[k]) }
             return TopK.largest(in: UnsafeBufferPointer(keys), limit: n, ordered: true)
