@@ -2,14 +2,16 @@
 # A/B of two recsys-serve builds on the same model, alternating so the shared
 # machine's drift hits both alike: ROUNDS × (A, B), wrk -t2 -c64 for SECONDS
 # each on /recommend. Prints req/s and p99 of every run and the median ratio.
-# Usage: scripts/ab_serve.sh OLD_BINARY NEW_BINARY MODEL [rounds] [seconds]
-# (e.g. a worktree of the previous commit built with `swift build -c release`)
+# Usage: [NEW_MODEL=file.rrm] scripts/ab_serve.sh OLD_BINARY NEW_BINARY MODEL [rounds] [seconds]
+# (e.g. a worktree of the previous commit built with `swift build -c release`; NEW_MODEL serves
+# another model on the new side, e.g. one trained with other options, with the same binary twice)
 source "$(dirname "$0")/lib.sh"
 OLD="$1"; NEW="$2"; MODEL="$3"; ROUNDS="${4:-3}"; SECS="${5:-5}"
+NEW_MODEL="${NEW_MODEL:-$MODEL}"
 PORT=18090
 ensure_apt wrk wrk
-run_one() { # binary
-    "$1" --model "$MODEL" --port "$PORT" --log-level warning >/dev/null 2>&1 &
+run_one() { # binary model
+    "$1" --model "$2" --port "$PORT" --log-level warning >/dev/null 2>&1 &
     local pid=$!
     for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null 2>&1 && break; sleep 0.25; done
     wrk -t2 -c64 -d"${SECS}s" --timeout 5s -s scripts/wrk/recommend.lua "http://127.0.0.1:$PORT" | grep '^RESULT' | sed 's/^RESULT //'
@@ -17,8 +19,8 @@ run_one() { # binary
 }
 RESULTS=()
 for _ in $(seq 1 "$ROUNDS"); do
-    RESULTS+=("old $(run_one "$OLD")")
-    RESULTS+=("new $(run_one "$NEW")")
+    RESULTS+=("old $(run_one "$OLD" "$MODEL")")
+    RESULTS+=("new $(run_one "$NEW" "$NEW_MODEL")")
 done
 printf '%s\n' "${RESULTS[@]}" | python3 -c '
 import json, statistics, sys
