@@ -118,8 +118,8 @@ public final class TwoStagePipeline: Sendable {
         min(time, artifacts.metadata.referenceTime + EventTime.milliseconds(days: config.labelWindowDays))
     }
 
-    /// Ranks the candidates, the items of the visitor's current session first (`boostSession`); pads with
-    /// popular items when they are too few.
+    /// Ranks the candidates, the items of the visitor's current session boosted (`boostSession`); pads
+    /// with popular items when they are too few.
     public func recommend(user: UserState, at time: Int64, n: Int, overrides: ItemOverrides = .none)
         -> Recommendation
     {
