@@ -43,10 +43,41 @@ public struct DatasetStats: Codable, Sendable {
     public var eventsByHour: [Int]
     /// Monday first.
     public var eventsByWeekday: [Int]
+    /// Events per UTC day from the first event's day to the last's (a day without events counts 0):
+    /// a spike or a gap shows here before it skews a test window. Nil for a log spanning more than
+    /// `DayCounts.maxDays` days (a stray timestamp decades off), or an empty one.
+    public var eventsPerDay: DayCounts?
     public var topCategories: [CategoryCount]
     public var firstEvent: Int64
     public var lastEvent: Int64
     public var badRows: Int
+
+    public struct DayCounts: Codable, Sendable, Equatable {
+        public static let maxDays: Int64 = 36_600
+        public var days: Int
+        public var min: Int
+        /// The first day with the fewest events, "YYYY-MM-DD".
+        public var minDay: String
+        public var median: Int
+        public var max: Int
+        public var maxDay: String
+
+        /// Nil when `log` is empty or spans more than `maxDays`.
+        init?(_ log: InteractionLog) {
+            guard log.count > 0 else { return nil }
+            let first = log.minTime / EventTime.msPerDay
+            let span = log.maxTime / EventTime.msPerDay - first + 1
+            guard log.minTime >= 0, span <= Self.maxDays else { return nil }
+            var counts = [Int](repeating: 0, count: Int(span))
+            for e in 0..<log.count { counts[Int(log.time[e] / EventTime.msPerDay - first)] += 1 }
+            let lo = counts.indices.min { counts[$0] < counts[$1] }!
+            let hi = counts.indices.max { counts[$0] < counts[$1] }!
+            let day = { (k: Int) in EventTime.date((first + Int64(k)) * EventTime.msPerDay) }
+            days = counts.count
+            (min, minDay, max, maxDay) = (counts[lo], day(lo), counts[hi], day(hi))
+            median = counts.sorted()[counts.count / 2]
+        }
+    }
 
     public init(_ d: Dataset, topCategories topN: Int = 10) {
         let log = d.log
@@ -106,6 +137,7 @@ public struct DatasetStats: Codable, Sendable {
         eventsPerItem = Self.quantiles(eventItems.map { perItem[$0] })
         eventsByHour = byHour
         eventsByWeekday = byWeekday
+        eventsPerDay = DayCounts(log)
         topCategories = perCategory.indices.sorted { perCategory[$0] > perCategory[$1] }.prefix(topN).map {
             CategoryCount(category: d.tree.ids.raw[$0], events: perCategory[$0])
         }

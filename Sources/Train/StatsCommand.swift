@@ -65,6 +65,15 @@ enum StatsReport {
         out += "\n== events by weekday\n"
         let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
         out += TextChart.bars(s.eventsByWeekday.enumerated().map { (days[$0.offset], Double($0.element)) })
+        out += "\n== events per UTC day\n"
+        if let d = s.eventsPerDay {
+            out += "\(d.days) days: min \(d.min) (\(d.minDay)), median \(d.median), max \(d.max) (\(d.maxDay))"
+            if d.median > 0 {
+                out += String(format: "; the busiest day is %.1f × the median", Double(d.max) / Double(d.median))
+            }
+        } else {
+            out += "not shown: no events, or they span more than \(DatasetStats.DayCounts.maxDays) days"
+        }
         out += "\n== top categories (category as of each event)\n"
         out += TextChart.bars(s.topCategories.map { ("\($0.category)", Double($0.events)) })
         out += "\n== bad rows: \(s.badRows)"
