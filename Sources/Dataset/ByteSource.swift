@@ -36,8 +36,8 @@ public final class FileByteSource: ByteSource {
     /// Bytes left to read when the source covers only part of the file.
     private var remaining: Int = .max
     /// Readers close their source when done and `deinit` closes it again: the second `close(2)` would
-    /// hit whatever file another thread opened under the freed number since (a "Bad file descriptor"
-    /// in a concurrent part reader, a test's file, the server's event log).
+    /// hit whatever file another thread of the process opened under the freed number since (another
+    /// part reader of the same ingest, or the file being written, failing with "Bad file descriptor").
     private var closed = false
 
     public init(path: String) throws {

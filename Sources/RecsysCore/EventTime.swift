@@ -1,3 +1,5 @@
+import Foundation
+
 /// Calendar arithmetic on unix-millisecond timestamps (UTC), in one place:
 /// the generator, the statistics, the features and the evaluation's test
 /// window all read time the same way.
@@ -14,19 +16,11 @@ public enum EventTime {
     @inlinable
     public static func hour(_ ms: Int64) -> Int { Int((ms / msPerHour) % 24) }
 
-    /// The UTC calendar date of `ms` as "YYYY-MM-DD" (proleptic Gregorian; days from civil, H. Hinnant).
+    /// The UTC calendar date of `ms` as "YYYY-MM-DD".
     public static func date(_ ms: Int64) -> String {
-        let z = (ms >= 0 ? ms / msPerDay : (ms - msPerDay + 1) / msPerDay) + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(year)-\(two(month))-\(two(day))"
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        return formatter.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
     }
 
     /// `days` (fractional) as milliseconds.
