@@ -62,7 +62,7 @@ struct HelpTests {
         arguments: [
             GenerateCommand.self, StatsCommand.self, TrainCommand.self, EvaluateCommand.self, InspectCommand.self,
             BackfillCommand.self, FactorizeCommand.self, SimilarCommand.self, EventsCommand.self,
-            EventsExportCommand.self,
+            EventsExportCommand.self, CeilingCommand.self,
         ] as [ParsableCommand.Type])
     func everyCommandHasWorkedExamples(_ command: ParsableCommand.Type) {
         let discussion = command.configuration.discussion
@@ -79,7 +79,7 @@ struct HelpTests {
         let commands: [ParsableCommand.Type] = [
             GenerateCommand.self, StatsCommand.self, TrainCommand.self, EvaluateCommand.self, InspectCommand.self,
             BackfillCommand.self, FactorizeCommand.self, SimilarCommand.self, EventsCommand.self,
-            EventsExportCommand.self,
+            EventsExportCommand.self, CeilingCommand.self,
         ]
         var parsed = 0
         for command in commands {

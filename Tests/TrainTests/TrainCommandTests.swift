@@ -53,6 +53,24 @@ struct TrainCommandTests {
         }
     }
 
+    /// `ceiling --json` prints the library's result for the same world, in snake_case; bad options are usage errors.
+    @Test func ceilingPrintsTheLibrarysResult() throws {
+        let output = try StandardOutput.capture {
+            try Self.run(["ceiling", "--scale", "0.01", "--seed", "3", "--runs", "5", "--json"])
+        }
+        try Self.expectSnakeCase(jsonObject(in: output))
+        let printed = try SnakeCaseJSON.decoder.decode(GeneratorCeiling.Result.self, from: jsonObject(in: output))
+        var options = GeneratorCeiling.Options()
+        options.runs = 5
+        let direct = GeneratorCeiling.measure(GeneratorConfig(scale: 0.01, seed: 3), options: options)
+        #expect(printed == direct)
+        #expect(printed.testUsers > 0 && printed.runs == 5 && printed.futureViews == 10)
+        Self.rejects(["ceiling", "--runs", "0"])
+        Self.rejects(["ceiling", "--future-views", "0"])
+        Self.rejects(["ceiling", "--scale", "0"])
+        Self.rejects(["ceiling", "--test-days", "200"])
+    }
+
     @Test func generateWritesTheSameFilesAsTheGenerator() throws {
         let folder = try Self.scratch("generate")
         let output = try StandardOutput.capture {

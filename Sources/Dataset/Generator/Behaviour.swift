@@ -32,6 +32,8 @@ struct SimulatedLog {
     var kind: [UInt8] = []
     var transaction: [Int] = []
     var duplicates = 0
+    /// What the log does not show, recorded on request (`Simulation.recordsHidden`) for `GeneratorCeiling`.
+    var hidden: HiddenState?
 
     mutating func append(_ t: Int64, _ v: Int32, _ i: Int32, _ k: EventKind, _ tx: Int = -1) {
         time.append(t)
@@ -46,6 +48,8 @@ struct SimulatedLog {
 struct Simulation {
     let config: GeneratorConfig
     let catalog: Catalog
+    /// Keep `SimulatedLog.hidden` (about 12 bytes per view more).
+    var recordsHidden = false
 
     func run(rng: inout SplitMix64) -> SimulatedLog {
         let duplicates = config.views / 4000
@@ -64,6 +68,7 @@ struct Simulation {
         var weight: [Float] = []
         weight.reserveCapacity(uniqueViews)
         var history: [Int32] = []
+        var hidden = recordsHidden ? HiddenState() : nil
         let days = dayCDF.count
         for v in 0..<config.visitors {
             let n = viewsPerVisitor[v]
@@ -71,6 +76,8 @@ struct Simulation {
             let tasteCount = 1 + (rng.chance(0.5) ? 1 : 0) + (rng.chance(0.3) ? 1 : 0)
             let tastes = (0..<tasteCount).map { _ in pickLeaf(&rng) }
             let propensity = rng.logNormal(sigma: 1.0)
+            hidden?.tastes.append(tastes)
+            hidden?.propensity.append(propensity)
             let firstDay = dayCDF.withUnsafeBufferPointer { rng.pick(cdf: $0, lo: 0, hi: days) }
             let spanDays = n > 1 ? rng.exponential(mean: 25) : 0
             var sessionStarts: [Int64] = []
@@ -100,36 +107,31 @@ struct Simulation {
             sessionStarts.sort()
             for (s, len) in lengths.enumerated() {
                 var t = sessionStarts[s]
-                let category = rng.chance(0.85) ? tastes[rng.below(tastes.count)] : pickLeaf(&rng)
+                let category = sessionCategory(tastes: tastes, rng: &rng)
+                let session = Int32(hidden?.sessionCategory.count ?? 0)
+                hidden?.sessionCategory.append(Int32(category))
                 var previous: Int32 = -1
                 for _ in 0..<len {
-                    var item: Int32
-                    var repeated = false
-                    if previous >= 0 && rng.chance(0.35) {
-                        item = related(to: previous, rng: &rng)
-                    } else if !history.isEmpty && rng.chance(0.22) {
-                        item = history[max(0, history.count - 1 - rng.below(8))]
-                    } else {
-                        item = pickItem(in: category, rng: &rng)
-                    }
-                    if history.contains(item) { repeated = true }
+                    let item = nextItem(after: previous, history: history, category: category, rng: &rng)
+                    let repeated = history.contains(item)
                     t += Int64(5_000 + rng.exponential(mean: 70_000))
                     // A session running past the end of the log is moved back two days.
                     if t >= GeneratorConfig.end - 3_600_000 { t -= 2 * 86_400_000 }
                     let c = catalog.category(of: Int(item), at: t)
-                    var w = propensity * Double(catalog.itemQuality[Int(item)])
-                    w *= Behaviour.hourConversion(Behaviour.hour(t)) * Behaviour.weekdayConversion[Behaviour.weekday(t)]
-                    w *= catalog.categoryConversion[c]
-                    w *= tastes.contains(c) ? 2.5 : 1
-                    w *= repeated ? 3.5 : 1
-                    w *= catalog.isAvailable(Int(item), at: t) ? 1 : 0.15
+                    let w = Self.cartWeight(
+                        propensity: propensity, quality: Double(catalog.itemQuality[Int(item)]), at: t,
+                        categoryConversion: catalog.categoryConversion[c], inTaste: tastes.contains(c),
+                        repeated: repeated, available: catalog.isAvailable(Int(item), at: t))
                     log.append(t, Int32(v), item, .view)
                     weight.append(Float(w))
+                    hidden?.viewSession.append(session)
                     history.append(item)
                     previous = item
                 }
             }
         }
+        hidden?.viewWeight = weight
+        log.hidden = hidden
         Funnel.addCartsAndPurchases(to: &log, viewWeight: weight, config: config, catalog: catalog, rng: &rng)
         // Exact duplicate rows, as real exports have.
         for _ in 0..<duplicates {
@@ -169,7 +171,34 @@ struct Simulation {
         }
     }
 
-    private func pickLeaf(_ rng: inout SplitMix64) -> Int {
+    /// The category a session browses: one of the visitor's tastes, sometimes any leaf.
+    func sessionCategory(tastes: [Int], rng: inout SplitMix64) -> Int {
+        rng.chance(0.85) ? tastes[rng.below(tastes.count)] : pickLeaf(&rng)
+    }
+
+    /// The item viewed next: a neighbour of the previous one, one of the last eight viewed again, or an
+    /// item of the session's category by popularity.
+    func nextItem(after previous: Int32, history: [Int32], category: Int, rng: inout SplitMix64) -> Int32 {
+        if previous >= 0 && rng.chance(0.35) { return related(to: previous, rng: &rng) }
+        if !history.isEmpty && rng.chance(0.22) { return history[max(0, history.count - 1 - rng.below(8))] }
+        return pickItem(in: category, rng: &rng)
+    }
+
+    /// How likely a view is to become an add-to-cart, relative to other views (the funnel samples by it).
+    static func cartWeight(
+        propensity: Double, quality: Double, at t: Int64, categoryConversion: Double, inTaste: Bool,
+        repeated: Bool, available: Bool
+    ) -> Double {
+        var w = propensity * quality
+        w *= Behaviour.hourConversion(Behaviour.hour(t)) * Behaviour.weekdayConversion[Behaviour.weekday(t)]
+        w *= categoryConversion
+        w *= inTaste ? 2.5 : 1
+        w *= repeated ? 3.5 : 1
+        w *= available ? 1 : 0.15
+        return w
+    }
+
+    func pickLeaf(_ rng: inout SplitMix64) -> Int {
         while true {
             let leaf = catalog.leaves[
                 catalog.leafCDF.withUnsafeBufferPointer { rng.pick(cdf: $0, lo: 0, hi: $0.count) }]
@@ -194,6 +223,17 @@ struct Simulation {
         let j = min(hi - 1, max(lo, lo + rank + offset))
         return catalog.itemsByCategory[j]
     }
+}
+
+/// A visitor's tastes and propensity, each view's session and cart weight, each session's category: what
+/// drives the log but is not in it.
+struct HiddenState {
+    var tastes: [[Int]] = []
+    var propensity: [Double] = []
+    /// Per unique view (the log's first `viewWeight.count` rows).
+    var viewSession: [Int32] = []
+    var viewWeight: [Float] = []
+    var sessionCategory: [Int32] = []
 }
 
 /// Picks exactly the configured number of add-to-carts among the views and
