@@ -203,8 +203,8 @@ struct LiveEventsTests {
             ("missing item", with("item_id", nil)), ("missing event", with("event", nil)),
             ("bool visitor", with("visitor_id", true)), ("future", with("timestamp", future)),
             ("unknown field", with("price", 3)), ("negative transaction", with("transaction_id", -5)),
-            ("string transaction", with("transaction_id", "t1")), ("null timestamp", with("timestamp", NSNull())),
-            ("huge visitor", with("visitor_id", 1e30)),
+            ("string transaction", with("transaction_id", "t1")), ("huge visitor", with("visitor_id", 1e30)),
+            ("negative timestamp", with("timestamp", -1)),
         ]
         for (name, e) in events {
             let data = try JSONSerialization.data(withJSONObject: ["events": [ok, e]])
@@ -272,6 +272,55 @@ extension LiveEventsTests {
             try await client.execute(uri: "/api/v1/visitors/77/events", method: .get) { r in
                 let list = json(r.body)["events"] as? [[String: Any]]
                 #expect(list?.contains { $0["source"] as? String == "live" } == false)
+            }
+        }
+    }
+}
+
+extension LiveEventsTests {
+    /// A tracker that does not know the time sends events without one: they happened when the server
+    /// received them. With an Idempotency-Key the time is required, since a retry must carry the same events.
+    @Test func anEventWithoutATimestampHappensWhenReceived() async throws {
+        let visitor = 9_000_000_077
+        let viewed = knownItems(2)
+        let keyHeader = HTTPField.Name("Idempotency-Key")!
+        let (app, _) = try app()
+        try await app.test(.router) { client in
+            let before = Int64(Date().timeIntervalSince1970 * 1000)
+            let events: [[String: Any]] = [
+                ["visitor_id": visitor, "event": "view", "item_id": viewed[0]],
+                ["visitor_id": visitor, "event": "addtocart", "item_id": viewed[1], "timestamp": NSNull()],
+            ]
+            try await client.execute(uri: "/api/v1/events", method: .post, body: try body(events)) { r in
+                #expect(r.status == .ok)
+                #expect(json(r.body)["accepted"] as? Int == 2)
+            }
+            let after = Int64(Date().timeIntervalSince1970 * 1000)
+            try await client.execute(uri: "/api/v1/visitors/\(visitor)/events", method: .get) { r in
+                let list = try #require(json(r.body)["events"] as? [[String: Any]])
+                #expect(list.count == 2)
+                for e in list {
+                    let t = try #require((e["timestamp"] as? NSNumber)?.int64Value)
+                    #expect(t >= before && t <= after, "\(t) not in \(before)...\(after)")
+                }
+            }
+            // Now is after the events: the answer is made from them.
+            try await client.execute(uri: "/recommend/\(visitor)?n=10", method: .get) { r in
+                let b = json(r.body)
+                #expect((b["strategy"] as? String)?.hasPrefix("two-stage") == true)
+                #expect(Set(items(b)).contains(viewed[0]))
+            }
+            let keyed = [["visitor_id": 9_000_000_078, "event": "view", "item_id": viewed[0]]] as [[String: Any]]
+            try await client.execute(
+                uri: "/api/v1/events", method: .post, headers: [keyHeader: "no-time-1"], body: try body(keyed)
+            ) { r in
+                #expect(r.status == .badRequest)
+                let message = (json(r.body)["error"] as? [String: Any])?["message"] as? String ?? ""
+                #expect(message.contains("events[0].timestamp is required"), "\(message)")
+                #expect(message.contains("Idempotency-Key"), "\(message)")
+            }
+            try await client.execute(uri: "/api/v1/visitors/9000000078/events", method: .get) { r in
+                #expect((json(r.body)["events"] as? [[String: Any]])?.isEmpty == true)
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -159,7 +160,7 @@ struct LiveItemsTests {
         (#"[{"item_id": 1, "category_id": 2, "available": "yes", "timestamp": 5}]"#, "items[0].available"),
         (#"[{"item_id": -1, "category_id": 2, "available": true, "timestamp": 5}]"#, "items[0].item_id"),
         (#"[{"item_id": 1, "available": true, "timestamp": 5}]"#, "items[0].category_id"),
-        (#"[{"item_id": 1, "category_id": 2, "available": true}]"#, "items[0].timestamp"),
+        (#"[{"item_id": 1, "category_id": 2, "available": true, "timestamp": "5"}]"#, "items[0].timestamp"),
         (
             #"[{"item_id": 1, "category_id": 2, "available": true, "timestamp": 5}, {"item_id": 1, "category_id": 2, "available": true, "timestamp": 5, "price": 3}]"#,
             #"items[1] has the unknown field "price""#
@@ -231,6 +232,37 @@ struct LiveItemsTests {
                 #expect(after.count == 5)
                 #expect(!after.contains(gone))
                 #expect(Array(after.prefix(4)) == Array(before.dropFirst().prefix(4)))
+            }
+        }
+    }
+}
+
+extension LiveItemsTests {
+    /// An item update without a timestamp is stamped when the server receives it, as an event is; a batch
+    /// with an Idempotency-Key must state it.
+    @Test func anUpdateWithoutATimestampIsStampedWhenReceived() async throws {
+        let (app, _) = try live.app()
+        let category = knownItem.category
+        try await app.test(.router) { client in
+            let before = Int64(Date().timeIntervalSince1970 * 1000)
+            let update: [String: Any] = ["item_id": newItem, "category_id": category, "available": true]
+            try await client.execute(uri: "/api/v1/items", method: .post, body: try itemsBody([update])) { r in
+                #expect(r.status == .ok)
+            }
+            let after = Int64(Date().timeIntervalSince1970 * 1000)
+            try await client.execute(uri: "/items/\(newItem)", method: .get) { r in
+                let body = live.json(r.body)
+                #expect(body["category_id"] as? Int == category)
+                let t = try #require(((body["live"] as? [String: Any])?["updated_at"] as? NSNumber)?.int64Value)
+                #expect(t >= before && t <= after)
+            }
+            try await client.execute(
+                uri: "/api/v1/items", method: .post, headers: [HTTPField.Name("Idempotency-Key")!: "item-no-time"],
+                body: try itemsBody([update])
+            ) { r in
+                #expect(r.status == .badRequest)
+                let message = (live.json(r.body)["error"] as? [String: Any])?["message"] as? String ?? ""
+                #expect(message.contains("items[0].timestamp is required"), "\(message)")
             }
         }
     }

@@ -47,7 +47,9 @@ indirect enum JSONValue: Decodable, Sendable {
 }
 
 /// The body of `POST /api/v1/events`, validated as a whole before anything
-/// is stored: `{"events": [{"timestamp", "visitor_id", "event", "item_id", "transaction_id"?}, …]}`.
+/// is stored: `{"events": [{"timestamp"?, "visitor_id", "event", "item_id", "transaction_id"?}, …]}`.
+/// An event without a timestamp happened when the server received it, unless the batch has an
+/// `Idempotency-Key`: a retry must carry the very same events, so a keyed batch states its times.
 enum EventBatch {
     static let maxEvents = 10_000
     /// Bytes a body may have: 10,000 events of generous width.
@@ -63,23 +65,23 @@ enum EventBatch {
     /// Every event, or the first problem as a 400 (413 for too many events).
     /// Well-formed batches take a strict typed decode; only a batch that
     /// fails it is decoded again value by value, to name the bad field.
-    static func parse(_ body: Data, now: Int64) throws -> [StoredEvent] {
+    static func parse(_ body: Data, now: Int64, keyed: Bool = false) throws -> [StoredEvent] {
         if let fast = try? JSONDecoder().decode(StrictBody.self, from: body), !fast.events.isEmpty,
             fast.events.count <= maxEvents,
-            let events = try? fast.events.map({ try $0.validated(now: now) })
+            let events = try? fast.events.map({ try $0.validated(now: now, keyed: keyed) })
         {
             return events
         }
-        return try parseNamingTheProblem(body, now: now)
+        return try parseNamingTheProblem(body, now: now, keyed: keyed)
     }
 
-    static func parseNamingTheProblem(_ body: Data, now: Int64) throws -> [StoredEvent] {
+    static func parseNamingTheProblem(_ body: Data, now: Int64, keyed: Bool = false) throws -> [StoredEvent] {
         let values = try batchElements(
             body, key: "events", noun: "events",
             example:
                 #"{"events": [{"timestamp": 1442534400000, "visitor_id": 257597, "event": "view", "item_id": 355908}]}"#
         )
-        return try values.enumerated().map { index, item in try event(item, index: index, now: now) }
+        return try values.enumerated().map { index, item in try event(item, index: index, now: now, keyed: keyed) }
     }
 
     /// The array under `key` of a batch body, or the first problem with the body's shape as a 400 (413 for
@@ -110,9 +112,9 @@ enum EventBatch {
         return values
     }
 
-    static func event(_ value: JSONValue, index: Int, now: Int64) throws -> StoredEvent {
+    static func event(_ value: JSONValue, index: Int, now: Int64, keyed: Bool = false) throws -> StoredEvent {
         let e = try BatchElement(value, label: "events[\(index)]", code: "invalid_event", allowed: fields)
-        let timestamp = try e.timestamp(now: now)
+        let timestamp = try e.timestamp(now: now, keyed: keyed)
         let visitor = try e.id("visitor_id")
         let item = try e.id("item_id")
         guard case .string(let name) = e.fields["event"] ?? .null,
@@ -161,7 +163,17 @@ struct BatchElement {
         return id
     }
 
-    func timestamp(now: Int64) throws -> Int64 {
+    /// The element's time: its `timestamp`, or `now` when it has none and its batch has no idempotency key.
+    func timestamp(now: Int64, keyed: Bool) throws -> Int64 {
+        switch fields["timestamp"] {
+        case nil, .null?:
+            guard keyed else { return now }
+            throw APIError(
+                .badRequest, code: code,
+                "\(label).timestamp is required in a batch with an Idempotency-Key (a retry must carry the same events); leave the key out to have the server stamp the time it receives the batch"
+            )
+        default: break
+        }
         guard case .int(let timestamp) = fields["timestamp"] ?? .null, timestamp >= 0 else {
             throw bad("timestamp", "a unix time in milliseconds")
         }
@@ -201,7 +213,7 @@ private struct StrictBody: Decodable {
 }
 
 private struct StrictEvent: Decodable {
-    var timestamp: Int64
+    var timestamp: Int64?
     var visitor: Int
     var event: String
     var item: Int
@@ -210,15 +222,19 @@ private struct StrictEvent: Decodable {
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: AnyKey.self)
-        timestamp = try c.decode(Int64.self, forKey: .timestamp)
+        timestamp = try c.decodeIfPresent(Int64.self, forKey: .timestamp)
         visitor = try c.decode(Int.self, forKey: .visitor)
         event = try c.decode(String.self, forKey: .event)
         item = try c.decode(Int.self, forKey: .item)
         transaction = try c.decodeIfPresent(Int.self, forKey: .transaction)
-        extraFields = c.allKeys.count > (c.contains(.transaction) ? 5 : 4)
+        let known = 3 + (c.contains(.transaction) ? 1 : 0) + (c.contains(.timestamp) ? 1 : 0)
+        extraFields = c.allKeys.count > known
     }
 
-    func validated(now: Int64) throws -> StoredEvent {
+    func validated(now: Int64, keyed: Bool) throws -> StoredEvent {
+        // A keyed batch without times takes the slow path, which says why it is refused.
+        guard !keyed || timestamp != nil else { throw EventBatch.Mismatch() }
+        let timestamp = self.timestamp ?? now
         guard !extraFields, timestamp >= 0, timestamp <= now + EventBatch.futureSlackMs, visitor >= 0, item >= 0,
             (transaction ?? 0) >= 0, let kind = EventBatch.kinds[event]
         else { throw EventBatch.Mismatch() }

@@ -2,23 +2,24 @@ import Dataset
 import Foundation
 
 /// The body of `POST /api/v1/items`, validated as a whole before anything is stored:
-/// `{"items": [{"item_id", "category_id", "available", "timestamp"}, …]}` (all four required).
-/// Same limits and error shapes as the events batch.
+/// `{"items": [{"item_id", "category_id", "available", "timestamp"?}, …]}`. Same limits, error shapes and
+/// timestamp rule as the events batch: without one, the update is stamped when the server receives it,
+/// except in a batch with an idempotency key.
 enum ItemBatch {
     static let fields: Set<String> = ["item_id", "category_id", "available", "timestamp"]
 
-    static func parse(_ body: Data, now: Int64) throws -> [StoredItem] {
+    static func parse(_ body: Data, now: Int64, keyed: Bool = false) throws -> [StoredItem] {
         let values = try EventBatch.batchElements(
             body, key: "items", noun: "item updates",
             example:
                 #"{"items": [{"item_id": 355908, "category_id": 1338, "available": true, "timestamp": 1442534400000}]}"#
         )
-        return try values.enumerated().map { index, value in try item(value, index: index, now: now) }
+        return try values.enumerated().map { index, value in try item(value, index: index, now: now, keyed: keyed) }
     }
 
-    static func item(_ value: JSONValue, index: Int, now: Int64) throws -> StoredItem {
+    static func item(_ value: JSONValue, index: Int, now: Int64, keyed: Bool = false) throws -> StoredItem {
         let e = try BatchElement(value, label: "items[\(index)]", code: "invalid_item", allowed: fields)
-        let timestamp = try e.timestamp(now: now)
+        let timestamp = try e.timestamp(now: now, keyed: keyed)
         guard case .bool(let available) = e.fields["available"] ?? .null else {
             throw e.bad("available", "true or false")
         }

@@ -17,7 +17,7 @@ struct EventsController: UsesServeServices {
         let refused = { metrics.recordEvents(accepted: 0, rejected: 1, appendDuration: nil) }
         let events: [StoredEvent]
         do {
-            events = try EventBatch.parse(body, now: now)
+            events = try EventBatch.parse(body, now: now, keyed: key != nil)
         } catch {
             refused()
             throw error

@@ -105,10 +105,10 @@ paths:
                   maxItems: 10000
                   items:
                     type: object
-                    required: [timestamp, visitor_id, event, item_id]
+                    required: [visitor_id, event, item_id]
                     additionalProperties: false
                     properties:
-                      timestamp: {type: integer, minimum: 0, description: unix ms, at most one hour in the future}
+                      timestamp: {type: integer, minimum: 0, nullable: true, description: "unix ms, at most one hour in the future; left out (or null), the time the server received the batch, except in a batch with an Idempotency-Key, where it is required (400)"}
                       visitor_id: {type: integer, minimum: 0}
                       event: {type: string, enum: [view, addtocart, transaction]}
                       item_id: {type: integer, minimum: 0}
@@ -142,13 +142,13 @@ paths:
                   maxItems: 10000
                   items:
                     type: object
-                    required: [item_id, category_id, available, timestamp]
+                    required: [item_id, category_id, available]
                     additionalProperties: false
                     properties:
                       item_id: {type: integer, minimum: 0}
                       category_id: {type: integer, minimum: 0}
                       available: {type: boolean}
-                      timestamp: {type: integer, minimum: 0, description: unix ms, at most one hour in the future}
+                      timestamp: {type: integer, minimum: 0, nullable: true, description: "unix ms, at most one hour in the future; left out (or null), the time the server received the batch, except in a batch with an Idempotency-Key, where it is required (400)"}
       responses:
         "200": {description: Stored durably (or already stored under the Idempotency-Key), content: {application/json: {schema: {$ref: "#/components/schemas/Accepted"}}}}
         "400": {description: A bad update (index, field and what was expected), content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
@@ -832,7 +832,6 @@ components:
                     "items": {
                       "type": "object",
                       "required": [
-                        "timestamp",
                         "visitor_id",
                         "event",
                         "item_id"
@@ -842,8 +841,8 @@ components:
                         "timestamp": {
                           "type": "integer",
                           "minimum": 0,
-                          "description": "unix ms",
-                          "at most one hour in the future": null
+                          "nullable": true,
+                          "description": "unix ms, at most one hour in the future; left out (or null), the time the server received the batch, except in a batch with an Idempotency-Key, where it is required (400)"
                         },
                         "visitor_id": {
                           "type": "integer",
@@ -974,8 +973,7 @@ components:
                       "required": [
                         "item_id",
                         "category_id",
-                        "available",
-                        "timestamp"
+                        "available"
                       ],
                       "additionalProperties": false,
                       "properties": {
@@ -993,8 +991,8 @@ components:
                         "timestamp": {
                           "type": "integer",
                           "minimum": 0,
-                          "description": "unix ms",
-                          "at most one hour in the future": null
+                          "nullable": true,
+                          "description": "unix ms, at most one hour in the future; left out (or null), the time the server received the batch, except in a batch with an Idempotency-Key, where it is required (400)"
                         }
                       }
                     }
