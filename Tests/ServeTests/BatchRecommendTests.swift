@@ -45,6 +45,11 @@ struct PredictCountTests {
             #expect(badN.1.contains("\"code\":\"invalid_n\""))
             let badK = try await post(client, "{\"user_id\": \(user), \"k\": 101}")
             #expect(badK.1.contains("\"code\":\"invalid_k\""))
+            // A misspelt field is named, not dropped (it would answer the default 5 items).
+            let misspelt = try await post(client, "{\"user_id\": \(user), \"N\": 10}")
+            #expect(misspelt.0 == .badRequest)
+            #expect(misspelt.1.contains("\"code\":\"unknown_parameter\""))
+            #expect(misspelt.1.contains("unknown field 'N'; allowed: user_id, n, k, time"))
         }
     }
 }

@@ -196,6 +196,7 @@ paths:
             schema:
               type: object
               required: [user_id]
+              additionalProperties: false
               properties:
                 user_id: {type: integer, minimum: 0, maximum: 999999999999999999}
                 n: {type: integer, minimum: 1, maximum: 100, default: 5}
@@ -204,7 +205,7 @@ paths:
             example: {user_id: 8283, n: 5, time: 1442534400000}
       responses:
         "200": {description: Recommendations, content: {application/json: {schema: {$ref: "#/components/schemas/Recommendation"}}}}
-        "400": {description: Bad body, or n and k differ, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "400": {description: "Bad body, an unknown field (unknown_parameter), or n and k differ", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "413": {description: Body over 64 KiB, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
   /api/v1/recs/batch:
     post:
@@ -1182,6 +1183,7 @@ components:
                 "required": [
                   "user_id"
                 ],
+                "additionalProperties": false,
                 "properties": {
                   "user_id": {
                     "type": "integer",
@@ -1229,8 +1231,7 @@ components:
             }
           },
           "400": {
-            "description": "Bad body",
-            "or n and k differ": null,
+            "description": "Bad body, an unknown field (unknown_parameter), or n and k differ",
             "content": {
               "application/json": {
                 "schema": {

@@ -23,6 +23,7 @@ struct PredictController: UsesServeServices {
     }
 
     static let deprecationHeader = HTTPField.Name("Deprecation")!
+    static let allowedFields = ["user_id", "n", "k", "time"]
 
     func predict(_ request: Request, context: some RequestContext) async throws -> Response {
         let buffer = try await request.body.collect(upTo: 64 * 1024)
@@ -48,6 +49,15 @@ struct PredictController: UsesServeServices {
             throw APIError(
                 .badRequest, code: "invalid_body",
                 "the body must be JSON like {\"user_id\": 257597, \"n\": 5, \"time\": 1442534400000}")
+        }
+        // A misspelt field would otherwise be dropped silently (`"N": 10` answering 5 items), as
+        // /recommend refuses an unknown query parameter and the batch route an unknown field.
+        if let fields = try? JSONDecoder().decode([String: JSONValue].self, from: data),
+            let key = fields.keys.sorted().first(where: { !Self.allowedFields.contains($0) })
+        {
+            throw APIError(
+                .badRequest, code: "unknown_parameter",
+                "unknown field '\(truncated(key, 40))'; allowed: \(Self.allowedFields.joined(separator: ", "))")
         }
         // One rule for both routes: /recommend takes at most 18 digits.
         guard let user = body.userID, (0...RecommendQuery.maxUserID).contains(user) else {
