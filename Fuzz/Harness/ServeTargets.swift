@@ -9,6 +9,8 @@ import Foundation
         /// finding (`fail`): the fuzzer stops and keeps the input.
         func runServeParser(_ bytes: [UInt8]) {
             let now: Int64 = 1_442_534_400_000
+            // A server of real dates: the floor is on, as with the bundled model.
+            let clock = BatchClock(now: now, earliest: BatchClock.earliest(modelEnd: now))
             switch self {
             case .query:
                 let text = String(decoding: bytes, as: UTF8.self)
@@ -21,17 +23,19 @@ import Foundation
                 // The route's parse (the strict typed decode, else the value-by-value one) and the
                 // value-by-value one alone: a batch the fast path takes must read the same both ways.
                 let data = Data(bytes)
-                let fast = try? EventBatch.parse(data, now: now)
-                let slow = try? EventBatch.parseNamingTheProblem(data, now: now)
+                let fast = try? EventBatch.parse(data, clock: clock)
+                let slow = try? EventBatch.parseNamingTheProblem(data, clock: clock)
                 if let fast, !Self.hasDuplicateKeys(bytes) {
                     check(fast == slow, "events-body: the strict decode and the value-by-value one disagree", fast)
                 }
                 if let events = fast {
                     check(!events.isEmpty && events.count <= EventBatch.maxEvents, "events-body count", events.count)
+                    check(events.allSatisfy { clock.admits($0.timestamp) }, "events-body timestamp bounds", events)
                 }
             case .itemsBody:
-                if let items = try? ItemBatch.parse(Data(bytes), now: now) {
+                if let items = try? ItemBatch.parse(Data(bytes), clock: clock) {
                     check(!items.isEmpty && items.count <= EventBatch.maxEvents, "items-body count", items.count)
+                    check(items.allSatisfy { clock.admits($0.timestamp) }, "items-body timestamp bounds", items)
                 }
             case .predictBody:
                 // The route's own parse, before it asks the model.

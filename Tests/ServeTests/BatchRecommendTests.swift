@@ -50,6 +50,14 @@ struct PredictCountTests {
             #expect(misspelt.0 == .badRequest)
             #expect(misspelt.1.contains("\"code\":\"unknown_parameter\""))
             #expect(misspelt.1.contains("unknown field 'N'; allowed: user_id, n, k, time"))
+            // A field of the wrong type is named with what came, as the batch route does.
+            let quoted = try await post(client, "{\"user_id\": \"\(user)\"}")
+            #expect(quoted.0 == .badRequest)
+            #expect(quoted.1.contains("\"code\":\"invalid_user_id\""), "\(quoted.1)")
+            #expect(quoted.1.contains("user_id must be an integer, got \\\"\(user)\\\""), "\(quoted.1)")
+            let fractional = try await post(client, "{\"user_id\": \(user), \"n\": 2.5}")
+            #expect(fractional.1.contains("\"code\":\"invalid_n\""), "\(fractional.1)")
+            #expect(fractional.1.contains("n must be an integer, got 2.5"), "\(fractional.1)")
         }
     }
 }

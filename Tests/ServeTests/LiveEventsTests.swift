@@ -58,6 +58,29 @@ struct LiveEventsTests {
         (body["items"] as? [[String: Any]])?.compactMap { $0["item_id"] as? Int } ?? []
     }
 
+    /// An event older than the model's data is stored (for the next retrain) but does not shape answers;
+    /// the acknowledgement says how many of the batch are such, so a late tracker learns why.
+    @Test func eventsOlderThanTheModelAreStoredAndSaidNotToShapeAnswers() async throws {
+        let visitor = 9_000_000_007
+        let (old, new) = (knownItems(2)[0], knownItems(2)[1])
+        let (app, _) = try app()
+        try await app.test(.router) { client in
+            let events: [[String: Any]] = [
+                ["timestamp": reference - 60_000, "visitor_id": visitor, "event": "view", "item_id": old],
+                ["timestamp": reference + 1_000, "visitor_id": visitor, "event": "view", "item_id": new],
+            ]
+            try await client.execute(uri: "/api/v1/events", method: .post, body: try body(events)) { r in
+                #expect(r.status == .ok)
+                #expect(json(r.body)["accepted"] as? Int == 2)
+                #expect(json(r.body)["before_model"] as? Int == 1)
+            }
+            try await client.execute(uri: "/api/v1/visitors/\(visitor)/events", method: .get) { r in
+                let list = try #require(json(r.body)["events"] as? [[String: Any]])
+                #expect(list.compactMap { $0["item_id"] as? Int } == [new])
+            }
+        }
+    }
+
     @Test func aNewVisitorIsAnsweredFromTheirLiveEvents() async throws {
         let visitor = 9_000_000_001
         let viewed = knownItems(3)
@@ -73,6 +96,7 @@ struct LiveEventsTests {
             try await client.execute(uri: "/api/v1/events", method: .post, body: try body(events)) { r in
                 #expect(r.status == .ok)
                 #expect(json(r.body)["accepted"] as? Int == 3)
+                #expect(json(r.body)["before_model"] == nil)
             }
             try await client.execute(uri: "/recommend/\(visitor)?n=10&at=\(reference + 10_000)", method: .get) { r in
                 let b = json(r.body)
@@ -204,7 +228,7 @@ struct LiveEventsTests {
             ("bool visitor", with("visitor_id", true)), ("future", with("timestamp", future)),
             ("unknown field", with("price", 3)), ("negative transaction", with("transaction_id", -5)),
             ("string transaction", with("transaction_id", "t1")), ("huge visitor", with("visitor_id", 1e30)),
-            ("negative timestamp", with("timestamp", -1)),
+            ("negative timestamp", with("timestamp", -1)), ("seconds timestamp", with("timestamp", reference / 1000)),
         ]
         for (name, e) in events {
             let data = try JSONSerialization.data(withJSONObject: ["events": [ok, e]])
@@ -227,6 +251,11 @@ struct LiveEventsTests {
                     #expect(error?["message"] as? String != nil, "\(name)")
                     if name.hasPrefix("string timestamp") {
                         #expect((error?["message"] as? String)?.contains("events[1].timestamp") == true)
+                    }
+                    if name.hasPrefix("seconds timestamp") {
+                        let message = error?["message"] as? String ?? ""
+                        #expect(message.contains("events[1].timestamp \(reference / 1000) is 1970-"), "\(message)")
+                        #expect(message.contains("is seconds, send \(reference / 1000 * 1000)"), "\(message)")
                     }
                 }
             }
@@ -323,5 +352,34 @@ extension LiveEventsTests {
                 #expect((json(r.body)["events"] as? [[String: Any]])?.isEmpty == true)
             }
         }
+    }
+}
+
+/// The floor under a batch's timestamps follows the served model's world.
+@Suite struct BatchClockTests {
+    let now: Int64 = 1_800_000_000_000
+
+    @Test func aModelOfRealDatesRefusesTimesBefore2000() throws {
+        let clock = BatchClock(now: now, earliest: BatchClock.earliest(modelEnd: 1_442_534_400_000))
+        #expect(clock.earliest == BatchClock.year2000)
+        #expect(clock.admits(BatchClock.year2000) && !clock.admits(BatchClock.year2000 - 1))
+        #expect(
+            clock.problem(1_442_534_400, label: "events[0]")?.contains("if 1442534400 is seconds, send 1442534400000")
+                == true)
+        // Not a plausible time in seconds either: no hint.
+        let tiny = try #require(clock.problem(5, label: "items[2]"))
+        #expect(tiny.hasPrefix("items[2].timestamp 5 is 1970-01-01, before 2000-01-01") && !tiny.contains("is seconds"))
+        #expect(clock.problem(now + 2 * 3_600_000, label: "events[0]")?.contains("in the future") == true)
+        #expect(clock.problem(now, label: "events[0]") == nil)
+    }
+
+    /// A RetailRocket-format world whose clock starts near zero keeps every time its own model has.
+    @Test func aWorldWhoseClockStartsNearZeroHasNoFloor() throws {
+        let modelEnd: Int64 = 138 * 86_400_000
+        let clock = BatchClock(now: now, earliest: BatchClock.earliest(modelEnd: modelEnd))
+        #expect(clock.earliest == 0)
+        let body = Data(#"{"events": [{"timestamp": 5, "visitor_id": 1, "event": "view", "item_id": 2}]}"#.utf8)
+        #expect(try EventBatch.parse(body, clock: clock).map(\.timestamp) == [5])
+        #expect(BatchClock.earliest(modelEnd: nil) == 0)
     }
 }

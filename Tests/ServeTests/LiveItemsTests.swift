@@ -157,12 +157,12 @@ struct LiveItemsTests {
     }
 
     @Test(arguments: [
-        (#"[{"item_id": 1, "category_id": 2, "available": "yes", "timestamp": 5}]"#, "items[0].available"),
-        (#"[{"item_id": -1, "category_id": 2, "available": true, "timestamp": 5}]"#, "items[0].item_id"),
-        (#"[{"item_id": 1, "available": true, "timestamp": 5}]"#, "items[0].category_id"),
+        (#"[{"item_id": 1, "category_id": 2, "available": "yes", "timestamp": 1442534400000}]"#, "items[0].available"),
+        (#"[{"item_id": -1, "category_id": 2, "available": true, "timestamp": 1442534400000}]"#, "items[0].item_id"),
+        (#"[{"item_id": 1, "available": true, "timestamp": 1442534400000}]"#, "items[0].category_id"),
         (#"[{"item_id": 1, "category_id": 2, "available": true, "timestamp": "5"}]"#, "items[0].timestamp"),
         (
-            #"[{"item_id": 1, "category_id": 2, "available": true, "timestamp": 5}, {"item_id": 1, "category_id": 2, "available": true, "timestamp": 5, "price": 3}]"#,
+            #"[{"item_id": 1, "category_id": 2, "available": true, "timestamp": 1442534400000}, {"item_id": 1, "category_id": 2, "available": true, "timestamp": 1442534400000, "price": 3}]"#,
             #"items[1] has the unknown field "price""#
         ),
         (#"[]"#, #""items" is empty"#),

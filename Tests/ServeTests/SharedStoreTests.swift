@@ -66,7 +66,9 @@ struct SharedStoreTests {
         let url = "\(try await PostgresTestServer.freshDatabase())?sslmode=disable"
         let item = 987_600_001
         let update = ByteBuffer(
-            string: #"{"items": [{"item_id": \#(item), "category_id": 12, "available": true, "timestamp": 5}]}"#)
+            string:
+                #"{"items": [{"item_id": \#(item), "category_id": 12, "available": true, "timestamp": 1442534400000}]}"#
+        )
         try await replica(url).test(.router) { a in
             try await replica(url).test(.router) { b in
                 try await a.execute(uri: "/api/v1/items", method: .post, body: update) { r in #expect(r.status == .ok) }

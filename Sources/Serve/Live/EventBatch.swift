@@ -54,8 +54,6 @@ enum EventBatch {
     static let maxEvents = 10_000
     /// Bytes a body may have: 10,000 events of generous width.
     static let maxBodyBytes = 4 << 20
-    /// How far in the future a timestamp may be (clock skew between shop and server).
-    static let futureSlackMs: Int64 = 3_600_000
     static let fields: Set<String> = ["timestamp", "visitor_id", "event", "item_id", "transaction_id"]
     static let kinds = Dictionary(uniqueKeysWithValues: EventKind.allCases.map { ($0.csvName, $0) })
 
@@ -65,23 +63,23 @@ enum EventBatch {
     /// Every event, or the first problem as a 400 (413 for too many events).
     /// Well-formed batches take a strict typed decode; only a batch that
     /// fails it is decoded again value by value, to name the bad field.
-    static func parse(_ body: Data, now: Int64, keyed: Bool = false) throws -> [StoredEvent] {
+    static func parse(_ body: Data, clock: BatchClock) throws -> [StoredEvent] {
         if let fast = try? JSONDecoder().decode(StrictBody.self, from: body), !fast.events.isEmpty,
             fast.events.count <= maxEvents,
-            let events = try? fast.events.map({ try $0.validated(now: now, keyed: keyed) })
+            let events = try? fast.events.map({ try $0.validated(clock) })
         {
             return events
         }
-        return try parseNamingTheProblem(body, now: now, keyed: keyed)
+        return try parseNamingTheProblem(body, clock: clock)
     }
 
-    static func parseNamingTheProblem(_ body: Data, now: Int64, keyed: Bool = false) throws -> [StoredEvent] {
+    static func parseNamingTheProblem(_ body: Data, clock: BatchClock) throws -> [StoredEvent] {
         let values = try batchElements(
             body, key: "events", noun: "events",
             example:
                 #"{"events": [{"timestamp": 1442534400000, "visitor_id": 257597, "event": "view", "item_id": 355908}]}"#
         )
-        return try values.enumerated().map { index, item in try event(item, index: index, now: now, keyed: keyed) }
+        return try values.enumerated().map { index, item in try event(item, index: index, clock: clock) }
     }
 
     /// The array under `key` of a batch body, or the first problem with the body's shape as a 400 (413 for
@@ -112,9 +110,9 @@ enum EventBatch {
         return values
     }
 
-    static func event(_ value: JSONValue, index: Int, now: Int64, keyed: Bool = false) throws -> StoredEvent {
+    static func event(_ value: JSONValue, index: Int, clock: BatchClock) throws -> StoredEvent {
         let e = try BatchElement(value, label: "events[\(index)]", code: "invalid_event", allowed: fields)
-        let timestamp = try e.timestamp(now: now, keyed: keyed)
+        let timestamp = try e.timestamp(clock)
         let visitor = try e.id("visitor_id")
         let item = try e.id("item_id")
         guard case .string(let name) = e.fields["event"] ?? .null,
@@ -131,7 +129,7 @@ enum EventBatch {
 }
 
 /// One element of a write batch (an event, an item update) as a JSON object, with the checks and the error
-/// wording both batches share: unknown fields, non-negative ids, a timestamp at most an hour ahead.
+/// wording both batches share: unknown fields, non-negative ids, a timestamp within the clock's bounds.
 struct BatchElement {
     let fields: [String: JSONValue]
     /// How the element is named in errors, e.g. `events[3]`.
@@ -164,10 +162,10 @@ struct BatchElement {
     }
 
     /// The element's time: its `timestamp`, or `now` when it has none and its batch has no idempotency key.
-    func timestamp(now: Int64, keyed: Bool) throws -> Int64 {
+    func timestamp(_ clock: BatchClock) throws -> Int64 {
         switch fields["timestamp"] {
         case nil, .null?:
-            guard keyed else { return now }
+            guard clock.keyed else { return clock.now }
             throw APIError(
                 .badRequest, code: code,
                 "\(label).timestamp is required in a batch with an Idempotency-Key (a retry must carry the same events); leave the key out to have the server stamp the time it receives the batch"
@@ -177,10 +175,8 @@ struct BatchElement {
         guard case .int(let timestamp) = fields["timestamp"] ?? .null, timestamp >= 0 else {
             throw bad("timestamp", "a unix time in milliseconds")
         }
-        guard timestamp <= now + EventBatch.futureSlackMs else {
-            throw APIError(
-                .badRequest, code: code,
-                "\(label).timestamp \(timestamp) is more than an hour in the future (now \(now))")
+        if let problem = clock.problem(timestamp, label: label) {
+            throw APIError(.badRequest, code: code, problem)
         }
         return timestamp
     }
@@ -231,11 +227,11 @@ private struct StrictEvent: Decodable {
         extraFields = c.allKeys.count > known
     }
 
-    func validated(now: Int64, keyed: Bool) throws -> StoredEvent {
+    func validated(_ clock: BatchClock) throws -> StoredEvent {
         // A keyed batch without times takes the slow path, which says why it is refused.
-        guard !keyed || timestamp != nil else { throw EventBatch.Mismatch() }
-        let timestamp = self.timestamp ?? now
-        guard !extraFields, timestamp >= 0, timestamp <= now + EventBatch.futureSlackMs, visitor >= 0, item >= 0,
+        guard !clock.keyed || timestamp != nil else { throw EventBatch.Mismatch() }
+        let timestamp = self.timestamp ?? clock.now
+        guard !extraFields, clock.admits(timestamp), visitor >= 0, item >= 0,
             (transaction ?? 0) >= 0, let kind = EventBatch.kinds[event]
         else { throw EventBatch.Mismatch() }
         return StoredEvent(

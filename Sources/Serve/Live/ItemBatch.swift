@@ -8,18 +8,18 @@ import Foundation
 enum ItemBatch {
     static let fields: Set<String> = ["item_id", "category_id", "available", "timestamp"]
 
-    static func parse(_ body: Data, now: Int64, keyed: Bool = false) throws -> [StoredItem] {
+    static func parse(_ body: Data, clock: BatchClock) throws -> [StoredItem] {
         let values = try EventBatch.batchElements(
             body, key: "items", noun: "item updates",
             example:
                 #"{"items": [{"item_id": 355908, "category_id": 1338, "available": true, "timestamp": 1442534400000}]}"#
         )
-        return try values.enumerated().map { index, value in try item(value, index: index, now: now, keyed: keyed) }
+        return try values.enumerated().map { index, value in try item(value, index: index, clock: clock) }
     }
 
-    static func item(_ value: JSONValue, index: Int, now: Int64, keyed: Bool = false) throws -> StoredItem {
+    static func item(_ value: JSONValue, index: Int, clock: BatchClock) throws -> StoredItem {
         let e = try BatchElement(value, label: "items[\(index)]", code: "invalid_item", allowed: fields)
-        let timestamp = try e.timestamp(now: now, keyed: keyed)
+        let timestamp = try e.timestamp(clock)
         guard case .bool(let available) = e.fields["available"] ?? .null else {
             throw e.bad("available", "true or false")
         }

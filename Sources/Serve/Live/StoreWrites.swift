@@ -38,15 +38,32 @@ enum StoreWrites {
 
     static let idempotencyKeyHeader = HTTPField.Name("Idempotency-Key")!
 
+    /// The bounds a batch's timestamps are checked against now, with the served model's data setting the floor.
+    static func clock(keyed: Bool, store: ModelStore) -> BatchClock {
+        BatchClock(
+            now: Int64(Date().timeIntervalSince1970 * 1000), keyed: keyed,
+            earliest: BatchClock.earliest(modelEnd: store.current?.pipeline.artifacts.metadata.referenceTime))
+    }
+
     /// What both write routes answer: how many records the batch holds, and `replayed: true` when its key was
     /// stored before (nothing was stored again).
     struct Accepted: Encodable {
         var accepted: Int
         var replayed: Bool?
+        /// Events older than the served model's data end: stored for the next retrain, but the overlay keeps
+        /// only newer ones (the model's history stands for that time), so they do not shape answers now.
+        /// Said, so a late tracker is not left wondering why its clicks change nothing; absent when 0.
+        var beforeModel: Int?
 
-        init(accepted: Int, result: AppendResult) {
+        enum CodingKeys: String, CodingKey {
+            case accepted, replayed
+            case beforeModel = "before_model"
+        }
+
+        init(accepted: Int, result: AppendResult, beforeModel: Int = 0) {
             self.accepted = accepted
             replayed = result.replayed ? true : nil
+            self.beforeModel = beforeModel > 0 ? beforeModel : nil
         }
     }
 

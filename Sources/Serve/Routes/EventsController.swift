@@ -13,11 +13,11 @@ struct EventsController: UsesServeServices {
     func post(_ request: Request, context: some RequestContext) async throws -> Response {
         let key = try StoreWrites.idempotencyKey(request)
         let body = try await StoreWrites.body(request, noun: "events")
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let clock = StoreWrites.clock(keyed: key != nil, store: store)
         let refused = { metrics.recordEvents(accepted: 0, rejected: 1, appendDuration: nil) }
         let events: [StoredEvent]
         do {
-            events = try EventBatch.parse(body, now: now, keyed: key != nil)
+            events = try EventBatch.parse(body, clock: clock)
         } catch {
             refused()
             throw error
@@ -27,7 +27,10 @@ struct EventsController: UsesServeServices {
         ) {
             try await live.append(events, key: key)
         }
-        return try jsonResponse(StoreWrites.Accepted(accepted: events.count, result: result))
+        let modelEnd = store.current?.pipeline.artifacts.metadata.referenceTime ?? .min
+        return try jsonResponse(
+            StoreWrites.Accepted(
+                accepted: events.count, result: result, beforeModel: events.count { $0.timestamp < modelEnd }))
     }
 
     struct VisitorEvent: Encodable {

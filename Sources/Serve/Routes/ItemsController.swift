@@ -12,7 +12,7 @@ struct ItemsController: UsesServeServices {
     func post(_ request: Request, context: some RequestContext) async throws -> Response {
         let key = try StoreWrites.idempotencyKey(request)
         let body = try await StoreWrites.body(request, noun: "item updates")
-        let items = try ItemBatch.parse(body, now: Int64(Date().timeIntervalSince1970 * 1000), keyed: key != nil)
+        let items = try ItemBatch.parse(body, clock: StoreWrites.clock(keyed: key != nil, store: store))
         let result = try await StoreWrites.write(
             logger: context.logger, noun: "item updates", invalidCode: "invalid_item"
         ) {

@@ -108,7 +108,7 @@ paths:
                     required: [visitor_id, event, item_id]
                     additionalProperties: false
                     properties:
-                      timestamp: {type: integer, minimum: 0, nullable: true, description: "unix ms, at most one hour in the future; left out (or null), the time the server received the batch, except in a batch with an Idempotency-Key, where it is required (400)"}
+                      timestamp: {type: integer, minimum: 0, nullable: true, description: "unix ms, at most one hour in the future and, when the served model holds real dates (its data ends after 2000), not before 2000-01-01: a time sent in seconds is a 400 that says so; left out (or null), the time the server received the batch, except in a batch with an Idempotency-Key, where it is required (400)"}
                       visitor_id: {type: integer, minimum: 0}
                       event: {type: string, enum: [view, addtocart, transaction]}
                       item_id: {type: integer, minimum: 0}
@@ -148,7 +148,7 @@ paths:
                       item_id: {type: integer, minimum: 0}
                       category_id: {type: integer, minimum: 0}
                       available: {type: boolean}
-                      timestamp: {type: integer, minimum: 0, nullable: true, description: "unix ms, at most one hour in the future; left out (or null), the time the server received the batch, except in a batch with an Idempotency-Key, where it is required (400)"}
+                      timestamp: {type: integer, minimum: 0, nullable: true, description: "unix ms, at most one hour in the future and, when the served model holds real dates (its data ends after 2000), not before 2000-01-01: a time sent in seconds is a 400 that says so; left out (or null), the time the server received the batch, except in a batch with an Idempotency-Key, where it is required (400)"}
       responses:
         "200": {description: Stored durably (or already stored under the Idempotency-Key), content: {application/json: {schema: {$ref: "#/components/schemas/Accepted"}}}}
         "400": {description: A bad update (index, field and what was expected), content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
@@ -417,6 +417,7 @@ components:
       properties:
         accepted: {type: integer, description: Records in the batch}
         replayed: {type: boolean, description: "Present (true) only when the Idempotency-Key was already stored: nothing was stored by this call"}
+        before_model: {type: integer, minimum: 1, description: "Present only for events: how many are older than the served model's data (its reference_time). They are stored and used by the next retrain, but do not shape answers now: the model's history stands for that time"}
     Recommendation:
       type: object
       required: [user_id, items, strategy, model_version, request_time]
@@ -429,7 +430,7 @@ components:
             required: [item_id, score]
             properties:
               item_id: {type: integer}
-              score: {type: number}
+              score: {type: number, minimum: 0, description: "Higher is better within one answer. two-stage: the ranker's probability (0-1) of a cart or purchase; popular: popularity relative to the first item (1); discover: the weighted neighbour score, unbounded; /items/{item_id}/similar: its strategy's similarity; 0 for items that pad a short list and for live items"}
               category_id: {type: integer, nullable: true}
         strategy: {type: string, pattern: '^(two-stage|two-stage-live|popular|popular-live-unknown-items|discover|discover-live)(\+live-items)?$', description: "discover: exclude=seen ranked by the neighbours of the visitor's newest items; +live-items: new items announced with POST /api/v1/items fill up to one slot in five at the end"}
         model_version: {type: string}
@@ -843,7 +844,7 @@ components:
                           "type": "integer",
                           "minimum": 0,
                           "nullable": true,
-                          "description": "unix ms, at most one hour in the future; left out (or null), the time the server received the batch, except in a batch with an Idempotency-Key, where it is required (400)"
+                          "description": "unix ms, at most one hour in the future and, when the served model holds real dates (its data ends after 2000), not before 2000-01-01: a time sent in seconds is a 400 that says so; left out (or null), the time the server received the batch, except in a batch with an Idempotency-Key, where it is required (400)"
                         },
                         "visitor_id": {
                           "type": "integer",
@@ -993,7 +994,7 @@ components:
                           "type": "integer",
                           "minimum": 0,
                           "nullable": true,
-                          "description": "unix ms, at most one hour in the future; left out (or null), the time the server received the batch, except in a batch with an Idempotency-Key, where it is required (400)"
+                          "description": "unix ms, at most one hour in the future and, when the served model holds real dates (its data ends after 2000), not before 2000-01-01: a time sent in seconds is a 400 that says so; left out (or null), the time the server received the batch, except in a batch with an Idempotency-Key, where it is required (400)"
                         }
                       }
                     }
@@ -2052,6 +2053,11 @@ components:
           "replayed": {
             "type": "boolean",
             "description": "Present (true) only when the Idempotency-Key was already stored: nothing was stored by this call"
+          },
+          "before_model": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Present only for events: how many are older than the served model's data (its reference_time). They are stored and used by the next retrain, but do not shape answers now: the model's history stands for that time"
           }
         }
       },
@@ -2081,7 +2087,9 @@ components:
                   "type": "integer"
                 },
                 "score": {
-                  "type": "number"
+                  "type": "number",
+                  "minimum": 0,
+                  "description": "Higher is better within one answer. two-stage: the ranker's probability (0-1) of a cart or purchase; popular: popularity relative to the first item (1); discover: the weighted neighbour score, unbounded; /items/{item_id}/similar: its strategy's similarity; 0 for items that pad a short list and for live items"
                 },
                 "category_id": {
                   "type": "integer",

@@ -42,22 +42,26 @@ struct PredictController: UsesServeServices {
     /// used the deprecated `k`; a 400 `APIError` says what is wrong.
     /// (The fuzz target `predict-body` calls this too.)
     static func parse(_ data: Data, defaultN: Int, maxN: Int) throws -> (query: RecommendQuery, usedK: Bool) {
+        let fields = try? JSONDecoder().decode([String: JSONValue].self, from: data)
+        // A misspelt field would otherwise be dropped silently (`"N": 10` answering 5 items), as
+        // /recommend refuses an unknown query parameter and the batch route an unknown field.
+        if let key = fields?.keys.sorted().first(where: { !Self.allowedFields.contains($0) }) {
+            throw APIError(
+                .badRequest, code: "unknown_parameter",
+                "unknown field '\(truncated(key, 40))'; allowed: \(Self.allowedFields.joined(separator: ", "))")
+        }
         let body: Body
         do {
             body = try JSONDecoder().decode(Body.self, from: data)
         } catch {
+            // An object with a field of the wrong type (`"user_id": "8283"`): name the field.
+            if let fields, let key = Self.allowedFields.first(where: { fields[$0].map(Self.isNotAnInteger) ?? false }) {
+                throw APIError(
+                    .badRequest, code: "invalid_\(key)", "\(key) must be an integer, got \(fields[key]!.shown)")
+            }
             throw APIError(
                 .badRequest, code: "invalid_body",
                 "the body must be JSON like {\"user_id\": 257597, \"n\": 5, \"time\": 1442534400000}")
-        }
-        // A misspelt field would otherwise be dropped silently (`"N": 10` answering 5 items), as
-        // /recommend refuses an unknown query parameter and the batch route an unknown field.
-        if let fields = try? JSONDecoder().decode([String: JSONValue].self, from: data),
-            let key = fields.keys.sorted().first(where: { !Self.allowedFields.contains($0) })
-        {
-            throw APIError(
-                .badRequest, code: "unknown_parameter",
-                "unknown field '\(truncated(key, 40))'; allowed: \(Self.allowedFields.joined(separator: ", "))")
         }
         // One rule for both routes: /recommend takes at most 18 digits.
         guard let user = body.userID, (0...RecommendQuery.maxUserID).contains(user) else {
@@ -69,6 +73,13 @@ struct PredictController: UsesServeServices {
             throw APIError(.badRequest, code: "invalid_time", "time must be a unix time in milliseconds, got \(t)")
         }
         return (RecommendQuery(userID: user, n: n, at: body.time), body.k != nil)
+    }
+
+    private static func isNotAnInteger(_ value: JSONValue) -> Bool {
+        switch value {
+        case .int, .null: false
+        default: true
+        }
     }
 
     /// `n`, or its deprecated alias `k`; both given and different is a 400.
