@@ -86,6 +86,7 @@ func buildRouter(_ configuration: ServeConfiguration, store: ModelStore, metrics
     router.get("/openapi.yaml", use: docs.yaml)
     router.get("/openapi.json", use: docs.json)
     router.get("/docs", use: docs.docs)
+    router.get("/", use: docs.index)
     let dashboard = DashboardController(services: services, tasks: tasks)
     router.get("/dashboard", use: dashboard.page)
     router.get("/dashboard/data.json", use: dashboard.data)

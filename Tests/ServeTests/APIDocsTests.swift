@@ -70,6 +70,19 @@ struct APIDocsTests {
         }
     }
 
+    /// The server's root lists every registered operation and where the documentation is.
+    @Test func theRootIndexListsEveryRoute() async throws {
+        let (status, type, page) = try await get("/")
+        #expect(status == .ok)
+        #expect(type?.hasPrefix("application/json") == true)
+        let index = try #require(JSONSerialization.jsonObject(with: Data(page.utf8)) as? [String: Any])
+        #expect(index["docs"] as? String == "/docs")
+        let operations = try #require(index["operations"] as? [[String: String]])
+        let listed = Set(operations.map { "\($0["method"] ?? "") \($0["path"] ?? "")" })
+        #expect(listed == Set(try registered().map { "\($0.method) \($0.path)" }))
+        #expect(operations.allSatisfy { !($0["summary"] ?? "").isEmpty })
+    }
+
     @Test func docsPageShowsEveryRouteAndLoadsNothingElse() async throws {
         let (status, type, page) = try await get("/docs")
         #expect(status == .ok)

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 
-/// `GET /openapi.yaml`, `GET /openapi.json` and `GET /docs`: the API's
+/// `GET /openapi.yaml`, `GET /openapi.json`, `GET /docs` and the index `GET /`: the API's
 /// description, served from the copy compiled into the binary
 /// (`OpenAPISpec`, generated from docs/openapi.yaml), so a clean clone's
 /// `swift run recsys-serve` and the Docker image serve it without files.
@@ -10,6 +10,21 @@ struct APIDocsController {
     static let yamlBody = ByteBuffer(string: OpenAPISpec.yaml)
     static let jsonBody = ByteBuffer(string: OpenAPISpec.json)
     static let docsBody = ByteBuffer(string: DocsPage.html(specJSON: OpenAPISpec.json))
+    static let indexBody: ByteBuffer = {
+        let operations = SpecOperations(json: OpenAPISpec.json).operations.map {
+            ["method": $0.method, "path": $0.path, "summary": $0.summary]
+        }
+        let index: [String: Any] = [
+            "service": "recsys-serve", "docs": "/docs", "openapi": "/openapi.yaml", "operations": operations,
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: index, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return ByteBuffer(bytes: data)
+    }()
+
+    /// `GET /`: a first curl of the server's address finds the way instead of a 404.
+    func index(_ request: Request, context: some RequestContext) -> Response {
+        Self.page(Self.indexBody, type: "application/json; charset=utf-8")
+    }
 
     func yaml(_ request: Request, context: some RequestContext) -> Response {
         Self.page(Self.yamlBody, type: "application/yaml; charset=utf-8")

@@ -11,6 +11,30 @@ info:
   version: "1"
   description: Two-stage e-commerce recommendations over a RetailRocket-trained model.
 paths:
+  /:
+    get:
+      summary: Where to start; the documentation's addresses and every operation with its summary.
+      responses:
+        "200":
+          description: The index
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [service, docs, openapi, operations]
+                properties:
+                  service: {type: string}
+                  docs: {type: string, description: The API reference as a page}
+                  openapi: {type: string}
+                  operations:
+                    type: array
+                    items:
+                      type: object
+                      required: [method, path, summary]
+                      properties:
+                        method: {type: string}
+                        path: {type: string}
+                        summary: {type: string}
   /recommend/{user_id}:
     get:
       summary: Top-n items for a visitor (two-stage, or a labelled popular fallback).
@@ -471,6 +495,63 @@ components:
     "description": "Two-stage e-commerce recommendations over a RetailRocket-trained model."
   },
   "paths": {
+    "/": {
+      "get": {
+        "summary": "Where to start; the documentation's addresses and every operation with its summary.",
+        "responses": {
+          "200": {
+            "description": "The index",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "service",
+                    "docs",
+                    "openapi",
+                    "operations"
+                  ],
+                  "properties": {
+                    "service": {
+                      "type": "string"
+                    },
+                    "docs": {
+                      "type": "string",
+                      "description": "The API reference as a page"
+                    },
+                    "openapi": {
+                      "type": "string"
+                    },
+                    "operations": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "required": [
+                          "method",
+                          "path",
+                          "summary"
+                        ],
+                        "properties": {
+                          "method": {
+                            "type": "string"
+                          },
+                          "path": {
+                            "type": "string"
+                          },
+                          "summary": {
+                            "type": "string"
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    },
     "/recommend/{user_id}": {
       "get": {
         "summary": "Top-n items for a visitor (two-stage, or a labelled popular fallback).",
