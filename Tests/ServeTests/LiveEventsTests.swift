@@ -81,6 +81,19 @@ struct LiveEventsTests {
         }
     }
 
+    /// A bad id in the path is named as the path names it.
+    @Test func aBadVisitorIdIsNamedAsThePathNamesIt() async throws {
+        let (app, _) = try app()
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/visitors/abc/events", method: .get) { r in
+                #expect(r.status == .badRequest)
+                let error = json(r.body)["error"] as? [String: Any]
+                #expect(error?["code"] as? String == "invalid_visitor_id")
+                #expect((error?["message"] as? String)?.hasPrefix("visitor_id must be a non-negative integer") == true)
+            }
+        }
+    }
+
     @Test func aNewVisitorIsAnsweredFromTheirLiveEvents() async throws {
         let visitor = 9_000_000_001
         let viewed = knownItems(3)

@@ -62,7 +62,7 @@ struct EventsController: UsesServeServices {
     /// Newest first: the model's kept history of the visitor and their live events.
     func visitorEvents(_ request: Request, context: some RequestContext) async throws -> Response {
         _ = await live.replayed()
-        let visitor = try RecommendQuery.parseUserID(context.parameters.get("visitor_id") ?? "")
+        let visitor = try RecommendQuery.parseUserID(context.parameters.get("visitor_id") ?? "", field: "visitor_id")
         let limit =
             try RecommendQuery.parsed(
                 QueryParameters(request.uri.query, allowed: ["limit"])["limit"], "limit", "an integer in 1...1000"
