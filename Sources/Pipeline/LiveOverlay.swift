@@ -44,11 +44,19 @@ public final class LiveOverlay: Sendable {
     private let state = Mutex(State())
     /// Events before this time are inside the model (its reference time).
     private let since = Atomic<Int64>(.min)
+    /// The newest timestamp of any event kept (written under the state's lock, read without it).
+    private let newest = Atomic<Int64>(.min)
 
     public init(limits: Limits = Limits()) { self.limits = limits }
 
     /// The model's reference time: events before it are the model's business.
     public var modelledUntil: Int64 { since.load(ordering: .relaxed) }
+
+    /// The newest timestamp of the events kept so far (evicted ones included); nil before the first.
+    public var newestEvent: Int64? {
+        let t = newest.load(ordering: .relaxed)
+        return t == .min ? nil : t
+    }
 
     /// Adds events (any order); those before `modelledUntil` are skipped.
     public func apply(_ events: [LiveEvent]) {
@@ -57,6 +65,7 @@ public final class LiveOverlay: Sendable {
             for e in events {
                 // Older events are the model's business.
                 guard e.timestamp >= cutoff else { continue }
+                if e.timestamp > newest.load(ordering: .relaxed) { newest.store(e.timestamp, ordering: .relaxed) }
                 if s.byVisitor[e.visitor] == nil { s.figures.visitors += 1 }
                 // In place: a copy of the visitor's list per event would cost O(list).
                 let (index, dropped) = Self.insert(

@@ -320,6 +320,51 @@ extension LiveEventsTests {
 }
 
 extension LiveEventsTests {
+    /// An old log replayed through the API without `at`: the request time is the newest live event's, so the
+    /// visitor's session is current (their just-viewed item is boosted first), not eleven years old.
+    @Test func aReplayWithoutAtIsAnsweredAtTheNewestEventsTime() async throws {
+        let a = TestModel.artifacts
+        let user = try #require((0..<a.userRaw.count).first { a.histories.state(of: $0).count >= 3 })
+        let visitor = a.userRaw[user]
+        let history = Set(a.histories.state(of: user).items.map { a.itemRaw[Int($0)] })
+        let viewed = try #require(a.popular.lazy.map { a.itemRaw[Int($0)] }.first { !history.contains($0) })
+        let (app, _) = try app()
+        try await app.test(.router) { client in
+            let wall = Int64(Date().timeIntervalSince1970 * 1000)
+            try await client.execute(uri: "/recommend/\(visitor)?n=5", method: .get) { r in
+                let t = try #require((json(r.body)["request_time"] as? NSNumber)?.int64Value)
+                #expect(t >= wall, "no live events yet: the wall clock")
+            }
+            let newest = reference + 60_000
+            let events: [[String: Any]] = [
+                ["timestamp": newest, "visitor_id": visitor, "event": "view", "item_id": viewed]
+            ]
+            try await client.execute(uri: "/api/v1/events", method: .post, body: try body(events)) { r in
+                #expect(r.status == .ok)
+            }
+            try await client.execute(uri: "/recommend/\(visitor)?n=5", method: .get) { r in
+                let b = json(r.body)
+                #expect((b["request_time"] as? NSNumber)?.int64Value == newest)
+                #expect(b["strategy"] as? String == "two-stage-live")
+                #expect(items(b).first == viewed, "\(items(b))")
+            }
+            // `at` still rules.
+            try await client.execute(uri: "/recommend/\(visitor)?n=5&at=\(wall)", method: .get) { r in
+                #expect((json(r.body)["request_time"] as? NSNumber)?.int64Value == wall)
+            }
+        }
+    }
+
+    @Test func theWallClockRulesWhileLiveEventsKeepUp() {
+        let wall: Int64 = 1_800_000_000_000
+        #expect(LiveEvents.requestTime(wall: wall, newestEvent: nil) == wall)
+        #expect(LiveEvents.requestTime(wall: wall, newestEvent: wall - 3_600_000) == wall)
+        #expect(LiveEvents.requestTime(wall: wall, newestEvent: wall - LiveEvents.replayLagMs) == wall)
+        #expect(
+            LiveEvents.requestTime(wall: wall, newestEvent: wall - LiveEvents.replayLagMs - 1) == wall
+                - LiveEvents.replayLagMs - 1)
+    }
+
     /// A tracker that does not know the time sends events without one: they happened when the server
     /// received them. With an Idempotency-Key the time is required, since a retry must carry the same events.
     @Test func anEventWithoutATimestampHappensWhenReceived() async throws {

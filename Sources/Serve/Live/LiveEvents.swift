@@ -139,6 +139,21 @@ public final class LiveEvents: Sendable {
         return fresh
     }
 
+    /// The time of a request that names none (no `at`): the wall clock, unless the newest live event is
+    /// more than `replayLagMs` behind it, as when an old log is replayed through the API; then that event's
+    /// time, so the replayed visitors' sessions are current instead of years old (the session boost, discover's
+    /// new-session rule and the hour features read it). The answer's `request_time` shows which was taken.
+    func requestTime(wall: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) -> Int64 {
+        Self.requestTime(wall: wall, newestEvent: overlay.newestEvent)
+    }
+
+    static let replayLagMs: Int64 = 86_400_000
+
+    static func requestTime(wall: Int64, newestEvent: Int64?) -> Int64 {
+        guard let newestEvent, wall - newestEvent > replayLagMs else { return wall }
+        return newestEvent
+    }
+
     /// The overlay for a request against `pipeline`: events the model
     /// already covers are dropped first (after a reload), so none counts twice.
     func overlay(for pipeline: TwoStagePipeline) -> LiveOverlay {

@@ -25,7 +25,7 @@ struct BatchRecommendController: UsesServeServices {
             throw APIError(.serviceUnavailable, code: "not_ready", "the model is not loaded yet")
         }
         let pipeline = loaded.pipeline
-        let at = options.at ?? Int64(Date().timeIntervalSince1970 * 1000)
+        let at = options.at ?? live.requestTime()
         var out: [UInt8] = []
         out.reserveCapacity(64 + ids.count * (200 + options.n * 64))
         out.append(contentsOf: #"{"results":["#.utf8)

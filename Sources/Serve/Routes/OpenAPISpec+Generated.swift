@@ -41,7 +41,7 @@ paths:
       parameters:
         - {name: user_id, in: path, required: true, example: 8283, schema: {type: integer, minimum: 0, maximum: 999999999999999999}}
         - {name: n, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 100, default: 5}}
-        - {name: at, in: query, required: false, description: Request time in unix ms (default now); live events after it are not used, schema: {type: integer, minimum: 0, maximum: 9999999999999}}
+        - {name: at, in: query, required: false, description: "Request time in unix ms (default now, or the newest live event's time while the live events are more than a day behind the clock, as when an old log is replayed; request_time in the answer shows it); live events after it are not used", schema: {type: integer, minimum: 0, maximum: 9999999999999}}
         - {name: exclude, in: query, required: false, description: "Leave out the visitor's own items: seen (any event, live ones included), purchased, or none", schema: {type: string, enum: [none, seen, purchased], default: none}}
         - {name: category, in: query, required: false, description: Only items of this category or its subtree (raw category id), schema: {type: integer, minimum: 0}}
       responses:
@@ -225,7 +225,7 @@ paths:
                 user_id: {type: integer, minimum: 0, maximum: 999999999999999999}
                 n: {type: integer, minimum: 1, maximum: 100, default: 5}
                 k: {type: integer, minimum: 1, maximum: 100, deprecated: true, description: The old name of n}
-                time: {type: integer, minimum: 0, maximum: 9999999999999, description: unix ms}
+                time: {type: integer, minimum: 0, maximum: 9999999999999, description: "unix ms: the request time, as /recommend's at (same default)"}
             example: {user_id: 8283, n: 5, time: 1442534400000}
       responses:
         "200": {description: Recommendations, content: {application/json: {schema: {$ref: "#/components/schemas/Recommendation"}}}}
@@ -250,7 +250,7 @@ paths:
                   maxItems: 1000
                   items: {type: integer, minimum: 0, maximum: 999999999999999999}
                 n: {type: integer, minimum: 1, maximum: 100, default: 5}
-                at: {type: integer, minimum: 0, maximum: 9999999999999, description: Request time in unix ms (default now)}
+                at: {type: integer, minimum: 0, maximum: 9999999999999, description: "Request time in unix ms (default as /recommend's at: now, or the newest live event's time during a replay of an old log)"}
                 exclude: {type: string, enum: [none, seen, purchased], default: none}
                 category: {type: integer, minimum: 0, description: Only items of this category or its subtree}
             example: {visitor_ids: [8283, 257597], n: 3, exclude: seen}
@@ -582,7 +582,7 @@ components:
             "name": "at",
             "in": "query",
             "required": false,
-            "description": "Request time in unix ms (default now); live events after it are not used",
+            "description": "Request time in unix ms (default now, or the newest live event's time while the live events are more than a day behind the clock, as when an old log is replayed; request_time in the answer shows it); live events after it are not used",
             "schema": {
               "type": "integer",
               "minimum": 0,
@@ -1289,7 +1289,7 @@ components:
                     "type": "integer",
                     "minimum": 0,
                     "maximum": 9999999999999,
-                    "description": "unix ms"
+                    "description": "unix ms: the request time, as /recommend's at (same default)"
                   }
                 }
               },
@@ -1370,7 +1370,7 @@ components:
                     "type": "integer",
                     "minimum": 0,
                     "maximum": 9999999999999,
-                    "description": "Request time in unix ms (default now)"
+                    "description": "Request time in unix ms (default as /recommend's at: now, or the newest live event's time during a replay of an old log)"
                   },
                   "exclude": {
                     "type": "string",

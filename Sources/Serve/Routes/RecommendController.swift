@@ -49,7 +49,7 @@ struct RecommendController: UsesServeServices {
     static func respond(_ pipeline: TwoStagePipeline, query: RecommendQuery, live: LiveEvents, metrics: ServeMetrics)
         throws -> Response
     {
-        let at = query.at ?? Int64(Date().timeIntervalSince1970 * 1000)
+        let at = query.at ?? live.requestTime()
         let answer = try Self.answer(pipeline, query: query, at: at, live: live)
         metrics.recordRecommendation(
             candidates: answer.candidates, fallback: !answer.body.strategy.hasPrefix("two-stage"))
