@@ -51,7 +51,8 @@ public func buildApplication(
 func buildRouter(_ configuration: ServeConfiguration, store: ModelStore, metrics: ServeMetrics, live: LiveEvents)
     -> Router<RecsysRequestContext>
 {
-    let router = Router(context: RecsysRequestContext.self)
+    // HEAD wherever GET is: the GET handler's headers without its body.
+    let router = Router(context: RecsysRequestContext.self, options: .autoGenerateHeadEndpoints)
     let routes = RouteTable()
     router.add(middleware: RequestLogMiddleware(metrics: metrics))
     // Outside the error middleware, so error answers carry the CORS headers too.

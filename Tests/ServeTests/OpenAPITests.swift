@@ -63,12 +63,14 @@ extension OpenAPITests {
                 let uri = path.replacingOccurrences(of: "{user_id}", with: "1")
                     .replacingOccurrences(of: "{task_id}", with: "00000000-0000-0000-0000-000000000000")
                     .replacingOccurrences(of: "{visitor_id}", with: "1")
+                // HEAD is answered wherever GET is (the router generates it).
+                let answered = methods.contains("GET") ? methods.union(["HEAD"]) : methods
                 for method in ["GET", "POST", "HEAD", "PUT", "DELETE"] {
                     try await client.execute(
                         uri: uri, method: .init(method)!, body: ByteBuffer(string: "{\"user_id\":1}")
                     ) {
                         response in
-                        if methods.contains(method) {
+                        if answered.contains(method) {
                             #expect(
                                 response.status != .notFound && response.status != .methodNotAllowed,
                                 "\(method) \(path)")
@@ -77,6 +79,30 @@ extension OpenAPITests {
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+extension OpenAPITests {
+    /// HEAD of a GET route: the GET answer's status and headers, no body; a 405 lists HEAD where GET is.
+    @Test func headIsAnsweredWhereverGetIs() async throws {
+        let app = try buildApplication(try ServeConfiguration.forTests())
+        try await app.test(.router) { client in
+            let get = try await client.execute(uri: "/recommend/8283?n=3&at=1442534400000", method: .get) { $0 }
+            let head = try await client.execute(uri: "/recommend/8283?n=3&at=1442534400000", method: .head) { $0 }
+            #expect(get.status == .ok && head.status == .ok)
+            #expect(head.headers[.contentType] == get.headers[.contentType])
+            #expect(get.body.readableBytes > 0)
+            #expect(head.body.readableBytes == 0)
+            let bad = try await client.execute(uri: "/recommend/abc", method: .head) { $0.status }
+            #expect(bad == .badRequest)
+            try await client.execute(uri: "/recommend/8283", method: .delete) { r in
+                #expect(r.status == .methodNotAllowed)
+                #expect(r.headers[.allow] == "GET, HEAD")
+            }
+            try await client.execute(uri: "/api/v1/events", method: .delete) { r in
+                #expect(r.headers[.allow] == "POST")
             }
         }
     }

@@ -21,8 +21,8 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return error.response()
         } catch let error as HTTPError where error.status == .notFound {
             let path = request.uri.path
-            if let route = routes.route(matching: path), !route.methods.contains(request.method.rawValue) {
-                let methods = route.methods
+            if let route = routes.route(matching: path), !route.answered.contains(request.method.rawValue) {
+                let methods = route.answered
                 // The router labelled it "NotFound"; the path is a known route's.
                 context.coreContext.endpointPath.value = route.path
                 return APIError(

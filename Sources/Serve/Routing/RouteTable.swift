@@ -12,6 +12,12 @@ final class RouteTable: Sendable {
 
         /// The pattern as Hummingbird names an endpoint (`/recommend/{user_id}`): the request log's route label.
         var path: String { "/" + pattern.joined(separator: "/") }
+
+        /// The methods answered: the registered ones, and HEAD wherever GET is (the router generates those
+        /// endpoints, `RouterOptions.autoGenerateHeadEndpoints`, as RFC 9110 asks of every server).
+        var answered: [String] {
+            methods.contains("GET") && !methods.contains("HEAD") ? (methods + ["HEAD"]).sorted() : methods
+        }
     }
 
     private let stored = Mutex<[Route]>([])
