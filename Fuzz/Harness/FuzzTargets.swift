@@ -85,6 +85,12 @@ enum FuzzTarget: String, CaseIterable {
                 _ = try? PropertiesReader.read(path: Scratch.write(stream, as: "properties.csv.gz"), policy: .skip)
             default: _ = try? CategoryTreeReader.read(path: Scratch.write(stream, as: "category.csv.gz"), policy: .skip)
             }
+            // The request-body inflate: within its limit, and a stream this target compressed reads back whole.
+            let limit = 1 << 16
+            if let out = try? Gzip.decompress(stream, limit: limit) {
+                check(out.count <= limit, "gzip decompress limit", out.count)
+                if mode & 1 == 1, rest.count <= limit { check(out == rest, "gzip decompress round trip", rest.count) }
+            }
         case .model:
             _ = try? ModelBundle.decode(bytes)
         case .modelSections:
@@ -93,6 +99,13 @@ enum FuzzTarget: String, CaseIterable {
         case .query, .eventsBody, .itemsBody, .predictBody, .batchBody:
             runServeParser(bytes)
         }
+    }
+
+    /// A broken invariant of the product's own code is a finding: the fuzzer stops and keeps the input.
+    func check(_ ok: Bool, _ what: String, _ value: Any) {
+        guard !ok else { return }
+        FileHandle.standardError.write(Data("recsys-fuzz: \(what): \(value)\n".utf8))
+        abort()
     }
 
     /// `tag(4) length(u32 LE) bytes`, repeated; a short tail is the last section's bytes.

@@ -100,12 +100,6 @@ import Foundation
             }
             return false
         }
-
-        func check(_ ok: Bool, _ what: String, _ value: Any) {
-            guard !ok else { return }
-            FileHandle.standardError.write(Data("recsys-fuzz: \(what): \(value)\n".utf8))
-            abort()
-        }
     }
 #else
     extension FuzzTarget {

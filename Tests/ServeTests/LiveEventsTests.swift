@@ -441,3 +441,53 @@ extension LiveEventsTests {
         #expect(BatchClock.earliest(modelEnd: nil) == 0)
     }
 }
+
+/// Trackers gzip their batches: `Content-Encoding: gzip` bodies are inflated within the same limits.
+extension LiveEventsTests {
+    @Test func aGzippedBatchIsStoredAndBadEncodingsAreNamed() async throws {
+        let visitor = 9_000_000_055
+        let items = knownItems(2)
+        let gzip: HTTPFields = [.contentEncoding: "gzip"]
+        let events = (0..<2).map { k -> [String: Any] in
+            ["timestamp": reference + Int64(k) + 1, "visitor_id": visitor, "event": "view", "item_id": items[k]]
+        }
+        let plain = Array(try JSONSerialization.data(withJSONObject: ["events": events]))
+        let packed = try Gzip.compress(plain)
+        let (app, _) = try app()
+        try await app.test(.router) { client in
+            func post(_ bytes: [UInt8], _ headers: HTTPFields, uri: String = "/api/v1/events") async throws -> (
+                HTTPResponse.Status, [String: Any]
+            ) {
+                try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(bytes: bytes)) {
+                    ($0.status, json($0.body))
+                }
+            }
+            let (ok, body) = try await post(packed, gzip)
+            #expect(ok == .ok && body["accepted"] as? Int == 2, "\(body)")
+            try await client.execute(uri: "/api/v1/visitors/\(visitor)/events", method: .get) { r in
+                let list = try #require(json(r.body)["events"] as? [[String: Any]])
+                #expect(Set(list.compactMap { $0["item_id"] as? Int }) == Set(items))
+            }
+            func code(_ body: [String: Any]) -> String? { (body["error"] as? [String: Any])?["code"] as? String }
+            func message(_ body: [String: Any]) -> String {
+                (body["error"] as? [String: Any])?["message"] as? String ?? ""
+            }
+            // Said to be gzip, but plain JSON; and a gzip stream cut short.
+            for bad in [plain, Array(packed.prefix(packed.count - 6))] {
+                let (status, body) = try await post(bad, gzip)
+                #expect(status == .badRequest && code(body) == "invalid_body", "\(body)")
+                #expect(message(body).contains("not valid gzip"), "\(body)")
+            }
+            let (brotli, brBody) = try await post(plain, [.contentEncoding: "br"])
+            #expect(brotli == .unsupportedMediaType && code(brBody) == "unsupported_content_encoding", "\(brBody)")
+            // Small as sent, over the limit inflated.
+            let bomb = try Gzip.compress([UInt8](repeating: 0x20, count: EventBatch.maxBodyBytes + 1))
+            #expect(bomb.count < 100_000)
+            let (big, bigBody) = try await post(bomb, gzip)
+            #expect(big == .contentTooLarge && code(bigBody) == "body_too_large", "\(bigBody)")
+            let update = #"{"items": [{"item_id": 987600009, "category_id": 12, "available": true}]}"#
+            let (item, itemBody) = try await post(try Gzip.compress(Array(update.utf8)), gzip, uri: "/api/v1/items")
+            #expect(item == .ok && itemBody["accepted"] as? Int == 1, "\(itemBody)")
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import Dataset
 import EventStore
 import Foundation
 import HTTPTypes
@@ -8,15 +9,34 @@ import NIOCore
 /// What the two write routes (`POST /api/v1/events`, `POST /api/v1/items`) share: the body limit and how a
 /// store's refusal is answered.
 enum StoreWrites {
-    /// The request body, or a 413 naming the limits.
+    /// The request body, inflated when it comes with `Content-Encoding: gzip` (trackers compress their
+    /// batches); a 413 naming the limits (which hold for the body as sent and as inflated), a 400 for a body
+    /// that is not the gzip it says it is, a 415 for another encoding.
     static func body(_ request: Request, noun: String) async throws -> Data {
-        do {
-            return Data(buffer: try await request.body.collect(upTo: EventBatch.maxBodyBytes))
-        } catch is NIOTooManyBytesError {
+        let tooLarge = APIError(
+            .contentTooLarge, code: "body_too_large",
+            "the body is over \(EventBatch.maxBodyBytes) bytes; send at most \(EventBatch.maxEvents) \(noun) per call")
+        let encoding = request.headers[values: .contentEncoding].flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { $0 != "identity" && !$0.isEmpty }
+        guard encoding.isEmpty || encoding == ["gzip"] || encoding == ["x-gzip"] else {
             throw APIError(
-                .contentTooLarge, code: "body_too_large",
-                "the body is over \(EventBatch.maxBodyBytes) bytes; send at most \(EventBatch.maxEvents) \(noun) per call"
-            )
+                .unsupportedMediaType, code: "unsupported_content_encoding",
+                "Content-Encoding \(encoding.joined(separator: ", ")) is not supported; send the body as is or gzip'd")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: EventBatch.maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw tooLarge
+        }
+        guard !encoding.isEmpty else { return Data(buffer: buffer) }
+        do {
+            return Data(try Gzip.decompress(Array(buffer: buffer), limit: EventBatch.maxBodyBytes))
+        } catch .tooLarge {
+            throw tooLarge
+        } catch .corrupt(let reason) {
+            throw APIError(
+                .badRequest, code: "invalid_body", "the body is not valid gzip (Content-Encoding: gzip): \(reason)")
         }
     }
 

@@ -73,7 +73,9 @@ struct CORSAllowlistMiddleware<Context: RequestContext>: RouterMiddleware {
         self.policy = policy
         cors = CORSMiddleware(
             allowOrigin: policy == .anyOrigin ? .all : .originBased,
-            allowHeaders: [.accept, .authorization, .contentType, .origin, StoreWrites.idempotencyKeyHeader],
+            allowHeaders: [
+                .accept, .authorization, .contentEncoding, .contentType, .origin, StoreWrites.idempotencyKeyHeader,
+            ],
             allowMethods: [.get, .head, .post, .options],
             exposedHeaders: [RequestLogMiddleware.requestIDHeader.canonicalName],
             maxAge: .seconds(600))

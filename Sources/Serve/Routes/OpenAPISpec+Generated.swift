@@ -110,7 +110,7 @@ paths:
   /api/v1/events:
     post:
       summary: Visitors' actions, answered from at once; 200 only once they are durable (fsync'd).
-      description: The whole batch is validated first; any bad event is a 400 naming its index and field, and nothing of the batch is stored. Requires `Authorization Bearer` when RECSYS_API_KEY is set. Send an Idempotency-Key to make retries safe.
+      description: "The whole batch is validated first; any bad event is a 400 naming its index and field, and nothing of the batch is stored. Requires `Authorization Bearer` when RECSYS_API_KEY is set. Send an Idempotency-Key to make retries safe. The body may be gzip'd (`Content-Encoding: gzip`; the 4 MiB limit holds inflated too)."
       security: [{bearer: []}, {}]
       parameters:
         - $ref: "#/components/parameters/IdempotencyKey"
@@ -142,12 +142,13 @@ paths:
         "400": {description: A bad event (index, field and what was expected), content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "401": {description: Missing or wrong API key, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "413": {description: Body or batch too large, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "415": {description: "A Content-Encoding other than gzip (unsupported_content_encoding)", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "422": {description: The Idempotency-Key was used for a different batch within 24 h; nothing was stored (code idempotency_key_reused), content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "503": {description: "The store cannot take writes (disk full, read-only, database down): not acknowledged. The embedded log stored nothing; PostgreSQL may have committed a batch whose connection was lost, so retry with the same Idempotency-Key", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
   /api/v1/items:
     post:
       summary: Item updates (category, availability) from the shop, used at once; 200 only once they are durable.
-      description: "An item the model has never seen becomes listable at once: /recommend gives available new items of the visitor's current category up to one slot in five at the end of the list (score 0, strategy suffix +live-items), /items/{id} and /items/{id}/similar know it. Retraining with --events-store merges the updates with the property files. Same validation, limits, auth, durability and Idempotency-Key as /api/v1/events (keys of the two routes are separate)."
+      description: "An item the model has never seen becomes listable at once: /recommend gives available new items of the visitor's current category up to one slot in five at the end of the list (score 0, strategy suffix +live-items), /items/{id} and /items/{id}/similar know it. Retraining with --events-store merges the updates with the property files. Same validation, limits, gzip bodies, auth, durability and Idempotency-Key as /api/v1/events (keys of the two routes are separate)."
       security: [{bearer: []}, {}]
       parameters:
         - $ref: "#/components/parameters/IdempotencyKey"
@@ -178,6 +179,7 @@ paths:
         "400": {description: A bad update (index, field and what was expected), content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "401": {description: Missing or wrong API key, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "413": {description: Body or batch too large, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "415": {description: "A Content-Encoding other than gzip (unsupported_content_encoding)", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "422": {description: The Idempotency-Key was used for a different batch within 24 h; nothing was stored (code idempotency_key_reused), content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "503": {description: "The store cannot take writes: not acknowledged (retry with the same Idempotency-Key, as for events)", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
   /api/v1/visitors/{visitor_id}/events:
@@ -885,7 +887,7 @@ components:
     "/api/v1/events": {
       "post": {
         "summary": "Visitors' actions, answered from at once; 200 only once they are durable (fsync'd).",
-        "description": "The whole batch is validated first; any bad event is a 400 naming its index and field, and nothing of the batch is stored. Requires `Authorization Bearer` when RECSYS_API_KEY is set. Send an Idempotency-Key to make retries safe.",
+        "description": "The whole batch is validated first; any bad event is a 400 naming its index and field, and nothing of the batch is stored. Requires `Authorization Bearer` when RECSYS_API_KEY is set. Send an Idempotency-Key to make retries safe. The body may be gzip'd (`Content-Encoding: gzip`; the 4 MiB limit holds inflated too).",
         "security": [
           {
             "bearer": []
@@ -998,6 +1000,16 @@ components:
               }
             }
           },
+          "415": {
+            "description": "A Content-Encoding other than gzip (unsupported_content_encoding)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "422": {
             "description": "The Idempotency-Key was used for a different batch within 24 h; nothing was stored (code idempotency_key_reused)",
             "content": {
@@ -1024,7 +1036,7 @@ components:
     "/api/v1/items": {
       "post": {
         "summary": "Item updates (category, availability) from the shop, used at once; 200 only once they are durable.",
-        "description": "An item the model has never seen becomes listable at once: /recommend gives available new items of the visitor's current category up to one slot in five at the end of the list (score 0, strategy suffix +live-items), /items/{id} and /items/{id}/similar know it. Retraining with --events-store merges the updates with the property files. Same validation, limits, auth, durability and Idempotency-Key as /api/v1/events (keys of the two routes are separate).",
+        "description": "An item the model has never seen becomes listable at once: /recommend gives available new items of the visitor's current category up to one slot in five at the end of the list (score 0, strategy suffix +live-items), /items/{id} and /items/{id}/similar know it. Retraining with --events-store merges the updates with the property files. Same validation, limits, gzip bodies, auth, durability and Idempotency-Key as /api/v1/events (keys of the two routes are separate).",
         "security": [
           {
             "bearer": []
@@ -1119,6 +1131,16 @@ components:
           },
           "413": {
             "description": "Body or batch too large",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "A Content-Encoding other than gzip (unsupported_content_encoding)",
             "content": {
               "application/json": {
                 "schema": {
