@@ -75,13 +75,18 @@ func readAll(_ store: any EventStore, after position: StorePosition = 0) async t
     try await store.read(after: position, limit: Int.max).events
 }
 
-/// Polls `condition` every few ms until it holds or `seconds` pass; for waiting on a follower task.
-/// The default is generous: the whole suite runs tests in parallel on two cores, and a follower task
-/// can wait seconds for a thread while other tests compute (a 5 s limit failed once that way).
-func eventually(seconds: Double = 30, _ condition: () -> Bool) async throws -> Bool {
+/// Polls `condition` every few ms until it holds, or until `seconds` have passed and it was polled at least
+/// `polls` times; for waiting on a follower task. Time alone is not enough: the whole suite runs tests in
+/// parallel on two cores (under AddressSanitizer in CI), and while other tests compute on both threads of the
+/// pool, neither this loop nor the follower runs for tens of seconds (a 5 s limit failed once that way, a 30 s
+/// one later). Each poll is a suspension the follower can be scheduled in, so a failure means it had that
+/// many chances.
+func eventually(seconds: Double = 30, polls: Int = 1000, _ condition: () -> Bool) async throws -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
+    var polled = 0
+    while Date() < deadline || polled < polls {
         if condition() { return true }
+        polled += 1
         try await Task.sleep(nanoseconds: 2_000_000)
     }
     return condition()
