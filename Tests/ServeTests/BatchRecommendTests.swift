@@ -1,3 +1,4 @@
+import Dataset
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -170,6 +171,51 @@ struct BatchRecommendTests {
             #expect(String(buffer: viaBatch) == String(buffer: viaGet))
             let (_, index) = try await post(client, "{\"visitor_ids\": [1, 2, -3]}")
             #expect(String(buffer: index).contains("visitor_ids[2]"))
+        }
+    }
+}
+
+/// Large answers are gzip'd for clients that accept it; small ones never are.
+struct ResponseCompressionTests {
+    @Test func aLargeBatchIsGzippedForAClientThatAcceptsIt() async throws {
+        let app = try buildApplication(try ServeConfiguration.forTests())
+        let a = TestModel.artifacts
+        let ids = a.userRaw.prefix(200).map(String.init).joined(separator: ", ")
+        let body = "{\"visitor_ids\": [\(ids)], \"n\": 20, \"at\": \(a.metadata.referenceTime)}"
+        try await app.test(.router) { client in
+            func post(_ body: String, _ accept: String?) async throws -> (HTTPFields, [UInt8]) {
+                var headers: HTTPFields = [:]
+                if let accept { headers[.acceptEncoding] = accept }
+                return try await client.execute(
+                    uri: "/api/v1/recs/batch", method: .post, headers: headers, body: ByteBuffer(string: body)
+                ) { r in
+                    #expect(r.status == .ok)
+                    return (r.headers, Array(buffer: r.body))
+                }
+            }
+            let (plainHeaders, plain) = try await post(body, nil)
+            #expect(plain.count >= ResponseCompression.threshold)
+            #expect(plainHeaders[.contentEncoding] == nil && plainHeaders[.vary] == "Accept-Encoding")
+            let (headers, packed) = try await post(body, "deflate, gzip;q=0.8")
+            #expect(headers[.contentEncoding] == "gzip")
+            #expect(packed.count < plain.count / 3)
+            #expect(try Gzip.decompress(packed, limit: 1 << 26) == plain)
+            let (refused, _) = try await post(body, "gzip;q=0, *")
+            #expect(refused[.contentEncoding] == nil)
+            let small = "{\"visitor_ids\": [\(a.userRaw[0])], \"n\": 1}"
+            let (smallHeaders, _) = try await post(small, "gzip")
+            #expect(smallHeaders[.contentEncoding] == nil)
+            try await client.execute(uri: "/docs", method: .get, headers: [.acceptEncoding: "gzip"]) { r in
+                #expect(r.headers[.contentEncoding] == "gzip")
+                let page = String(decoding: try Gzip.decompress(Array(buffer: r.body), limit: 1 << 26), as: UTF8.self)
+                #expect(page.hasPrefix("<!DOCTYPE html>") || page.hasPrefix("<!doctype html>"))
+            }
+            // A single /recommend answer is small: never compressed.
+            try await client.execute(
+                uri: "/recommend/\(TestModel.knownUser)?n=100", method: .get, headers: [.acceptEncoding: "gzip"]
+            ) { r in
+                #expect(r.headers[.contentEncoding] == nil)
+            }
         }
     }
 }

@@ -7,10 +7,10 @@ import Hummingbird
 /// `swift run recsys-serve` and the Docker image serve it without files.
 /// Every page is built once, at first use.
 struct APIDocsController {
-    static let yamlBody = ByteBuffer(string: OpenAPISpec.yaml)
-    static let jsonBody = ByteBuffer(string: OpenAPISpec.json)
-    static let docsBody = ByteBuffer(string: DocsPage.html(specJSON: OpenAPISpec.json))
-    static let indexBody: ByteBuffer = {
+    static let yamlBody = Array(OpenAPISpec.yaml.utf8)
+    static let jsonBody = Array(OpenAPISpec.json.utf8)
+    static let docsBody = Array(DocsPage.html(specJSON: OpenAPISpec.json).utf8)
+    static let indexBody: [UInt8] = {
         let operations = SpecOperations(json: OpenAPISpec.json).operations.map {
             ["method": $0.method, "path": $0.path, "summary": $0.summary]
         }
@@ -18,29 +18,28 @@ struct APIDocsController {
             "service": "recsys-serve", "docs": "/docs", "openapi": "/openapi.yaml", "operations": operations,
         ]
         let data = (try? JSONSerialization.data(withJSONObject: index, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return ByteBuffer(bytes: data)
+        return Array(data)
     }()
 
     /// `GET /`: a first curl of the server's address finds the way instead of a 404.
     func index(_ request: Request, context: some RequestContext) -> Response {
-        Self.page(Self.indexBody, type: "application/json; charset=utf-8")
+        Self.page(Self.indexBody, type: "application/json; charset=utf-8", for: request)
     }
 
     func yaml(_ request: Request, context: some RequestContext) -> Response {
-        Self.page(Self.yamlBody, type: "application/yaml; charset=utf-8")
+        Self.page(Self.yamlBody, type: "application/yaml; charset=utf-8", for: request)
     }
 
     func json(_ request: Request, context: some RequestContext) -> Response {
-        Self.page(Self.jsonBody, type: "application/json; charset=utf-8")
+        Self.page(Self.jsonBody, type: "application/json; charset=utf-8", for: request)
     }
 
     func docs(_ request: Request, context: some RequestContext) -> Response {
-        Self.page(Self.docsBody, type: "text/html; charset=utf-8")
+        Self.page(Self.docsBody, type: "text/html; charset=utf-8", for: request)
     }
 
-    static func page(_ body: ByteBuffer, type: String) -> Response {
-        Response(
-            status: .ok, headers: [.contentType: type, .cacheControl: "no-cache"], body: .init(byteBuffer: body))
+    static func page(_ body: [UInt8], type: String, for request: Request) -> Response {
+        ResponseCompression.response(body, type: type, for: request, headers: [.cacheControl: "no-cache"])
     }
 }
 

@@ -41,9 +41,7 @@ struct BatchRecommendController: UsesServeServices {
             out.append(contentsOf: #","visitor_id":\#(id)}"#.utf8)
         }
         out.append(contentsOf: "]}".utf8)
-        return Response(
-            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: out)))
+        return ResponseCompression.response(out, type: "application/json; charset=utf-8", for: request)
     }
 
     /// The ids (in order) and the shared options; every problem is a 400 naming the field.

@@ -24,10 +24,10 @@ final class DashboardController: UsesServeServices, Sendable {
         sampler = DashboardSampler(started: started)
     }
 
-    static let pageBody = ByteBuffer(string: DashboardPage.html)
+    static let pageBody = Array(DashboardPage.html.utf8)
 
     func page(_ request: Request, context: some RequestContext) -> Response {
-        APIDocsController.page(Self.pageBody, type: "text/html; charset=utf-8")
+        APIDocsController.page(Self.pageBody, type: "text/html; charset=utf-8", for: request)
     }
 
     struct ModelSummary: Encodable {
