@@ -75,6 +75,7 @@ struct APIDocsTests {
         let (status, type, page) = try await get("/")
         #expect(status == .ok)
         #expect(type?.hasPrefix("application/json") == true)
+        #expect(page.contains("\"docs\":\"/docs\""), "slashes are not escaped")
         let index = try #require(JSONSerialization.jsonObject(with: Data(page.utf8)) as? [String: Any])
         #expect(index["docs"] as? String == "/docs")
         let operations = try #require(index["operations"] as? [[String: String]])

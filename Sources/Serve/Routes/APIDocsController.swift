@@ -17,7 +17,9 @@ struct APIDocsController {
         let index: [String: Any] = [
             "service": "recsys-serve", "docs": "/docs", "openapi": "/openapi.yaml", "operations": operations,
         ]
-        let data = (try? JSONSerialization.data(withJSONObject: index, options: [.sortedKeys])) ?? Data("{}".utf8)
+        let data =
+            (try? JSONSerialization.data(withJSONObject: index, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
         return Array(data)
     }()
 
