@@ -24,7 +24,7 @@ public func openByteSource(path: String) throws -> any ByteSource {
     var magic = [UInt8](repeating: 0, count: 2)
     let n = magic.withUnsafeMutableBytes { pread(file.descriptor, $0.baseAddress, 2, 0) }
     if path.hasSuffix(".gz") || (n == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
-        return try GzipByteSource(file: file, path: fileName(path))
+        return try GzipByteSource(source: file, path: fileName(path))
     }
     return file
 }
@@ -101,7 +101,7 @@ public final class FileByteSource: ByteSource {
 /// A stream that ends before the gzip trailer is reported as truncated
 /// instead of being taken as a short file.
 public final class GzipByteSource: ByteSource {
-    private let file: FileByteSource
+    private let file: any ByteSource
     private let path: String
     private var stream = z_stream()
     private var input: UnsafeMutableRawBufferPointer
@@ -109,8 +109,9 @@ public final class GzipByteSource: ByteSource {
     private var streamEnded = false
     private var closed = false
 
-    init(file: FileByteSource, path: String) throws {
-        self.file = file
+    /// Inflates `source` (a file, or the bytes of a request body); `path` names it in errors.
+    public init(source: any ByteSource, path: String) throws {
+        self.file = source
         self.path = path
         input = .allocate(byteCount: 1 << 20, alignment: 16)
         // 15 + 32: zlib detects the gzip header itself.
@@ -189,4 +190,22 @@ func splitRanges(path: String, parts: Int, minimumSize: Int = 64 << 20) -> [Rang
     }
     cuts.append(size)
     return zip(cuts, cuts.dropFirst()).map { $0..<$1 }
+}
+
+/// Bytes already in memory, as a source (a gzip'd request body goes through `GzipByteSource` like a file).
+public final class MemoryByteSource: ByteSource {
+    private let bytes: [UInt8]
+    private var offset = 0
+
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = min(buffer.count, bytes.count - offset)
+        guard n > 0, let base = buffer.baseAddress else { return 0 }
+        bytes.withUnsafeBytes { base.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
+        offset += n
+        return n
+    }
+
+    public func close() {}
 }

@@ -11,46 +11,27 @@ public enum Gzip {
         case corrupt(String)
     }
 
-    /// Inflates gzip data (concatenated members too), stopping at `limit` output bytes.
+    /// Inflates gzip data (concatenated members too) with the readers' `GzipByteSource`, stopping at `limit`
+    /// output bytes.
     public static func decompress(_ input: [UInt8], limit: Int) throws(DecompressError) -> [UInt8] {
-        guard !input.isEmpty else { throw .corrupt("empty data") }
-        var stream = z_stream()
-        // 15 + 16: a gzip wrapper only.
-        guard inflateInit2_(&stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw .corrupt("zlib inflateInit failed")
-        }
-        defer { inflateEnd(&stream) }
         var output: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        var source = input
-        let failure: DecompressError? = source.withUnsafeMutableBufferPointer { inp in
-            stream.next_in = inp.baseAddress
-            stream.avail_in = UInt32(inp.count)
+        do {
+            let source = try GzipByteSource(source: MemoryByteSource(input), path: "gzip data")
+            defer { source.close() }
             while true {
-                let (status, produced) = chunk.withUnsafeMutableBufferPointer { out in
-                    stream.next_out = out.baseAddress
-                    stream.avail_out = UInt32(out.count)
-                    let status = inflate(&stream, Z_NO_FLUSH)
-                    return (status, out.count - Int(stream.avail_out))
-                }
-                guard output.count + produced <= limit else { return .tooLarge(limit: limit) }
-                output.append(contentsOf: chunk[0..<produced])
-                switch status {
-                case Z_STREAM_END:
-                    // Another member may follow.
-                    guard stream.avail_in > 0 else { return nil }
-                    inflateReset(&stream)
-                case Z_OK:
-                    continue
-                case Z_BUF_ERROR where stream.avail_in == 0:
-                    return .corrupt("the data ends before the gzip trailer")
-                default:
-                    return .corrupt(stream.msg.map { String(cString: $0) } ?? "zlib status \(status)")
-                }
+                let n = try chunk.withUnsafeMutableBytes { try source.read(into: $0) }
+                if n == 0 { return output }
+                guard output.count + n <= limit else { throw DecompressError.tooLarge(limit: limit) }
+                output.append(contentsOf: chunk[0..<n])
             }
+        } catch let error as DecompressError {
+            throw error
+        } catch DatasetError.io(_, let message) {
+            throw .corrupt(message)
+        } catch {
+            throw .corrupt("\(error)")
         }
-        if let failure { throw failure }
-        return output
     }
 
     public static func compress(_ input: [UInt8], level: Int32 = 6) throws -> [UInt8] {

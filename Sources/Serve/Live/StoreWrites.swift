@@ -58,11 +58,12 @@ enum StoreWrites {
 
     static let idempotencyKeyHeader = HTTPField.Name("Idempotency-Key")!
 
-    /// The bounds a batch's timestamps are checked against now, with the served model's data setting the floor.
-    static func clock(keyed: Bool, store: ModelStore) -> BatchClock {
+    /// The bounds a batch's timestamps are checked against now, with the served model's data (ending at
+    /// `modelEnd`, nil before a model is loaded) setting the floor.
+    static func clock(keyed: Bool, modelEnd: Int64?) -> BatchClock {
         BatchClock(
             now: Int64(Date().timeIntervalSince1970 * 1000), keyed: keyed,
-            earliest: BatchClock.earliest(modelEnd: store.current?.pipeline.artifacts.metadata.referenceTime))
+            earliest: BatchClock.earliest(modelEnd: modelEnd))
     }
 
     /// What both write routes answer: how many records the batch holds, and `replayed: true` when its key was

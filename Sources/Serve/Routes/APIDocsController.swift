@@ -5,12 +5,12 @@ import Hummingbird
 /// description, served from the copy compiled into the binary
 /// (`OpenAPISpec`, generated from docs/openapi.yaml), so a clean clone's
 /// `swift run recsys-serve` and the Docker image serve it without files.
-/// Every page is built once, at first use.
+/// Every page is built (and gzip'd) once, at first use.
 struct APIDocsController {
-    static let yamlBody = Array(OpenAPISpec.yaml.utf8)
-    static let jsonBody = Array(OpenAPISpec.json.utf8)
-    static let docsBody = Array(DocsPage.html(specJSON: OpenAPISpec.json).utf8)
-    static let indexBody: [UInt8] = {
+    static let yamlBody = StaticBody(OpenAPISpec.yaml)
+    static let jsonBody = StaticBody(OpenAPISpec.json)
+    static let docsBody = StaticBody(DocsPage.html(specJSON: OpenAPISpec.json))
+    static let indexBody: StaticBody = {
         let operations = SpecOperations(json: OpenAPISpec.json).operations.map {
             ["method": $0.method, "path": $0.path, "summary": $0.summary]
         }
@@ -20,7 +20,7 @@ struct APIDocsController {
         let data =
             (try? JSONSerialization.data(withJSONObject: index, options: [.sortedKeys, .withoutEscapingSlashes]))
             ?? Data("{}".utf8)
-        return Array(data)
+        return StaticBody(String(decoding: data, as: UTF8.self))
     }()
 
     /// `GET /`: a first curl of the server's address finds the way instead of a 404.
@@ -40,7 +40,7 @@ struct APIDocsController {
         Self.page(Self.docsBody, type: "text/html; charset=utf-8", for: request)
     }
 
-    static func page(_ body: [UInt8], type: String, for request: Request) -> Response {
+    static func page(_ body: StaticBody, type: String, for request: Request) -> Response {
         ResponseCompression.response(body, type: type, for: request, headers: [.cacheControl: "no-cache"])
     }
 }

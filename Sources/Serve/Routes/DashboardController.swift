@@ -24,7 +24,7 @@ final class DashboardController: UsesServeServices, Sendable {
         sampler = DashboardSampler(started: started)
     }
 
-    static let pageBody = Array(DashboardPage.html.utf8)
+    static let pageBody = StaticBody(DashboardPage.html)
 
     func page(_ request: Request, context: some RequestContext) -> Response {
         APIDocsController.page(Self.pageBody, type: "text/html; charset=utf-8", for: request)

@@ -13,7 +13,8 @@ struct EventsController: UsesServeServices {
     func post(_ request: Request, context: some RequestContext) async throws -> Response {
         let key = try StoreWrites.idempotencyKey(request)
         let body = try await StoreWrites.body(request, noun: "events")
-        let clock = StoreWrites.clock(keyed: key != nil, store: store)
+        let modelEnd = store.current?.pipeline.artifacts.metadata.referenceTime
+        let clock = StoreWrites.clock(keyed: key != nil, modelEnd: modelEnd)
         let refused = { metrics.recordEvents(accepted: 0, rejected: 1, appendDuration: nil) }
         let events: [StoredEvent]
         do {
@@ -27,10 +28,10 @@ struct EventsController: UsesServeServices {
         ) {
             try await live.append(events, key: key)
         }
-        let modelEnd = store.current?.pipeline.artifacts.metadata.referenceTime ?? .min
         return try jsonResponse(
             StoreWrites.Accepted(
-                accepted: events.count, result: result, beforeModel: events.count { $0.timestamp < modelEnd }))
+                accepted: events.count, result: result,
+                beforeModel: events.count { $0.timestamp < modelEnd ?? .min }))
     }
 
     struct VisitorEvent: Encodable {

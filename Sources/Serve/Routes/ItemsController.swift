@@ -12,7 +12,10 @@ struct ItemsController: UsesServeServices {
     func post(_ request: Request, context: some RequestContext) async throws -> Response {
         let key = try StoreWrites.idempotencyKey(request)
         let body = try await StoreWrites.body(request, noun: "item updates")
-        let items = try ItemBatch.parse(body, clock: StoreWrites.clock(keyed: key != nil, store: store))
+        let items = try ItemBatch.parse(
+            body,
+            clock: StoreWrites.clock(
+                keyed: key != nil, modelEnd: store.current?.pipeline.artifacts.metadata.referenceTime))
         let result = try await StoreWrites.write(
             logger: context.logger, noun: "item updates", invalidCode: "invalid_item"
         ) {

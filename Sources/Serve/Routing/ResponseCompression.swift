@@ -31,13 +31,39 @@ enum ResponseCompression {
     /// A 200 with `bytes`, gzip'd when they are long enough and the client accepts it; `Vary` either way,
     /// so a cache keeps the two apart.
     static func response(_ bytes: [UInt8], type: String, for request: Request, headers: HTTPFields = [:]) -> Response {
+        response(
+            plain: bytes, gzipped: { try? Gzip.compress(bytes, level: 6) }, type: type, for: request, headers: headers)
+    }
+
+    /// The same for a body that never changes, compressed once.
+    static func response(_ body: StaticBody, type: String, for request: Request, headers: HTTPFields = [:])
+        -> Response
+    {
+        response(plain: body.plain, gzipped: { body.gzipped }, type: type, for: request, headers: headers)
+    }
+
+    private static func response(
+        plain: [UInt8], gzipped: () -> [UInt8]?, type: String, for request: Request, headers: HTTPFields
+    ) -> Response {
         var fields = headers
         fields[.contentType] = type
         fields[.vary] = "Accept-Encoding"
-        if bytes.count >= threshold, acceptsGzip(request), let packed = try? Gzip.compress(bytes, level: 6) {
+        if plain.count >= threshold, acceptsGzip(request), let packed = gzipped() {
             fields[.contentEncoding] = "gzip"
             return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: packed)))
         }
-        return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: plain)))
+    }
+}
+
+/// A body that never changes (a page, the OpenAPI document), with its gzip'd form made once, not per request.
+struct StaticBody: Sendable {
+    let plain: [UInt8]
+    /// nil under the threshold.
+    let gzipped: [UInt8]?
+
+    init(_ text: String) {
+        plain = Array(text.utf8)
+        gzipped = plain.count >= ResponseCompression.threshold ? try? Gzip.compress(plain, level: 9) : nil
     }
 }
