@@ -10,16 +10,35 @@ public struct ItemTimeline: Sendable {
     public var time: [Int64]
     public var value: [Int32]
 
+    /// Per item, its value when every snapshot has the same one (most items never change category), else
+    /// `varies`, or `missing` when it has none: a lookup of such an item reads one array instead of three.
+    /// Building the visitors' histories asks for every event's category in visitor order (items in random
+    /// order); at 10 x scale the three scattered reads took 20 x their 1 x time.
+    private let steady: [Int32]
+    private static let varies = Int32.min
+    private static let missing = Int32.min + 1
+
     public init(start: [Int32], time: [Int64], value: [Int32]) {
         self.start = start
         self.time = time
         self.value = value
+        steady = (0..<max(start.count - 1, 0)).map { item in
+            let r = Int(start[item])..<Int(start[item + 1])
+            guard let first = r.first else { return Self.missing }
+            let v = value[first]
+            return v != Self.varies && v != Self.missing && value[r].allSatisfy({ $0 == v }) ? v : Self.varies
+        }
     }
 
     public var itemCount: Int { start.count - 1 }
 
     /// The value of `item` as of `at`, or nil when the item has no snapshot.
     public func value(of item: Int, at: Int64) -> Int32? {
+        switch steady[item] {
+        case Self.missing: return nil
+        case Self.varies: break
+        case let v: return v
+        }
         var lo = Int(start[item])
         let hi = Int(start[item + 1])
         guard lo < hi else { return nil }

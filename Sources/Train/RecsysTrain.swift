@@ -1,4 +1,5 @@
 import ArgumentParser
+import RecsysCore
 
 @main
 struct RecsysTrain: ParsableCommand {
@@ -10,4 +11,11 @@ struct RecsysTrain: ParsableCommand {
             BackfillCommand.self, FactorizeCommand.self, SimilarCommand.self, EventsCommand.self, CeilingCommand.self,
         ]
     )
+
+    static func main() {
+        // Training and evaluation fill gigabytes of arrays: 2 MiB pages cut their page faults and TLB misses
+        // (docs/benchmarks.md, "Scale"). Starts the program again once, before anything else happens.
+        HugePageMalloc.relaunchIfUseful()
+        main(nil)
+    }
 }

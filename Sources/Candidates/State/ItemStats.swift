@@ -25,24 +25,31 @@ public struct ItemStats: Sendable {
         let n = dataset.itemCount
         category = (0..<n).map { Int32(dataset.category(of: $0, at: reference) ?? -1) }
         available = (0..<n).map { i in dataset.isAvailable(i, at: reference).map { $0 ? 1 : 0 } ?? -1 }
-        var pop = [Double](repeating: 0, count: n)
-        var v = [Int32](repeating: 0, count: n)
-        var c = [Int32](repeating: 0, count: n)
-        var p = [Int32](repeating: 0, count: n)
-        for e in 0..<log.count {
-            let i = Int(log.item[e])
-            let k = Int(log.kind[e])
-            pop[i] += config.kindWeight[k] * config.decay(ageMs: reference - log.time[e])
-            switch k {
-            case 0: v[i] += 1
-            case 1: c[i] += 1
-            default: p[i] += 1
+        // One record per item, so an event (the log runs by visitor: items come in random order) costs one
+        // cache miss instead of four; at 10 x scale the four arrays outgrew the caches and this loop took
+        // 44 x its 1 x time.
+        struct Tally {
+            var popularity = 0.0
+            var counts: (Int32, Int32, Int32) = (0, 0, 0)
+        }
+        var tally = [Tally](repeating: Tally(), count: n)
+        tally.withUnsafeMutableBufferPointer { t in
+            for e in 0..<log.count {
+                let i = Int(log.item[e])
+                let k = Int(log.kind[e])
+                precondition(i >= 0 && i < n, "an event's item is outside the dataset")
+                t[i].popularity += config.kindWeight[k] * config.decay(ageMs: reference - log.time[e])
+                switch k {
+                case 0: t[i].counts.0 += 1
+                case 1: t[i].counts.1 += 1
+                default: t[i].counts.2 += 1
+                }
             }
         }
-        popularity = pop.map(Float.init)
-        views = v
-        carts = c
-        purchases = p
+        popularity = tally.map { Float($0.popularity) }
+        views = tally.map(\.counts.0)
+        carts = tally.map(\.counts.1)
+        purchases = tally.map(\.counts.2)
     }
 
     /// Smoothed add-to-cart-or-purchase rate per view.
