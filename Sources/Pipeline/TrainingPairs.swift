@@ -134,28 +134,72 @@ public enum RankerTrainer {
         _ set: TrainingExamples, schema: FeatureSchema, config: RecsysConfig, categoryCount: Int,
         where include: (TrainingExample) -> Bool = { _ in true }
     ) -> (SparseRows, [UInt8]) {
+        var rows = SparseRows(columns: schema.count)
+        var labels: [UInt8] = []
+        appendRows(
+            set, schema: schema, config: config, categoryCount: categoryCount, where: include, to: &rows,
+            labels: &labels)
+        return (rows, labels)
+    }
+
+    /// Appends the rows and labels of the examples `include` takes.
+    /// Storage is reserved for all of them once the first example shows how many values a row has: at 10 x
+    /// scale the rows take gigabytes, and growing them by doubling copied each generation into fresh pages.
+    static func appendRows(
+        _ set: TrainingExamples, schema: FeatureSchema, config: RecsysConfig, categoryCount: Int,
+        where include: (TrainingExample) -> Bool, to rows: inout SparseRows, labels: inout [UInt8]
+    ) {
         let builders = set.stats.map {
             FeatureBuilder(schema: schema, stats: $0, config: config, categoryCount: categoryCount, layout: set.layout)
         }
-        var rows = SparseRows(columns: schema.count)
-        var labels: [UInt8] = []
+        let pairs = set.examples.reduce(0) { include($1) ? $0 + $1.labels.count : $0 }
+        rows.start.reserveCapacity(rows.start.count + pairs)
+        labels.reserveCapacity(labels.count + pairs)
+        var reserved = false
         for ex in set.examples where include(ex) {
+            let before = (rows: rows.count, values: rows.column.count)
             builders[ex.window].build(user: ex.state, candidates: ex.candidates, at: ex.time, into: &rows)
             labels += ex.labels
+            if !reserved && rows.count > before.rows {
+                // Half as much again as the first example's width: pages reserved and never written cost nothing.
+                let width = Double(rows.column.count - before.values) / Double(rows.count - before.rows)
+                let wanted = rows.column.count + Int(width * 1.5 * Double(pairs - (rows.count - before.rows)))
+                rows.column.reserveCapacity(wanted)
+                rows.value.reserveCapacity(wanted)
+                reserved = true
+            }
         }
-        return (rows, labels)
     }
+
+    /// The validation users: 1 in 5 by a fixed hash of the user, so the split is the same every run.
+    static func isValidation(_ ex: TrainingExample) -> Bool { (UInt64(ex.user) &* 2_654_435_761) % 5 == 0 }
 
     /// The 80/20 split by user (a fixed hash, so it is the same every run).
     public static func split(
         _ set: TrainingExamples, schema: FeatureSchema, config: RecsysConfig, categoryCount: Int
     ) -> (train: SparseRows, trainLabels: [UInt8], valid: SparseRows, validLabels: [UInt8]) {
-        func isValidation(_ ex: TrainingExample) -> Bool { (UInt64(ex.user) &* 2_654_435_761) % 5 == 0 }
         let (trainRows, trainLabels) = rows(
             set, schema: schema, config: config, categoryCount: categoryCount, where: { !isValidation($0) })
         let (validRows, validLabels) = rows(
             set, schema: schema, config: config, categoryCount: categoryCount, where: isValidation)
         return (trainRows, trainLabels, validRows, validLabels)
+    }
+
+    /// The same split as one set of rows: the training users' rows first, then the validation users', so the
+    /// holdout fit reads a prefix and the final fit the whole without a copy of either.
+    static func splitInOrder(
+        _ set: TrainingExamples, schema: FeatureSchema, config: RecsysConfig, categoryCount: Int
+    ) -> (rows: SparseRows, labels: [UInt8], trainCount: Int) {
+        var rows = SparseRows(columns: schema.count)
+        var labels: [UInt8] = []
+        appendRows(
+            set, schema: schema, config: config, categoryCount: categoryCount, where: { !isValidation($0) },
+            to: &rows, labels: &labels)
+        let trainCount = rows.count
+        appendRows(
+            set, schema: schema, config: config, categoryCount: categoryCount, where: isValidation, to: &rows,
+            labels: &labels)
+        return (rows, labels, trainCount)
     }
 
     /// The schema with its quantile bins learned from the examples' rows
@@ -177,20 +221,19 @@ public enum RankerTrainer {
         _ set: TrainingExamples, schema unbinned: FeatureSchema, config: RecsysConfig, categoryCount: Int
     ) -> (LogisticRegression, TrainingSummary, FeatureSchema) {
         let schema = learnBins(set, schema: unbinned, config: config, categoryCount: categoryCount)
-        let (trainRows, trainLabels, validRows, validLabels) = split(
+        let (allRows, allLabels, trainCount) = splitInOrder(
             set, schema: schema, config: config, categoryCount: categoryCount)
-        let (holdout, holdoutReport) = LogisticRegression.fit(rows: trainRows, labels: trainLabels, l2: config.l2)
-        let probabilities = (0..<validRows.count).map { holdout.probability(validRows, $0) }
+        let (holdout, holdoutReport) = LogisticRegression.fit(
+            rows: allRows, labels: allLabels, rowCount: trainCount, l2: config.l2)
+        let validLabels = Array(allLabels[trainCount...])
+        let probabilities = (trainCount..<allRows.count).map { holdout.probability(allRows, $0) }
         let auc = BinaryMetrics.auc(scores: probabilities, labels: validLabels)
         let logLoss = BinaryMetrics.logLoss(probabilities: probabilities, labels: validLabels)
-        var allRows = trainRows
-        allRows.append(validRows)
-        let allLabels = trainLabels + validLabels
         let (model, report) = LogisticRegression.fit(rows: allRows, labels: allLabels, l2: config.l2)
         let positives = allLabels.reduce(0) { $0 + Int($1) }
         let summary = TrainingSummary(
             windows: set.windows, pairs: allLabels.count, positives: positives, negatives: allLabels.count - positives,
-            trainPairs: trainLabels.count, validationPairs: validLabels.count, validationAUC: auc,
+            trainPairs: trainCount, validationPairs: validLabels.count, validationAUC: auc,
             validationLogLoss: logLoss, fit: report, holdoutFit: holdoutReport,
             negativeSampling: "none: every candidate of every training user is a pair; class weights balance the labels"
         )

@@ -45,14 +45,16 @@ public struct LogisticRegression: Codable, Sendable, Equatable {
     @inlinable
     public func probability(_ rows: SparseRows, _ r: Int) -> Double { sigmoid(margin(rows, r)) }
 
+    /// Fits on the first `rowCount` rows (all by default) and their labels.
     public static func fit(
-        rows: SparseRows, labels: [UInt8], l2: Double, maxIterations: Int = 100,
+        rows: SparseRows, labels: [UInt8], rowCount: Int? = nil, l2: Double, maxIterations: Int = 100,
         gradientTolerance: Double = 1e-10, blocks: Int = 2
     ) -> (LogisticRegression, FitReport) {
         let started = Date()
-        let n = rows.count
+        let n = rowCount ?? rows.count
+        precondition(n >= 0 && n <= rows.count && n <= labels.count, "rowCount must be within the rows and labels")
         let d = rows.columns
-        let positives = labels.reduce(0) { $0 + Int($1) }
+        let positives = labels[..<n].reduce(0) { $0 + Int($1) }
         let negatives = n - positives
         let wPos = positives > 0 ? Double(n) / (2 * Double(positives)) : 0
         let wNeg = negatives > 0 ? Double(n) / (2 * Double(negatives)) : 0
@@ -65,7 +67,7 @@ public struct LogisticRegression: Codable, Sendable, Equatable {
             report.seconds = Date().timeIntervalSince(started)
             return (model, report)
         }
-        let problem = Problem(rows: rows, labels: labels, wPos: wPos, wNeg: wNeg, l2: l2, blocks: blocks)
+        let problem = Problem(rows: rows, count: n, labels: labels, wPos: wPos, wNeg: wNeg, l2: l2, blocks: blocks)
         var current = problem.evaluate(model, withHessian: true)
         for iteration in 1...maxIterations {
             report.iterations = iteration
@@ -121,6 +123,8 @@ func logLoss(margin m: Double) -> Double {
 /// The weighted objective, its gradient and Hessian over row blocks.
 private struct Problem: @unchecked Sendable {
     let rows: SparseRows
+    /// Rows 0..<count take part.
+    let count: Int
     let labels: [UInt8]
     let wPos: Double
     let wNeg: Double
@@ -149,7 +153,7 @@ private struct Problem: @unchecked Sendable {
     }
 
     func range(of block: Int) -> Range<Int> {
-        (rows.count * block / blocks)..<(rows.count * (block + 1) / blocks)
+        (count * block / blocks)..<(count * (block + 1) / blocks)
     }
 
     func evaluate(_ m: LogisticRegression, withHessian: Bool) -> Evaluation {

@@ -58,6 +58,30 @@ struct LogisticRegressionTests {
         for (x, y) in zip(a.weights, c.weights) { #expect(abs(x - y) < 1e-9) }
     }
 
+    /// The holdout fit reads a prefix of the rows (the training users') with the validation users' after it.
+    @Test func aPrefixFitsExactlyAsThoseRowsAlone() throws {
+        let f = try fixture()
+        var all = SparseRows(columns: f.x[0].count)
+        var prefix = SparseRows(columns: f.x[0].count)
+        let cut = f.x.count * 3 / 4
+        for (r, x) in f.x.enumerated() {
+            for (j, v) in x.enumerated() {
+                all.put(j, v)
+                if r < cut { prefix.put(j, v) }
+            }
+            all.endRow()
+            if r < cut { prefix.endRow() }
+        }
+        let labels = f.y.map(UInt8.init)
+        let (alone, aloneReport) = LogisticRegression.fit(rows: prefix, labels: Array(labels[..<cut]), l2: 1)
+        let (read, readReport) = LogisticRegression.fit(rows: all, labels: labels, rowCount: cut, l2: 1)
+        #expect(read == alone)
+        #expect(readReport.positives == aloneReport.positives && readReport.negatives == aloneReport.negatives)
+        // And the rows after the prefix do count when asked for all.
+        let (whole, _) = LogisticRegression.fit(rows: all, labels: labels, l2: 1)
+        #expect(whole != alone)
+    }
+
     @Test func singleClassGivesZeroModelNotACrash() {
         var rows = SparseRows(columns: 2)
         rows.put(0, 1)
