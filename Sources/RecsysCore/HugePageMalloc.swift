@@ -31,7 +31,7 @@ public enum HugePageMalloc {
     /// Starts this program again with huge pages for malloc when that changes anything; returns only when it
     /// does not (or when the relaunch fails, and the program then goes on as it is).
     public static func relaunchIfUseful() {
-        #if os(Linux)
+        #if canImport(Glibc)
             let mode = readSmallFile("/sys/kernel/mm/transparent_hugepage/enabled")
             guard
                 let next = relaunchTunables(
@@ -46,7 +46,7 @@ public enum HugePageMalloc {
         #endif
     }
 
-    #if os(Linux)
+    #if canImport(Glibc)
         private static func readSmallFile(_ path: String) -> String? {
             guard let file = fopen(path, "r") else { return nil }
             defer { fclose(file) }
