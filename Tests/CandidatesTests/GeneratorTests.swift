@@ -30,6 +30,43 @@ struct GeneratorTests {
         #expect(set[slot: 0, candidate: 1] == 0.25)
     }
 
+    /// Each category's list is its subtree's popular, available items, most popular first, ties by the
+    /// smaller id, cut at `categoryListLength`, scored relative to the first: by a full sort of the members.
+    @Test func categoryListsFromItemStatsMatchAFullSort() throws {
+        var rng = SystemRandomNumberGenerator()
+        // 0 and 1 roots; 2, 3 under 0; 4 under 2; 5 under 1.
+        let tree = try CategoryTree(
+            pairs: [(0, nil), (1, nil), (2, 0), (3, 0), (4, 2), (5, 1)], extraCategories: [])
+        let n = 3000
+        // Few distinct popularity values, so ties are common and the id order decides.
+        let stats = ItemStats(
+            category: (0..<n).map { _ in Int32.random(in: -1..<6, using: &rng) },
+            available: (0..<n).map { _ in Int8.random(in: -1...1, using: &rng) },
+            popularity: (0..<n).map { _ in Float(Int.random(in: 0..<40, using: &rng)) / 4 },
+            views: [Int32](repeating: 0, count: n), carts: [Int32](repeating: 0, count: n),
+            purchases: [Int32](repeating: 0, count: n))
+        var config = RecsysConfig()
+        config.categoryListLength = 150
+        let lists = CategoryPopularity(stats: stats, tree: tree, config: config)
+        var cut = 0
+        for c in 0..<tree.count {
+            let members = (0..<n).filter { i in
+                stats.popularity[i] > 0 && stats.available[i] != 0 && stats.category[i] >= 0
+                    && tree.pathToRoot(Int(stats.category[i])).contains(c)
+            }
+            let expected = members.sorted {
+                stats.popularity[$0] != stats.popularity[$1] ? stats.popularity[$0] > stats.popularity[$1] : $0 < $1
+            }.prefix(config.categoryListLength)
+            if members.count > config.categoryListLength { cut += 1 }
+            let r = lists.list(of: c)
+            #expect(lists.items[r].map(Int.init) == Array(expected), "category \(c)")
+            let top = expected.first.map { stats.popularity[$0] } ?? 1
+            #expect(lists.scores[r].elementsEqual(expected.map { stats.popularity[$0] / top }), "category \(c)")
+        }
+        // Some lists were longer than the cut (else the selection went untested).
+        #expect(cut >= 2)
+    }
+
     /// The trend counts the last week only, halves each day, and never looks at or past the reference time.
     @Test func trendingWeightsCountTheLastWeekHalvedEachDay() {
         let config = RecsysConfig()

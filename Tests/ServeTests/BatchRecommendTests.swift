@@ -155,6 +155,7 @@ struct BatchRecommendTests {
                 ("{\"visitor_ids\": [1], \"category\": 99999999}", "unknown_category"),
                 ("{\"visitor_ids\": [1], \"at\": -1}", "invalid_at"),
                 ("{\"visitor_ids\": [1], \"k\": 3}", "unknown_parameter"),
+                ("{\"visitor_ids\": [1], \"n\": 2, \"n\": 3}", "duplicate_key"),
                 ("[1, 2]", "invalid_body"),
                 ("{", "invalid_body"),
                 ("", "invalid_body"),

@@ -247,6 +247,13 @@ struct LiveEventsTests {
             let data = try JSONSerialization.data(withJSONObject: ["events": [ok, e]])
             bodies.append((name, String(decoding: data, as: UTF8.self)))
         }
+        // Decoders differ on a repeated key (JSONDecoder keeps the first, JSONSerialization the last).
+        bodies.append(
+            (
+                "duplicate key",
+                #"{"events": [{"timestamp": \#(reference), "visitor_id": 42, "event": "view", "item_id": 7}, "#
+                    + #"{"timestamp": \#(reference), "visitor_id": 42, "event": "view", "item_id": 7, "visitor_id": 43}]}"#
+            ))
         let many = (0..<10_001).map { _ in ok }
         bodies.append(
             (
@@ -264,6 +271,11 @@ struct LiveEventsTests {
                     #expect(error?["message"] as? String != nil, "\(name)")
                     if name.hasPrefix("string timestamp") {
                         #expect((error?["message"] as? String)?.contains("events[1].timestamp") == true)
+                    }
+                    if name == "duplicate key" {
+                        #expect(error?["code"] as? String == "duplicate_key")
+                        let message = error?["message"] as? String ?? ""
+                        #expect(message.contains("\"visitor_id\" is given twice in events[1]"), "\(message)")
                     }
                     if name.hasPrefix("seconds timestamp") {
                         let message = error?["message"] as? String ?? ""

@@ -11,7 +11,7 @@ import NIOCore
 enum StoreWrites {
     /// The request body, inflated when it comes with `Content-Encoding: gzip` (trackers compress their
     /// batches); a 413 naming the limits (which hold for the body as sent and as inflated), a 400 for a body
-    /// that is not the gzip it says it is, a 415 for another encoding.
+    /// that is not the gzip it says it is or that names a key twice in one object, a 415 for another encoding.
     static func body(_ request: Request, noun: String) async throws -> Data {
         let tooLarge = APIError(
             .contentTooLarge, code: "body_too_large",
@@ -29,15 +29,21 @@ enum StoreWrites {
         } catch is NIOTooManyBytesError {
             throw tooLarge
         }
-        guard !encoding.isEmpty else { return Data(buffer: buffer) }
-        do {
-            return Data(try Gzip.decompress(Array(buffer: buffer), limit: EventBatch.maxBodyBytes))
-        } catch .tooLarge {
-            throw tooLarge
-        } catch .corrupt(let reason) {
-            throw APIError(
-                .badRequest, code: "invalid_body", "the body is not valid gzip (Content-Encoding: gzip): \(reason)")
+        let data: Data
+        if encoding.isEmpty {
+            data = Data(buffer: buffer)
+        } else {
+            do {
+                data = Data(try Gzip.decompress(Array(buffer: buffer), limit: EventBatch.maxBodyBytes))
+            } catch .tooLarge {
+                throw tooLarge
+            } catch .corrupt(let reason) {
+                throw APIError(
+                    .badRequest, code: "invalid_body", "the body is not valid gzip (Content-Encoding: gzip): \(reason)")
+            }
         }
+        try JSONDuplicateKeys.refuse(data)
+        return data
     }
 
     /// The request's `Idempotency-Key` header, or nil when it has none; a malformed key (or two of them) is a

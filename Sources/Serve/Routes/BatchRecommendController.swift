@@ -46,6 +46,7 @@ struct BatchRecommendController: UsesServeServices {
 
     /// The ids (in order) and the shared options; every problem is a 400 naming the field.
     static func parse(_ data: Data, defaultN: Int, maxN: Int) throws -> (ids: [Int], options: RecommendQuery) {
+        try JSONDuplicateKeys.refuse(data)
         let example = "{\"visitor_ids\": [257597, 8283], \"n\": 5}"
         guard let fields = try? JSONDecoder().decode([String: JSONValue].self, from: data) else {
             throw APIError(.badRequest, code: "invalid_body", "the body must be a JSON object like \(example)")

@@ -139,7 +139,7 @@ paths:
                       transaction_id: {type: integer, minimum: 0, nullable: true}
       responses:
         "200": {description: Stored durably (or already stored under the Idempotency-Key), content: {application/json: {schema: {$ref: "#/components/schemas/Accepted"}}}}
-        "400": {description: A bad event (index, field and what was expected), content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "400": {description: "A bad event (index, field and what was expected), or an object naming a key twice (duplicate_key)", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "401": {description: Missing or wrong API key, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "413": {description: Body or batch too large, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "415": {description: "A Content-Encoding other than gzip (unsupported_content_encoding)", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
@@ -176,7 +176,7 @@ paths:
                       timestamp: {type: integer, minimum: 0, nullable: true, description: "unix ms, at most one hour in the future and, when the served model holds real dates (its data ends after 2000), not before 2000-01-01: a time sent in seconds is a 400 that says so; left out (or null), the time the server received the batch, except in a batch with an Idempotency-Key, where it is required (400)"}
       responses:
         "200": {description: Stored durably (or already stored under the Idempotency-Key), content: {application/json: {schema: {$ref: "#/components/schemas/Accepted"}}}}
-        "400": {description: A bad update (index, field and what was expected), content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "400": {description: "A bad update (index, field and what was expected), or an object naming a key twice (duplicate_key)", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "401": {description: Missing or wrong API key, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "413": {description: Body or batch too large, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "415": {description: "A Content-Encoding other than gzip (unsupported_content_encoding)", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
@@ -231,7 +231,7 @@ paths:
             example: {user_id: 8283, n: 5, time: 1442534400000}
       responses:
         "200": {description: Recommendations, content: {application/json: {schema: {$ref: "#/components/schemas/Recommendation"}}}}
-        "400": {description: "Bad body, an unknown field (unknown_parameter), or n and k differ", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "400": {description: "Bad body, an unknown field (unknown_parameter), a field given twice (duplicate_key), or n and k differ", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "413": {description: Body over 64 KiB, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
   /api/v1/recs/batch:
     post:
@@ -271,7 +271,7 @@ paths:
                       allOf:
                         - {$ref: "#/components/schemas/Recommendation"}
                         - {type: object, required: [visitor_id], properties: {visitor_id: {type: integer}}}
-        "400": {description: "Bad body: a bad visitor id (its index), more than 1000 ids, an unknown field or a bad option", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "400": {description: "Bad body: a bad visitor id (its index), more than 1000 ids, an unknown field, a field given twice (duplicate_key) or a bad option", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "413": {description: Body over 64 KiB, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "503": {description: Model not loaded yet, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
   /api/v1/recs/train:
@@ -970,8 +970,7 @@ components:
             }
           },
           "400": {
-            "description": "A bad event (index",
-            "field and what was expected)": null,
+            "description": "A bad event (index, field and what was expected), or an object naming a key twice (duplicate_key)",
             "content": {
               "application/json": {
                 "schema": {
@@ -1109,8 +1108,7 @@ components:
             }
           },
           "400": {
-            "description": "A bad update (index",
-            "field and what was expected)": null,
+            "description": "A bad update (index, field and what was expected), or an object naming a key twice (duplicate_key)",
             "content": {
               "application/json": {
                 "schema": {
@@ -1335,7 +1333,7 @@ components:
             }
           },
           "400": {
-            "description": "Bad body, an unknown field (unknown_parameter), or n and k differ",
+            "description": "Bad body, an unknown field (unknown_parameter), a field given twice (duplicate_key), or n and k differ",
             "content": {
               "application/json": {
                 "schema": {
@@ -1459,7 +1457,7 @@ components:
             }
           },
           "400": {
-            "description": "Bad body: a bad visitor id (its index), more than 1000 ids, an unknown field or a bad option",
+            "description": "Bad body: a bad visitor id (its index), more than 1000 ids, an unknown field, a field given twice (duplicate_key) or a bad option",
             "content": {
               "application/json": {
                 "schema": {

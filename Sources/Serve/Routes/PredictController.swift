@@ -42,6 +42,7 @@ struct PredictController: UsesServeServices {
     /// used the deprecated `k`; a 400 `APIError` says what is wrong.
     /// (The fuzz target `predict-body` calls this too.)
     static func parse(_ data: Data, defaultN: Int, maxN: Int) throws -> (query: RecommendQuery, usedK: Bool) {
+        try JSONDuplicateKeys.refuse(data)
         let fields = try? JSONDecoder().decode([String: JSONValue].self, from: data)
         // A misspelt field would otherwise be dropped silently (`"N": 10` answering 5 items), as
         // /recommend refuses an unknown query parameter and the batch route an unknown field.
