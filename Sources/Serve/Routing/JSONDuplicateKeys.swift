@@ -9,7 +9,7 @@ import Foundation
 /// else (a malformed body is the decoder's to name) and never reads past the end.
 enum JSONDuplicateKeys {
     struct Found: Equatable {
-        /// The key, as written between its quotes (escapes are not decoded: `"a"` and `"\u0061"` differ).
+        /// The key, as written between its quotes (`"\u0061"` and `"a"` are the same key, shown as the second).
         var key: String
         /// Where the object is: `events[3]`, `items[0].x`, or empty for the top level.
         var path: String
@@ -28,14 +28,27 @@ enum JSONDuplicateKeys {
             .badRequest, code: "duplicate_key", "\"\(found.key)\" is given twice in \(place); send each key once")
     }
 
+    /// A key as the decoders see it: its bytes as written, or decoded when it has an escape.
+    private enum Key {
+        case plain(Range<Int>)
+        case decoded([UInt8])
+
+        func withBytes<R>(_ b: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+            switch self {
+            case .plain(let r): body(UnsafeBufferPointer(rebasing: b[r]))
+            case .decoded(let bytes): bytes.withUnsafeBufferPointer(body)
+            }
+        }
+    }
+
     private struct Frame {
         var isObject: Bool
         var expectKey = true
         /// Objects: the key whose value is being read (its byte range). Arrays: the element's index.
         var current: Range<Int> = 0..<0
         var index = 0
-        var keys: [Range<Int>] = []
-        var keySet: Set<ArraySlice<UInt8>>? = nil
+        var keys: [Key] = []
+        var keySet: Set<[UInt8]>? = nil
     }
 
     static func first(in bytes: UnsafeRawBufferPointer) -> Found? {
@@ -56,18 +69,30 @@ enum JSONDuplicateKeys {
             case UInt8(ascii: "\""):
                 let start = i + 1
                 var end = start
+                var escaped = false
                 while end < b.count && b[end] != UInt8(ascii: "\"") {
+                    if b[end] == UInt8(ascii: "\\") { escaped = true }
                     end += b[end] == UInt8(ascii: "\\") ? 2 : 1
                 }
                 // An unterminated string: the body is malformed, which is the decoder's to say.
                 guard end < b.count else { return nil }
                 i = end
                 guard let top = stack.indices.last, stack[top].isObject, stack[top].expectKey else { break }
-                let key = start..<end
-                if seen(key, in: &stack[top], b) {
-                    return Found(key: text(key, b), path: path(stack.dropLast(), b))
+                let written = start..<end
+                let key: Key
+                if escaped {
+                    // As the decoders read it, so "\u0061" and "a" are one key; a bad escape is malformed JSON.
+                    guard let text = try? JSONDecoder().decode(String.self, from: Data(b[(start - 1)...end])) else {
+                        return nil
+                    }
+                    key = .decoded(Array(text.utf8))
+                } else {
+                    key = .plain(written)
                 }
-                stack[top].current = key
+                if seen(key, in: &stack[top], b) {
+                    return Found(key: text(written, b), path: path(stack.dropLast(), b))
+                }
+                stack[top].current = written
             default: break
             }
             i += 1
@@ -77,15 +102,17 @@ enum JSONDuplicateKeys {
 
     /// Whether the object already has `key`, adding it when not. A scan while the object is small (bodies'
     /// objects have a handful of keys); a set past that, so an object with very many keys stays linear.
-    private static func seen(_ key: Range<Int>, in frame: inout Frame, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        let bytes = b[key]
+    private static func seen(_ key: Key, in frame: inout Frame, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
         if frame.keySet == nil {
-            if frame.keys.contains(where: { b[$0].elementsEqual(bytes) }) { return true }
+            let known = key.withBytes(b) { new in
+                frame.keys.contains { old in old.withBytes(b) { $0.elementsEqual(new) } }
+            }
+            if known { return true }
             frame.keys.append(key)
-            if frame.keys.count > 16 { frame.keySet = Set(frame.keys.map { Array(b[$0])[...] }) }
+            if frame.keys.count > 16 { frame.keySet = Set(frame.keys.map { k in k.withBytes(b) { Array($0) } }) }
             return false
         }
-        return !frame.keySet!.insert(Array(bytes)[...]).inserted
+        return !frame.keySet!.insert(key.withBytes(b) { Array($0) }).inserted
     }
 
     private static func path(_ frames: ArraySlice<Frame>, _ b: UnsafeBufferPointer<UInt8>) -> String {
