@@ -28,6 +28,12 @@ struct JSONDuplicateKeysTests {
         #expect(found(#"{"a": 1, "a"#) == nil)
         #expect(found("") == nil)
         #expect(found("}}]]{") == nil)
+        // Nesting deeper than the decoders read is left to them; within it, a repeat is found.
+        let deep = JSONDuplicateKeys.maxDepth
+        #expect(found(String(repeating: "[", count: deep) + #"{"a": 1, "a": 2}"#) == nil)
+        #expect(
+            found(String(repeating: "[", count: deep - 1) + #"{"a": 1, "a": 2}"#)
+                == .init(key: "a", path: String(repeating: "[0]", count: deep - 1)))
     }
 
     /// An object with very many keys is checked through a set, not by comparing every pair.

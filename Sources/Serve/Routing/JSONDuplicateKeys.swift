@@ -5,8 +5,9 @@ import Foundation
 /// RFC 8259 leaves such an object's meaning open, and the decoders disagree: Foundation's `JSONDecoder`
 /// keeps the first value (`{"visitor_id": 1, "visitor_id": 2}` decodes 1) and `JSONSerialization` the
 /// last. A client that sends one has a bug, and storing either value would hide it, so the write and
-/// query routes refuse such bodies. One pass over the bytes, no allocation per value; it checks nothing
-/// else (a malformed body is the decoder's to name) and never reads past the end.
+/// query routes refuse such bodies. One pass over the bytes, no allocation per value or plain key; it
+/// checks nothing else (a malformed or too deeply nested body is the decoder's to name) and never reads
+/// past the end.
 enum JSONDuplicateKeys {
     struct Found: Equatable {
         /// The key, as written between its quotes (`"\u0061"` and `"a"` are the same key, shown as the second).
@@ -14,6 +15,9 @@ enum JSONDuplicateKeys {
         /// Where the object is: `events[3]`, `items[0].x`, or empty for the top level.
         var path: String
     }
+
+    /// Deeper than JSONDecoder reads (it stops at 512 levels).
+    static let maxDepth = 1024
 
     /// The first repeated key in document order, or nil when every object names its keys once.
     static func first(in data: Data) -> Found? {
@@ -57,8 +61,10 @@ enum JSONDuplicateKeys {
         var i = 0
         while i < b.count {
             switch b[i] {
-            case UInt8(ascii: "{"): stack.append(Frame(isObject: true))
-            case UInt8(ascii: "["): stack.append(Frame(isObject: false))
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                // The decoders refuse such depths anyway; past it, 4 MiB of "[" would hold 4 M frames.
+                guard stack.count < maxDepth else { return nil }
+                stack.append(Frame(isObject: b[i] == UInt8(ascii: "{")))
             case UInt8(ascii: "}"), UInt8(ascii: "]"): if !stack.isEmpty { stack.removeLast() }
             case UInt8(ascii: ","):
                 if let top = stack.indices.last {
