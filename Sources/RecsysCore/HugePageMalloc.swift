@@ -33,12 +33,12 @@ public enum HugePageMalloc {
     public static func relaunchIfUseful() {
         #if canImport(Glibc)
             let mode = readSmallFile("/sys/kernel/mm/transparent_hugepage/enabled")
+            let previous = getenv("GLIBC_TUNABLES").map { String(cString: $0) }
             guard
                 let next = relaunchTunables(
-                    tunables: getenv("GLIBC_TUNABLES").map { String(cString: $0) },
-                    optOut: getenv("RECSYS_HUGE_PAGES").map { String(cString: $0) }, thpMode: mode)
+                    tunables: previous, optOut: getenv("RECSYS_HUGE_PAGES").map { String(cString: $0) },
+                    thpMode: mode)
             else { return }
-            let previous = getenv("GLIBC_TUNABLES").map { String(cString: $0) }
             setenv("GLIBC_TUNABLES", next, 1)
             execv("/proc/self/exe", CommandLine.unsafeArgv)
             // Still here: the exec failed. Go on without huge pages, with the environment as it was.
