@@ -55,7 +55,8 @@ struct TrainController: UsesServeServices {
         let (tasks, store, metrics, path, logger) = (
             self.tasks, self.store, self.metrics, configuration.modelPath, context.logger
         )
-        Task.detached {
+        // Minutes of waiting for the train process: a thread of its own, never an event loop.
+        Thread.detachNewThread {
             let final = tasks.run(record) { r in
                 let loaded = try store.load(path: path)
                 metrics.recordModel(version: loaded.version, loadSeconds: loaded.loadSeconds, loadedAt: loaded.loadedAt)
