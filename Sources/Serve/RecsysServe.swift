@@ -147,7 +147,7 @@ struct RecsysServe: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let onEventLoops = EventLoopExecutor.installUnlessDisabled(environment: ProcessInfo.processInfo.environment)
+        let threads = ServerThreads.configure(environment: ProcessInfo.processInfo.environment)
         let configuration = try resolved()
         LoggingSystem.bootstrap { label in
             var h = JSONLogHandler(label: label)
@@ -156,7 +156,12 @@ struct RecsysServe: AsyncParsableCommand {
         }
         var logger = Logger(label: "recsys-serve")
         logger.logLevel = configuration.logLevel
-        logger.debug("async work runs on \(onEventLoops ? "the event loops" : "Swift's global pool")")
+        logger.debug(
+            "threads",
+            metadata: [
+                "event_loops": .stringConvertible(threads.eventLoops),
+                "handlers_on": .string(threads.onEventLoops ? "event loops" : "Swift's global pool"),
+            ])
         let store = ModelStore()
         let metrics = ServeMetrics()
         let app: RecsysApplication

@@ -5,11 +5,30 @@ import Testing
 
 @testable import Serve
 
-/// The server runs its tasks on the event loops (`EventLoopExecutor`), so
-/// blocking work must leave the loop: these check `offLoop` does.
-struct EventLoopExecutorTests {
+struct ServerThreadsTests {
+    @Test func noMoreEventLoopsThanAllowedCPUs() {
+        #expect(ServerThreads.loopCount(coreCount: 2, allowedCPUs: 1) == 1)
+        #expect(ServerThreads.loopCount(coreCount: 8, allowedCPUs: 3) == 3)
+        // A CPU quota below the mask (NIO's count) stays the limit.
+        #expect(ServerThreads.loopCount(coreCount: 1, allowedCPUs: 2) == 1)
+        #expect(ServerThreads.loopCount(coreCount: 4, allowedCPUs: nil) == 4)
+    }
+
+    /// The affinity mask as the kernel reports it in /proc/self/status ("0-1,4").
+    @Test func allowedCPUsMatchTheKernelsList() throws {
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") })
+        let list = line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)
+        var count = 0
+        for part in list.split(separator: ",") {
+            let bounds = part.split(separator: "-").compactMap { Int($0) }
+            count += bounds.count == 2 ? bounds[1] - bounds[0] + 1 : 1
+        }
+        #expect(ServerThreads.allowedCPUs() == count)
+    }
+
     /// Runs a task's jobs on one event loop, as the server runs every task
-    /// once the loops are the global executor.
+    /// with `RECSYS_EVENT_LOOP_EXECUTOR=1`.
     final class LoopTaskExecutor: TaskExecutor {
         let loop: any EventLoop
         init(_ loop: any EventLoop) { self.loop = loop }
@@ -33,9 +52,5 @@ struct EventLoopExecutorTests {
         try await blocked.value
         // Run on the loop itself, the sleep would have held the job for about 1.4 s.
         #expect(waited < .milliseconds(700), "the loop waited \(waited) for the blocking work")
-    }
-
-    @Test func theEnvironmentCanKeepSwiftsGlobalPool() {
-        #expect(!EventLoopExecutor.installUnlessDisabled(environment: ["RECSYS_EVENT_LOOP_EXECUTOR": "0"]))
     }
 }
