@@ -55,7 +55,7 @@ public final class ModelStore: Sendable {
     @discardableResult
     public func reload(path: String, metrics: ServeMetrics, logger: Logger, reason: String) async throws -> Loaded {
         do {
-            let loaded = try await offLoop { try self.load(path: path) }
+            let loaded = try await runBlocking { try self.load(path: path) }
             metrics.recordModel(version: loaded.version, loadSeconds: loaded.loadSeconds, loadedAt: loaded.loadedAt)
             logger.info(
                 "model loaded",

@@ -147,7 +147,7 @@ struct RecsysServe: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let threads = ServerThreads.configure(environment: ProcessInfo.processInfo.environment)
+        let eventLoops = ServerThreads.configure(environment: ProcessInfo.processInfo.environment)
         let configuration = try resolved()
         LoggingSystem.bootstrap { label in
             var h = JSONLogHandler(label: label)
@@ -156,12 +156,7 @@ struct RecsysServe: AsyncParsableCommand {
         }
         var logger = Logger(label: "recsys-serve")
         logger.logLevel = configuration.logLevel
-        logger.debug(
-            "threads",
-            metadata: [
-                "event_loops": .stringConvertible(threads.eventLoops),
-                "handlers_on": .string(threads.onEventLoops ? "event loops" : "Swift's global pool"),
-            ])
+        logger.debug("threads", metadata: ["event_loops": .stringConvertible(eventLoops)])
         let store = ModelStore()
         let metrics = ServeMetrics()
         let app: RecsysApplication

@@ -27,8 +27,8 @@ struct ServerThreadsTests {
         #expect(ServerThreads.allowedCPUs() == count)
     }
 
-    /// Runs a task's jobs on one event loop, as the server runs every task
-    /// with `RECSYS_EVENT_LOOP_EXECUTOR=1`.
+    /// Runs a task's jobs on one event loop: an executor with one thread, as
+    /// a one-core machine's global pool.
     final class LoopTaskExecutor: TaskExecutor {
         let loop: any EventLoop
         init(_ loop: any EventLoop) { self.loop = loop }
@@ -38,11 +38,11 @@ struct ServerThreadsTests {
         }
     }
 
-    @Test func blockingWorkLeavesTheLoopFreeForOtherConnections() async throws {
+    @Test func blockingWorkLeavesTheCallersThreadFree() async throws {
         // The shared group, as the server's: it lives as long as the process.
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let blocked = Task(executorPreference: LoopTaskExecutor(loop)) {
-            try await offLoop { Thread.sleep(forTimeInterval: 1.5) }
+            try await runBlocking { Thread.sleep(forTimeInterval: 1.5) }
         }
         // Give the blocking call time to start, then ask the loop for a trivial job.
         try await Task.sleep(for: .milliseconds(100))
@@ -50,7 +50,7 @@ struct ServerThreadsTests {
         try await loop.submit {}.get()
         let waited = ContinuousClock.now - asked
         try await blocked.value
-        // Run on the loop itself, the sleep would have held the job for about 1.4 s.
+        // Run on the caller's executor, the sleep would have held the job for about 1.4 s.
         #expect(waited < .milliseconds(700), "the loop waited \(waited) for the blocking work")
     }
 }
