@@ -17,6 +17,24 @@ struct IdMapTests {
         #expect(IdMap(sortedUniqueRaw: [], tableLimit: tableLimit).dense(0) == nil)
     }
 
+    /// Many blocks of the search: every id and every gap between ids, against the array itself.
+    @Test(arguments: [0, 5_000])
+    func aSearchOverManyBlocksFindsExactlyTheIds(tableLimit: Int) {
+        var rng = SystemRandomNumberGenerator()
+        // Negative ids are never in the table: with a table, start at 0 so both parts hold ids.
+        var next = Int.random(in: (tableLimit == 0 ? -1_000 : 0)...1_000, using: &rng)
+        var raw: [Int] = []
+        for _ in 0..<10_000 {
+            raw.append(next)
+            next += Int.random(in: 1...3, using: &rng)
+        }
+        let map = IdMap(sortedUniqueRaw: raw, tableLimit: tableLimit)
+        let position = Dictionary(uniqueKeysWithValues: raw.enumerated().map { ($1, Int32($0)) })
+        for id in (raw[0] - 2)...(raw[raw.count - 1] + 2) {
+            #expect(map.dense(id) == position[id], "\(id)")
+        }
+    }
+
     @Test func collectingSortsAndDropsRepeats() {
         let map = IdMap(collecting: [40, 7, 40, 3])
         #expect(map.raw == [3, 7, 40])
