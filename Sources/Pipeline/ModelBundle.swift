@@ -73,8 +73,9 @@ public enum ModelBundle {
     }
 
     /// The raw (uncompressed) section sizes, for `inspect`.
-    public static func sectionSizes(path: String) throws -> [(tag: String, raw: Int, compressed: Int)] {
-        try SectionSource(path: path).sections.map { ($0.tag, $0.rawLength, $0.packedLength) }
+    /// Each section's sizes and the CRC-32 the file stores for its stored bytes.
+    public static func sectionSizes(path: String) throws -> [(tag: String, raw: Int, compressed: Int, crc: UInt32)] {
+        try SectionSource(path: path).sections.map { ($0.tag, $0.rawLength, $0.packedLength, $0.checksum) }
     }
 
     public static func decode(_ bytes: [UInt8], registry: GeneratorRegistry = .standard) throws -> ModelArtifacts {

@@ -44,10 +44,12 @@ struct InspectCommand: ParsableCommand {
             loaded in \(String(format: "%.3f", loadSeconds)) s
             generators \(m.generators.joined(separator: ", ")); lookups \(m.lookups?.joined(separator: ", ") ?? "none")
             users \(m.counts.users), items \(m.counts.items), categories \(m.counts.categories), events \(m.counts.events), neighbour pairs \(m.counts.neighbourPairs)
-            == sections (raw → compressed bytes)
+            == sections (raw → stored bytes, CRC-32 of the stored bytes: equal CRCs at one zlib level, same section)
 
             """
-        for s in try ModelBundle.sectionSizes(path: file) { out += "  \(s.tag): \(s.raw) → \(s.compressed)\n" }
+        for s in try ModelBundle.sectionSizes(path: file) {
+            out += "  \(s.tag): \(s.raw) → \(s.compressed), crc32 \(String(format: "%08x", s.crc))\n"
+        }
         out += "== configuration\n"
         out += try CLIJSON.text(m.config) + "\n"
         out += "== features (\(m.schema.version), groups: \(m.schema.enabled.map(\.rawValue).joined(separator: ",")))\n"

@@ -276,8 +276,12 @@ struct TrainCommandTests {
 
         let text = try StandardOutput.capture { try Self.run(["inspect", file]) }
         #expect(text.contains("version inspect-v9,"))
-        for s in try ModelBundle.sectionSizes(path: file) {
-            #expect(text.contains("  \(s.tag): \(s.raw) → "), "\(s.tag)")
+        // Each section's CRC-32, computed here from the file's bytes, is on its line.
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+        for s in try SectionSource(path: file).sections {
+            let crc = ModelContainer.crc(Array(bytes[s.offset..<s.offset + s.packedLength]))
+            let line = "  \(s.tag): \(s.rawLength) → \(s.packedLength), crc32 \(String(format: "%08x", crc))\n"
+            #expect(text.contains(line), "\(s.tag)")
         }
         // One line per feature weight, under the features heading.
         for name in expected.schema.names { #expect(text.contains("  \(name) "), "\(name)") }
