@@ -10,10 +10,14 @@ public struct ItemOverrides: Sendable, Equatable {
     public var category: [Int32: Int32]
     /// Dense item → available, only where it differs from the model's (unknown counts as different).
     public var available: [Int32: Bool]
+    /// Dense category → the moved items now in its subtree, for the category lists; `overrides(facts:)` fills
+    /// it once per set of facts (requests reuse it), a request fills it when it is left empty.
+    public var joining: [Int32: [Int32]]
 
-    public init(category: [Int32: Int32] = [:], available: [Int32: Bool] = [:]) {
+    public init(category: [Int32: Int32] = [:], available: [Int32: Bool] = [:], joining: [Int32: [Int32]] = [:]) {
         self.category = category
         self.available = available
+        self.joining = joining
     }
 
     public static let none = ItemOverrides()
@@ -32,7 +36,27 @@ extension TwoStagePipeline {
             if let c = category(raw: rawCategory), artifacts.stats.category[i] != c { out.category[Int32(i)] = c }
             if artifacts.stats.available[i] != (available ? 1 : 0) { out.available[Int32(i)] = available }
         }
+        out.joining = CategoryPopularity.MovedItems.joining(out.category, parent: categoryPopularity?.parent ?? [])
         return out
+    }
+
+    /// The category generator's list of `category` (dense, in range) as requests see it: with the shop's live
+    /// moves applied when there are any (`CategoryPopularity.liveList`), best first.
+    func categoryList(_ category: Int, of lists: CategoryPopularity, _ overrides: ItemOverrides) -> [(
+        item: Int32, score: Float
+    )] {
+        if overrides.category.isEmpty { return lists.list(of: category).map { (lists.items[$0], lists.scores[$0]) } }
+        return lists.liveList(of: category, movedItems(overrides))
+    }
+
+    /// The moves as the category lists read them.
+    func movedItems(_ overrides: ItemOverrides) -> CategoryPopularity.MovedItems {
+        CategoryPopularity.MovedItems(
+            category: overrides.category,
+            joining: overrides.joining.isEmpty
+                ? CategoryPopularity.MovedItems.joining(overrides.category, parent: categoryPopularity?.parent ?? [])
+                : overrides.joining,
+            popularity: artifacts.stats.popularity, available: artifacts.stats.available)
     }
 
     /// The item's category as requests see it: the live one when there is one, else the model's.

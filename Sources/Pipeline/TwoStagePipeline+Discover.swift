@@ -50,7 +50,7 @@ extension TwoStagePipeline {
         let newSession = live.state.times.last.map { time - $0 > Self.discoverSessionGapMs } ?? false
         var scores = IntMap<Double>(capacity: 512)
         if newSession {
-            addCategoryFavourites(of: live.state, at: time, keep: keep, to: &scores)
+            addCategoryFavourites(of: live.state, at: time, keep: keep, overrides: overrides, to: &scores)
         }
         let neighbourWeight = newSession ? Self.discoverNewSessionNeighbourWeight : 1
         let cf = artifacts.generator("itemcf") as? ItemCF
@@ -114,15 +114,16 @@ extension TwoStagePipeline {
     /// The popular items of the visitor's three strongest categories, each scoring its share of the list's
     /// best popularity × the category's share of the visitor's interest.
     private func addCategoryFavourites(
-        of state: UserState, at time: Int64, keep: (Int32) -> Bool, to scores: inout IntMap<Double>
+        of state: UserState, at time: Int64, keep: (Int32) -> Bool, overrides: ItemOverrides,
+        to scores: inout IntMap<Double>
     ) {
         guard let lists = categoryPopularity else { return }
         for (c, share) in state.categoryAffinity(at: time, config: config).prefix(3)
         where c >= 0 && Int(c) < lists.parent.count {
-            let r = lists.list(of: Int(c))
-            guard let top = r.first.map({ Double(lists.scores[$0]) }), top > 0 else { continue }
-            for e in r.prefix(Self.discoverCategoryItems) where keep(lists.items[e]) {
-                scores.add(lists.items[e], share * Double(lists.scores[e]) / top)
+            let list = categoryList(Int(c), of: lists, overrides)
+            guard let top = list.first.map({ Double($0.score) }), top > 0 else { continue }
+            for (item, score) in list.prefix(Self.discoverCategoryItems) where keep(item) {
+                scores.add(item, share * Double(score) / top)
             }
         }
     }

@@ -89,15 +89,9 @@ extension TwoStagePipeline {
 
     /// Whether the dense category `c` is `category` or below it in the tree (-1, no category, never is).
     public func category(_ c: Int32, isIn category: Int32) -> Bool {
-        var c = c
-        let parent = categoryPopularity?.parent ?? []
-        var steps = 0
-        while c >= 0 && steps < 64 {
-            if c == category { return true }
-            c = Int(c) < parent.count ? parent[Int(c)] : -1
-            steps += 1
-        }
-        return false
+        guard c >= 0 else { return false }
+        guard let lists = categoryPopularity else { return c == category }
+        return lists.isUnder(Int(c), Int(category))
     }
 
     /// The category generator's lists, when the model has that generator.
@@ -126,7 +120,7 @@ extension TwoStagePipeline {
             var seen = Set(answer.items.map(\.item))
             let fallback: [Int32]
             if let c = category, let lists = categoryPopularity, Int(c) < lists.parent.count {
-                fallback = lists.list(of: Int(c)).map { lists.items[$0] }
+                fallback = categoryList(Int(c), of: lists, overrides).map(\.item)
             } else {
                 fallback = artifacts.popular
             }

@@ -47,7 +47,7 @@ extension TwoStagePipeline {
         guard own >= 0, let lists = categoryPopularity, Int(own) < lists.parent.count else {
             return (artifacts.popular.lazy.filter(keep).prefix(n).map { ScoredItem(item: $0, score: 0) }, "popular")
         }
-        let fallback = lists.list(of: Int(own)).lazy.map { lists.items[$0] }.filter(keep).prefix(n)
+        let fallback = categoryList(Int(own), of: lists, overrides).lazy.map(\.item).filter(keep).prefix(n)
         return (fallback.map { ScoredItem(item: $0, score: 0) }, "category-popular")
     }
 
@@ -58,7 +58,7 @@ extension TwoStagePipeline {
         overrides: ItemOverrides = .none
     ) -> [ScoredItem] {
         guard let lists = categoryPopularity, category >= 0, Int(category) < lists.parent.count else { return [] }
-        return lists.list(of: Int(category)).lazy.map { lists.items[$0] }
+        return categoryList(Int(category), of: lists, overrides).lazy.map(\.item)
             .filter { other in
                 !excluding.contains(other) && (filter.map { self.item(other, isIn: $0, overrides) } ?? true)
             }

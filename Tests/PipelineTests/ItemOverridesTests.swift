@@ -32,6 +32,11 @@ struct ItemOverridesTests {
         let a = TestModel.artifacts
         let (item, from, to) = try movedItem()
         #expect(overrides(moving: item, to: to).category == [item: to])
+        // The lists' index of the move: the new category and each of its ancestors gain the item.
+        let lists = try #require(pipeline.categoryPopularity)
+        let gaining = (0..<Int32(a.categoryRaw.count)).filter { lists.isUnder(Int(to), Int($0)) }
+        #expect(Set(overrides(moving: item, to: to).joining.keys) == Set(gaining))
+        #expect(gaining.contains(to) && overrides(moving: item, to: to).joining.values.allSatisfy { $0 == [item] })
         #expect(overrides(moving: item, to: from).isEmpty)
         let unknownItem = (a.itemRaw.max() ?? 0) + 1
         let unknownCategory = (a.categoryRaw.max() ?? 0) + 1
@@ -64,6 +69,63 @@ struct ItemOverridesTests {
             })
         let served = a.served(after, overrides: moved).first { $0.itemID == a.itemRaw[Int(item)] }
         #expect(served?.categoryID == a.categoryRaw[Int(to)])
+    }
+
+    /// The category generator's score of `item` in `set` (0 when that generator did not propose it).
+    func categoryScore(of item: Int32, in set: CandidateSet) -> Float {
+        guard let k = set.items.firstIndex(of: item) else { return 0 }
+        return set[slot: pipeline.layout.slot("category"), candidate: k]
+    }
+
+    /// A visitor of the item's new category gets it from that category's list, at its popularity against
+    /// the list's first item; a visitor of the old one no longer does. Other items keep their scores.
+    @Test func theCategoryListsFollowTheMove() throws {
+        let a = TestModel.artifacts
+        let lists = try #require(pipeline.categoryPopularity)
+        let (item, from, to) = try movedItem()
+        let moved = overrides(moving: item, to: to)
+        let at = a.metadata.referenceTime
+        func visitor(of category: Int32) -> UserState {
+            UserState(items: [0], times: [at - 1], kinds: [0], categories: [category])
+        }
+        #expect(categoryScore(of: item, in: pipeline.candidates(for: visitor(of: from), at: at)) > 0)
+        #expect(categoryScore(of: item, in: pipeline.candidates(for: visitor(of: to), at: at)) == 0)
+
+        let old = pipeline.candidates(for: visitor(of: from), at: at, overrides: moved)
+        #expect(categoryScore(of: item, in: old) == 0)
+        let new = pipeline.candidates(for: visitor(of: to), at: at, overrides: moved)
+        let first = try #require(lists.list(of: Int(to)).first.map { lists.items[$0] })
+        let expected = min(1, a.stats.popularity[Int(item)] / a.stats.popularity[Int(first)])
+        #expect(categoryScore(of: item, in: new) == expected)
+        // The rest of the new category's list is as before (the list may lose its last item to the newcomer).
+        let plain = pipeline.candidates(for: visitor(of: to), at: at)
+        for (k, other) in plain.items.enumerated() where new.items.contains(other) {
+            #expect(categoryScore(of: other, in: new) == plain[slot: pipeline.layout.slot("category"), candidate: k])
+        }
+    }
+
+    /// The lists themselves: a move inside a category's subtree keeps the item once; an unavailable item
+    /// does not join; ties rank the smaller id first.
+    @Test func aLiveListKeepsItsOrderAndItsItemsOnce() throws {
+        let lists = CategoryPopularity(
+            start: [0, 2, 3, 4], items: [10, 11, 11, 12], scores: [1, 0.5, 1, 1], parent: [-1, 0, 0], minItems: 1)
+        let popularity: [Float] = (0..<20).map { $0 == 10 ? 8 : 4 }
+        let available = [Int8](repeating: 1, count: 20)
+        func live(_ category: Int, _ moves: [Int32: Int32], unavailable: Int32? = nil) -> [Int32] {
+            var a = available
+            if let unavailable { a[Int(unavailable)] = 0 }
+            let moved = CategoryPopularity.MovedItems(
+                category: moves, joining: CategoryPopularity.MovedItems.joining(moves, parent: lists.parent),
+                popularity: popularity, available: a)
+            return lists.liveList(of: category, moved).map(\.item)
+        }
+        // 11 moves from category 1 to 2: still under the root 0 (once), gone from 1, in 2 tied with 12.
+        #expect(live(0, [11: 2]) == [10, 11])
+        #expect(live(1, [11: 2]) == [])
+        #expect(live(2, [11: 2]) == [11, 12])
+        // 12 moves to 1: it joins at popularity 4 ÷ 4 (item 11's, the list's first), tied with 11: the smaller id first.
+        #expect(live(1, [12: 1]) == [11, 12])
+        #expect(live(1, [12: 1], unavailable: 12) == [11])
     }
 
     /// Similar items of an item nobody co-viewed fall back to its category's popular items: the live one.

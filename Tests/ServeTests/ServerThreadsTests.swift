@@ -39,18 +39,20 @@ struct ServerThreadsTests {
     }
 
     @Test func blockingWorkLeavesTheCallersThreadFree() async throws {
-        // The shared group, as the server's: it lives as long as the process.
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        // A loop of its own: the shared group also runs other tests' servers, whose work would delay the probe.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
         let blocked = Task(executorPreference: LoopTaskExecutor(loop)) {
-            try await runBlocking { Thread.sleep(forTimeInterval: 1.5) }
+            try await runBlocking { Thread.sleep(forTimeInterval: 3) }
         }
         // Give the blocking call time to start, then ask the loop for a trivial job.
-        try await Task.sleep(for: .milliseconds(100))
+        try await Task.sleep(for: .milliseconds(200))
         let asked = ContinuousClock.now
         try await loop.submit {}.get()
         let waited = ContinuousClock.now - asked
         try await blocked.value
-        // Run on the caller's executor, the sleep would have held the job for about 1.4 s.
-        #expect(waited < .milliseconds(700), "the loop waited \(waited) for the blocking work")
+        try await group.shutdownGracefully()
+        // Run on the caller's executor, the sleep would have held the job for about 2.8 s.
+        #expect(waited < .milliseconds(1_400), "the loop waited \(waited) for the blocking work")
     }
 }

@@ -63,9 +63,10 @@ public struct CategoryPopularity: Sendable {
     /// recent first, then by affinity); each gets `limit` items, scored by
     /// popularity × 1/(1 + category rank) ÷ (1 + parent steps). An item may
     /// appear twice (two categories); the set keeps its higher score.
+    /// With `moved`, the lists are as the shop's live moves make them (`liveList(of:_:)`).
     public func propose(
         for user: UserState, at time: Int64, limit: Int, categories: Int, config: RecsysConfig,
-        into set: inout CandidateSet, slot: Int
+        into set: inout CandidateSet, slot: Int, moved: MovedItems? = nil
     ) {
         let chosen: [Int32]
         if categories > 1 {
@@ -74,20 +75,31 @@ public struct CategoryPopularity: Sendable {
             chosen = user.recentCategory >= 0 ? [user.recentCategory] : []
         }
         for (rank, category) in chosen.enumerated() {
-            add(category: Int(category), rankWeight: 1 / Float(1 + rank), limit: limit, into: &set, slot: slot)
+            add(
+                category: Int(category), rankWeight: 1 / Float(1 + rank), limit: limit,
+                moved: moved.flatMap { $0.category.isEmpty ? nil : $0 }, into: &set, slot: slot)
         }
     }
 
-    private func add(category start: Int, rankWeight: Float, limit: Int, into set: inout CandidateSet, slot: Int) {
+    private func add(
+        category start: Int, rankWeight: Float, limit: Int, moved: MovedItems?, into set: inout CandidateSet, slot: Int
+    ) {
         var c = start
         guard c >= 0 && c < parent.count else { return }
         var added = 0
         var steps = 0
         // Climb while the lists seen so far are shorter than `minItems`.
         while c >= 0 && steps < 8 {
-            for e in list(of: c) where added < limit {
-                set.add(items[e], slot: slot, score: rankWeight * scores[e] / Float(1 + steps))
-                added += 1
+            if let moved {
+                for (item, score) in liveList(of: c, moved) where added < limit {
+                    set.add(item, slot: slot, score: rankWeight * score / Float(1 + steps))
+                    added += 1
+                }
+            } else {
+                for e in list(of: c) where added < limit {
+                    set.add(items[e], slot: slot, score: rankWeight * scores[e] / Float(1 + steps))
+                    added += 1
+                }
             }
             if added >= minItems || added >= limit { break }
             c = Int(parent[c])
@@ -97,6 +109,76 @@ public struct CategoryPopularity: Sendable {
 }
 
 extension CategoryPopularity {
+    /// Items the shop moved to another category live (`POST /api/v1/items`), with what a list needs to rank
+    /// them: the model's per-item popularity and availability (`ItemStats`).
+    public struct MovedItems: Sendable {
+        /// Dense item → its live dense category, where it differs from the model's.
+        public var category: [Int32: Int32]
+        /// Dense category → the moved items now in its subtree (`joining(_:parent:)`).
+        public var joining: [Int32: [Int32]]
+        public var popularity: [Float]
+        public var available: [Int8]
+
+        public init(category: [Int32: Int32], joining: [Int32: [Int32]], popularity: [Float], available: [Int8]) {
+            self.category = category
+            self.joining = joining
+            self.popularity = popularity
+            self.available = available
+        }
+
+        /// Each moved item under its live category and every ancestor of it: what a list of that
+        /// category gains. Built once per set of moves, not per request.
+        public static func joining(_ category: [Int32: Int32], parent: [Int32]) -> [Int32: [Int32]] {
+            var out: [Int32: [Int32]] = [:]
+            for (item, to) in category {
+                var c = Int(to)
+                var steps = 0
+                while c >= 0 && c < parent.count && steps <= parent.count {
+                    out[Int32(c), default: []].append(item)
+                    c = Int(parent[c])
+                    steps += 1
+                }
+            }
+            return out
+        }
+    }
+
+    /// `category`'s list as the live moves make it, best first (score, then the smaller id): an item that
+    /// left the category's subtree is gone; one moved into it joins at its popularity ÷ the popularity of
+    /// the list's first item (the lists' own scale), unless the model knows it unavailable or unseen.
+    public func liveList(of category: Int, _ moved: MovedItems) -> [(item: Int32, score: Float)] {
+        let range = list(of: category)
+        var out: [(item: Int32, score: Float)] = []
+        out.reserveCapacity(range.count)
+        for e in range where moved.category[items[e]].map({ isUnder(Int($0), category) }) ?? true {
+            out.append((items[e], scores[e]))
+        }
+        let top = range.isEmpty ? 0 : moved.popularity[Int(items[range.lowerBound])]
+        var joined = false
+        for item in moved.joining[Int32(category)] ?? [] {
+            let p = moved.popularity[Int(item)]
+            guard p > 0, moved.available[Int(item)] != 0, !range.contains(where: { items[$0] == item }) else {
+                continue
+            }
+            out.append((item, top > 0 ? min(1, p / top) : 1))
+            joined = true
+        }
+        if joined { out.sort { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item } }
+        return out
+    }
+
+    /// Whether `category` is `ancestor` or lies below it.
+    public func isUnder(_ category: Int, _ ancestor: Int) -> Bool {
+        var c = category
+        var steps = 0
+        while c >= 0 && c < parent.count && steps <= parent.count {
+            if c == ancestor { return true }
+            c = Int(parent[c])
+            steps += 1
+        }
+        return false
+    }
+
     /// The lists as fields of a model section (the `category` generator's CPOP, `trending`'s TRND).
     public func write(to w: inout BinaryWriter) {
         w.array(start)
