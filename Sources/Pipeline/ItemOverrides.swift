@@ -36,8 +36,16 @@ extension TwoStagePipeline {
             if let c = category(raw: rawCategory), artifacts.stats.category[i] != c { out.category[Int32(i)] = c }
             if artifacts.stats.available[i] != (available ? 1 : 0) { out.available[Int32(i)] = available }
         }
-        out.joining = CategoryPopularity.MovedItems.joining(out.category, parent: categoryPopularity?.parent ?? [])
+        out.joining = joining(out.category)
         return out
+    }
+
+    /// The category lists' index of `moves` (`CategoryPopularity.MovedItems.joining`).
+    func joining(_ moves: [Int32: Int32]) -> [Int32: [Int32]] {
+        guard !moves.isEmpty, let lists = categoryPopularity else { return [:] }
+        return CategoryPopularity.MovedItems.joining(
+            moves, parent: lists.parent, popularity: artifacts.stats.popularity,
+            available: artifacts.stats.available, limit: config.categoryListLength)
     }
 
     /// The category generator's list of `category` (dense, in range) as requests see it: with the shop's live
@@ -53,9 +61,7 @@ extension TwoStagePipeline {
     func movedItems(_ overrides: ItemOverrides) -> CategoryPopularity.MovedItems {
         CategoryPopularity.MovedItems(
             category: overrides.category,
-            joining: overrides.joining.isEmpty
-                ? CategoryPopularity.MovedItems.joining(overrides.category, parent: categoryPopularity?.parent ?? [])
-                : overrides.joining,
+            joining: overrides.joining.isEmpty ? joining(overrides.category) : overrides.joining,
             popularity: artifacts.stats.popularity, available: artifacts.stats.available)
     }
 

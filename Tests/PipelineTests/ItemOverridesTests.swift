@@ -114,9 +114,10 @@ struct ItemOverridesTests {
         func live(_ category: Int, _ moves: [Int32: Int32], unavailable: Int32? = nil) -> [Int32] {
             var a = available
             if let unavailable { a[Int(unavailable)] = 0 }
+            let joining = CategoryPopularity.MovedItems.joining(
+                moves, parent: lists.parent, popularity: popularity, available: a, limit: 2)
             let moved = CategoryPopularity.MovedItems(
-                category: moves, joining: CategoryPopularity.MovedItems.joining(moves, parent: lists.parent),
-                popularity: popularity, available: a)
+                category: moves, joining: joining, popularity: popularity, available: a)
             return lists.liveList(of: category, moved).map(\.item)
         }
         // 11 moves from category 1 to 2: still under the root 0 (once), gone from 1, in 2 tied with 12.
@@ -126,6 +127,8 @@ struct ItemOverridesTests {
         // 12 moves to 1: it joins at popularity 4 ÷ 4 (item 11's, the list's first), tied with 11: the smaller id first.
         #expect(live(1, [12: 1]) == [11, 12])
         #expect(live(1, [12: 1], unavailable: 12) == [11])
+        // At most `limit` (2) join a list, the most popular first: 10 (popularity 8), then 12 over 13 (ties).
+        #expect(live(1, [10: 1, 12: 1, 13: 1]) == [10, 11, 12])
     }
 
     /// Similar items of an item nobody co-viewed fall back to its category's popular items: the live one.

@@ -114,7 +114,7 @@ extension CategoryPopularity {
     public struct MovedItems: Sendable {
         /// Dense item → its live dense category, where it differs from the model's.
         public var category: [Int32: Int32]
-        /// Dense category → the moved items now in its subtree (`joining(_:parent:)`).
+        /// Dense category → the moved items a list of it may rank (`joining(_:parent:popularity:available:limit:)`).
         public var joining: [Int32: [Int32]]
         public var popularity: [Float]
         public var available: [Int8]
@@ -126,11 +126,15 @@ extension CategoryPopularity {
             self.available = available
         }
 
-        /// Each moved item under its live category and every ancestor of it: what a list of that
-        /// category gains. Built once per set of moves, not per request.
-        public static func joining(_ category: [Int32: Int32], parent: [Int32]) -> [Int32: [Int32]] {
+        /// For each category, the moved items now in its subtree (under their live category and every
+        /// ancestor of it) that a list may rank: seen (popularity > 0) and not known unavailable, best first
+        /// (popularity, then the smaller id), at most `limit` (a list's length) per category, so a request's
+        /// cost does not grow with the number of moves. Built once per set of moves, not per request.
+        public static func joining(
+            _ category: [Int32: Int32], parent: [Int32], popularity: [Float], available: [Int8], limit: Int
+        ) -> [Int32: [Int32]] {
             var out: [Int32: [Int32]] = [:]
-            for (item, to) in category {
+            for (item, to) in category where popularity[Int(item)] > 0 && available[Int(item)] != 0 {
                 var c = Int(to)
                 var steps = 0
                 while c >= 0 && c < parent.count && steps <= parent.count {
@@ -139,13 +143,17 @@ extension CategoryPopularity {
                     steps += 1
                 }
             }
+            for (c, items) in out {
+                let keys = items.map { FloatRankKey(popularity[Int($0)], $0) }
+                out[c] = TopK.largest(keys, limit: limit).map(\.id)
+            }
             return out
         }
     }
 
     /// `category`'s list as the live moves make it, best first (score, then the smaller id): an item that
-    /// left the category's subtree is gone; one moved into it joins at its popularity ÷ the popularity of
-    /// the list's first item (the lists' own scale), unless the model knows it unavailable or unseen.
+    /// left the category's subtree is gone; one moved into it (`MovedItems.joining`) joins at its
+    /// popularity ÷ the popularity of the list's first item (the lists' own scale).
     public func liveList(of category: Int, _ moved: MovedItems) -> [(item: Int32, score: Float)] {
         let range = list(of: category)
         var out: [(item: Int32, score: Float)] = []
@@ -153,14 +161,13 @@ extension CategoryPopularity {
         for e in range where moved.category[items[e]].map({ isUnder(Int($0), category) }) ?? true {
             out.append((items[e], scores[e]))
         }
+        let joining = moved.joining[Int32(category)] ?? []
+        guard !joining.isEmpty else { return out }
         let top = range.isEmpty ? 0 : moved.popularity[Int(items[range.lowerBound])]
+        let listed = Set(range.map { items[$0] })
         var joined = false
-        for item in moved.joining[Int32(category)] ?? [] {
-            let p = moved.popularity[Int(item)]
-            guard p > 0, moved.available[Int(item)] != 0, !range.contains(where: { items[$0] == item }) else {
-                continue
-            }
-            out.append((item, top > 0 ? min(1, p / top) : 1))
+        for item in joining where !listed.contains(item) {
+            out.append((item, top > 0 ? min(1, moved.popularity[Int(item)] / top) : 1))
             joined = true
         }
         if joined { out.sort { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item } }
