@@ -10,11 +10,11 @@ public struct ItemOverrides: Sendable, Equatable {
     public var category: [Int32: Int32]
     /// Dense item → available, only where it differs from the model's (unknown counts as different).
     public var available: [Int32: Bool]
-    /// Dense category → the moved items now in its subtree, for the category lists; `overrides(facts:)` fills
-    /// it once per set of facts (requests reuse it), a request fills it when it is left empty.
-    public var joining: [Int32: [Int32]]
+    /// Dense category → the moved items now in its subtree, for the category lists; `overrides(facts:)` builds
+    /// it once per set of facts (requests reuse it), a request builds its own when it is nil.
+    public var joining: [Int32: [Int32]]?
 
-    public init(category: [Int32: Int32] = [:], available: [Int32: Bool] = [:], joining: [Int32: [Int32]] = [:]) {
+    public init(category: [Int32: Int32] = [:], available: [Int32: Bool] = [:], joining: [Int32: [Int32]]? = nil) {
         self.category = category
         self.available = available
         self.joining = joining
@@ -61,7 +61,7 @@ extension TwoStagePipeline {
     func movedItems(_ overrides: ItemOverrides) -> CategoryPopularity.MovedItems {
         CategoryPopularity.MovedItems(
             category: overrides.category,
-            joining: overrides.joining.isEmpty ? joining(overrides.category) : overrides.joining,
+            joining: overrides.joining ?? joining(overrides.category),
             popularity: artifacts.stats.popularity, available: artifacts.stats.available)
     }
 

@@ -35,8 +35,9 @@ struct ItemOverridesTests {
         // The lists' index of the move: the new category and each of its ancestors gain the item.
         let lists = try #require(pipeline.categoryPopularity)
         let gaining = (0..<Int32(a.categoryRaw.count)).filter { lists.isUnder(Int(to), Int($0)) }
-        #expect(Set(overrides(moving: item, to: to).joining.keys) == Set(gaining))
-        #expect(gaining.contains(to) && overrides(moving: item, to: to).joining.values.allSatisfy { $0 == [item] })
+        let joining = try #require(overrides(moving: item, to: to).joining)
+        #expect(Set(joining.keys) == Set(gaining))
+        #expect(gaining.contains(to) && joining.values.allSatisfy { $0 == [item] })
         #expect(overrides(moving: item, to: from).isEmpty)
         let unknownItem = (a.itemRaw.max() ?? 0) + 1
         let unknownCategory = (a.categoryRaw.max() ?? 0) + 1
