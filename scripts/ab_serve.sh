@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A/B of two recsys-serve builds on the same model, alternating so the shared
 # machine's drift hits both alike: ROUNDS × (A, B), wrk -t2 -c64 for SECONDS
-# each on /recommend. Prints req/s and p99 of every run and the median ratio.
+# each on /recommend (or each of SCRIPTS), servers with an in-memory events
+# store (nothing written next to the model). Prints req/s and p99 of every run
+# and the median ratio per script.
 # Usage: [NEW_MODEL=file.rrm] [OLD_ENV=VAR=value] [NEW_ENV=VAR=value] [SCRIPTS="recommend.lua health.lua"] [PIN=1]
 #        scripts/ab_serve.sh OLD_BINARY NEW_BINARY MODEL [rounds] [seconds]
 # (e.g. a worktree of the previous commit built with `swift build -c release`; NEW_MODEL serves
