@@ -11,13 +11,23 @@ public enum ModelContainer {
     public static let magic: [UInt8] = Array("RRECSYS\0".utf8)
     public static let formatVersion: UInt32 = 2
 
-    /// One section to write: a four-letter tag and its raw bytes.
+    /// One section to write: a four-letter tag and its raw bytes, given or written when needed
+    /// (`init(tag:_:)`).
     public struct Section: Sendable {
         public var tag: String
-        public var bytes: [UInt8]
+        enum Content: Sendable {
+            case bytes([UInt8])
+            case fill(@Sendable (inout BinaryWriter) -> Void)
+        }
+        let content: Content
+
         public init(tag: String, bytes: [UInt8]) {
+            self.init(tag: tag, content: .bytes(bytes))
+        }
+
+        init(tag: String, content: Content) {
             self.tag = tag
-            self.bytes = bytes
+            self.content = content
         }
     }
 
@@ -31,44 +41,16 @@ public enum ModelContainer {
     /// time of level 6 for 2.5 % more bytes) when disk matters more.
     public static let compressionLevel: Int32 = 0
 
-    /// The whole file's bytes: header, then each section compressed (zlib
-    /// `compressionLevel`) with its lengths and CRC-32. Costs one deflate per
-    /// section; sections are compressed in parallel, one per core.
+    /// The whole file's bytes, in memory (tests and tools; `write` streams to disk).
     /// - Parameters:
     ///   - sections: in file order; tags must be 4 ASCII bytes and unique.
     ///   - createdAt: unix ms, stored in the header for tools that read no section.
     public static func encode(_ sections: [Section], createdAt: Int64, level: Int32 = compressionLevel) throws
         -> [UInt8]
     {
-        Array(try parts(sections, createdAt: createdAt, level: level).joined())
-    }
-
-    /// The file as pieces in order: the header, then per section its
-    /// header and its packed bytes (so a writer need not join them).
-    static func parts(_ sections: [Section], createdAt: Int64, level: Int32) throws -> [[UInt8]] {
-        for section in sections where section.tag.utf8.count != 4 {
-            throw ModelFileError.corrupt(section: section.tag, reason: "a section tag must be 4 bytes")
-        }
-        guard (0...9).contains(level) else {
-            throw ModelFileError.corrupt(section: "write", reason: "zlib level must be in 0...9, got \(level)")
-        }
-        let packed = try deflateAll(sections.map(\.bytes), level: level)
-        var header = BinaryWriter()
-        header.raw(magic)
-        header.scalar(formatVersion)
-        header.scalar(UInt32(sections.count))
-        header.scalar(createdAt)
-        var out = [header.bytes]
-        for (section, packed) in zip(sections, packed) {
-            var head = BinaryWriter()
-            head.raw(Array(section.tag.utf8))
-            head.scalar(UInt64(section.bytes.count))
-            head.scalar(UInt64(packed.count))
-            head.scalar(crc(packed))
-            out.append(head.bytes)
-            out.append(packed)
-        }
-        return out
+        let memory = MemorySink()
+        try stream(sections, createdAt: createdAt, level: level, into: memory)
+        return memory.bytes
     }
 
     /// Writes the sections to `path` atomically (temp file, fsync, rename); returns the file size.
@@ -76,13 +58,79 @@ public enum ModelContainer {
     public static func write(
         _ sections: [Section], createdAt: Int64, level: Int32 = compressionLevel, to path: String
     ) throws -> Int {
-        let pieces = try parts(sections, createdAt: createdAt, level: level)
+        try checkFrame(sections, level: level)
         do {
-            try AtomicFile.write(parts: pieces, to: path)
+            return try AtomicFile.write(to: path) { file in
+                try stream(sections, createdAt: createdAt, level: level, into: file)
+                return file.size
+            }
         } catch let failure as AtomicFile.Failure {
             throw ModelFileError.io(path: failure.path, message: failure.reason)
         }
-        return pieces.reduce(0) { $0 + $1.count }
+    }
+
+    static func checkFrame(_ sections: [Section], level: Int32) throws {
+        for section in sections where section.tag.utf8.count != 4 {
+            throw ModelFileError.corrupt(section: section.tag, reason: "a section tag must be 4 bytes")
+        }
+        guard (0...9).contains(level) else {
+            throw ModelFileError.corrupt(section: "write", reason: "zlib level must be in 0...9, got \(level)")
+        }
+    }
+
+    /// The file: its header, then per section a header (tag, raw and packed lengths, CRC-32 of the packed
+    /// bytes) and the packed bytes. Each section is deflated while its fill writes it, in pieces, and its
+    /// header is filled in once its bytes are out: memory never holds a whole raw section (a 10 × model's
+    /// raw sections are 1.4 GB). Stored sections (level 0) go straight to `sink`, one after the other;
+    /// compressed ones cost more to deflate than to write, so they are deflated several at a time, each into
+    /// memory (their packed bytes only), then appended in order.
+    static func stream(_ sections: [Section], createdAt: Int64, level: Int32, into sink: any ByteSink) throws {
+        try checkFrame(sections, level: level)
+        var header = BinaryWriter()
+        header.raw(magic)
+        header.scalar(formatVersion)
+        header.scalar(UInt32(sections.count))
+        header.scalar(createdAt)
+        try header.bytes.withUnsafeBytes { try sink.append($0) }
+        if level == 0 {
+            for section in sections { try append(section, level: level, into: sink) }
+            return
+        }
+        let results = Mutex([Result<[UInt8], any Error>?](repeating: nil, count: sections.count))
+        DispatchQueue.concurrentPerform(iterations: sections.count) { k in
+            let result = Result {
+                let memory = MemorySink()
+                try append(sections[k], level: level, into: memory)
+                return memory.bytes
+            }
+            results.withLock { $0[k] = result }
+        }
+        for result in results.withLock({ $0 }) {
+            try result!.get().withUnsafeBytes { try sink.append($0) }
+        }
+    }
+
+    /// One section's header and packed bytes at the end of `sink`.
+    static func append(_ section: Section, level: Int32, into sink: any ByteSink) throws {
+        let at = sink.size
+        try sectionHeader(section.tag, raw: 0, packed: 0, crc: 0).withUnsafeBytes { try sink.append($0) }
+        let deflater = try SectionDeflater(level: level, tag: section.tag, into: sink)
+        var writer = BinaryWriter(streamingTo: { deflater.feed($0) })
+        section.write(to: &writer)
+        writer.flush()
+        let (raw, packed, crc) = try deflater.finish()
+        try sectionHeader(section.tag, raw: raw, packed: packed, crc: crc).withUnsafeBytes {
+            try sink.replace(at: at, with: $0)
+        }
+    }
+
+    static func sectionHeader(_ tag: String, raw: Int, packed: Int, crc: UInt32) -> [UInt8] {
+        var head = BinaryWriter()
+        head.raw(Array(tag.utf8))
+        head.scalar(UInt64(raw))
+        head.scalar(UInt64(packed))
+        head.scalar(crc)
+        return head.bytes
     }
 
     /// CRC-32 of `bytes` (zlib's), in pieces: zlib takes a 32-bit length.
@@ -97,36 +145,6 @@ public enum ModelContainer {
             } while offset < b.count
             return UInt32(sum)
         }
-    }
-
-    /// Deflates each buffer, several at a time; the results in input order.
-    static func deflateAll(_ raws: [[UInt8]], level: Int32) throws -> [[UInt8]] {
-        let results = Mutex([Result<[UInt8], any Error>?](repeating: nil, count: raws.count))
-        // The biggest first, so the last job to start is a small one.
-        let order = raws.indices.sorted { raws[$0].count > raws[$1].count }
-        DispatchQueue.concurrentPerform(iterations: raws.count) { job in
-            let k = order[job]
-            let result = Result { try deflate(raws[k], level: level) }
-            results.withLock { $0[k] = result }
-        }
-        return try results.withLock { $0 }.map { try $0!.get() }
-    }
-
-    static func deflate(_ raw: [UInt8], level: Int32) throws -> [UInt8] {
-        // Into uninitialised memory, kept at the packed length: no zero-fill of the bound and no copy of the
-        // result (1.4 GB each for a 10x model).
-        var status = Z_OK
-        let out = [UInt8](unsafeUninitializedCapacity: Int(compressBound(UInt(raw.count)))) { o, count in
-            var length = UInt(o.count)
-            status = raw.withUnsafeBufferPointer { i in
-                compress2(o.baseAddress, &length, i.baseAddress, UInt(i.count), level)
-            }
-            count = status == Z_OK ? Int(length) : 0
-        }
-        guard status == Z_OK else {
-            throw ModelFileError.corrupt(section: "write", reason: "zlib compress failed (\(status))")
-        }
-        return out
     }
 }
 

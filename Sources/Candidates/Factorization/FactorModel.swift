@@ -177,7 +177,8 @@ extension FactorCandidates {
     }
 
     public func section() -> ModelContainer.Section? {
-        sectionTag.map { tag in
+        let model = model
+        return sectionTag.map { tag in
             .init(tag: tag) { w in
                 w.scalar(Int64(model.factors))
                 w.array(model.userFactors)
