@@ -210,7 +210,7 @@ enum DocsPage {
             var codes = Object.keys(op.responses || {});
             var ok = codes.filter(function (c) { return c.charAt(0) === "2"; })[0] || codes[0];
             if (!ok) return "";
-            var r = op.responses[ok];
+            var r = deref(op.responses[ok]);
             var content = r.content || {};
             var type = Object.keys(content)[0];
             var text = "HTTP " + ok + " (" + (r.description || "") + ")\n";
@@ -329,7 +329,7 @@ enum DocsPage {
                 section.appendChild(el("pre", { "class": "example-response", text: exampleResponse(op) }));
                 section.appendChild(el("h4", { text: "Responses" }));
                 section.appendChild(el("table", { "class": "responses" }, Object.keys(op.responses || {}).map(function (code) {
-                  return el("tr", {}, [el("td", {}, [el("code", { text: code })]), el("td", { text: op.responses[code].description || "" })]);
+                  return el("tr", {}, [el("td", {}, [el("code", { text: code })]), el("td", { text: deref(op.responses[code]).description || "" })]);
                 })));
                 if (method === "get") {
                   section.appendChild(el("h4", { text: "Try it" }));

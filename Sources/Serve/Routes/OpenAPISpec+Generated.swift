@@ -45,9 +45,9 @@ paths:
         - {name: exclude, in: query, required: false, description: "Leave out the visitor's own items: seen (any event, live ones included), purchased, or none", schema: {type: string, enum: [none, seen, purchased], default: none}}
         - {name: category, in: query, required: false, description: Only items of this category or its subtree (raw category id), schema: {type: integer, minimum: 0}}
       responses:
-        "200": {description: Recommendations, content: {application/json: {schema: {$ref: "#/components/schemas/Recommendation"}}}}
+        "200": {$ref: "#/components/responses/Recommendations"}
         "400": {description: Bad user id or query parameter, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
-        "503": {description: Model not loaded yet, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "503": {$ref: "#/components/responses/ModelNotLoaded"}
   /items/{item_id}/similar:
     get:
       summary: Items like this one, for product pages (item-CF similarity plus co-visitation share when the model has it; an item without neighbours gets its category's popular items).
@@ -70,7 +70,7 @@ paths:
                   strategy: {type: string, enum: [item-cf, content, category-popular, popular, category-popular-live-item], description: "content: an item without item-CF or co-visit neighbours gets the items whose property values are most alike (models trained with the content generator or lookup); category-popular-live-item: an item only a live update (POST /api/v1/items) knows gets its category's popular items"}
                   model_version: {type: string}
         "400": {description: Bad item id or query parameter, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
-        "404": {description: Neither the model nor a live update knows the item, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "404": {$ref: "#/components/responses/UnknownItem"}
   /items/{item_id}:
     get:
       summary: What the server knows of an item, the model's part and the live part (POST /api/v1/items), with its live interaction counts.
@@ -106,7 +106,7 @@ paths:
                       carts: {type: integer}
                       purchases: {type: integer}
         "400": {description: Bad item id, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
-        "404": {description: Neither the model nor a live update knows the item, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "404": {$ref: "#/components/responses/UnknownItem"}
   /api/v1/events:
     post:
       summary: Visitors' actions, answered from at once; 200 only once they are durable (fsync'd).
@@ -138,12 +138,12 @@ paths:
                       item_id: {type: integer, minimum: 0}
                       transaction_id: {type: integer, minimum: 0, nullable: true}
       responses:
-        "200": {description: Stored durably (or already stored under the Idempotency-Key), content: {application/json: {schema: {$ref: "#/components/schemas/Accepted"}}}}
+        "200": {$ref: "#/components/responses/StoredDurably"}
         "400": {description: "A bad event (index, field and what was expected), or an object naming a key twice (duplicate_key)", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
-        "401": {description: Missing or wrong API key, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
-        "413": {description: Body or batch too large, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
-        "415": {description: "A Content-Encoding other than gzip (unsupported_content_encoding)", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
-        "422": {description: The Idempotency-Key was used for a different batch within 24 h; nothing was stored (code idempotency_key_reused), content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "401": {$ref: "#/components/responses/APIKeyMissingOrWrong"}
+        "413": {$ref: "#/components/responses/WriteTooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedEncoding"}
+        "422": {$ref: "#/components/responses/IdempotencyKeyReused"}
         "503": {description: "The store cannot take writes (disk full, read-only, database down): not acknowledged. The embedded log stored nothing; PostgreSQL may have committed a batch whose connection was lost, so retry with the same Idempotency-Key", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
   /api/v1/items:
     post:
@@ -175,12 +175,12 @@ paths:
                       available: {type: boolean}
                       timestamp: {type: integer, minimum: 0, nullable: true, description: "unix ms, at most one hour in the future and, when the served model holds real dates (its data ends after 2000), not before 2000-01-01: a time sent in seconds is a 400 that says so; left out (or null), the time the server received the batch, except in a batch with an Idempotency-Key, where it is required (400)"}
       responses:
-        "200": {description: Stored durably (or already stored under the Idempotency-Key), content: {application/json: {schema: {$ref: "#/components/schemas/Accepted"}}}}
+        "200": {$ref: "#/components/responses/StoredDurably"}
         "400": {description: "A bad update (index, field and what was expected), or an object naming a key twice (duplicate_key)", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
-        "401": {description: Missing or wrong API key, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
-        "413": {description: Body or batch too large, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
-        "415": {description: "A Content-Encoding other than gzip (unsupported_content_encoding)", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
-        "422": {description: The Idempotency-Key was used for a different batch within 24 h; nothing was stored (code idempotency_key_reused), content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "401": {$ref: "#/components/responses/APIKeyMissingOrWrong"}
+        "413": {$ref: "#/components/responses/WriteTooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedEncoding"}
+        "422": {$ref: "#/components/responses/IdempotencyKeyReused"}
         "503": {description: "The store cannot take writes: not acknowledged (retry with the same Idempotency-Key, as for events)", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
   /api/v1/visitors/{visitor_id}/events:
     get:
@@ -230,9 +230,9 @@ paths:
                 time: {type: integer, minimum: 0, maximum: 9999999999999, description: "unix ms: the request time, as /recommend's at (same default)"}
             example: {user_id: 8283, n: 5, time: 1442534400000}
       responses:
-        "200": {description: Recommendations, content: {application/json: {schema: {$ref: "#/components/schemas/Recommendation"}}}}
+        "200": {$ref: "#/components/responses/Recommendations"}
         "400": {description: "Bad body, an unknown field (unknown_parameter), a field given twice (duplicate_key), or n and k differ", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
-        "413": {description: Body over 64 KiB, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "413": {$ref: "#/components/responses/BodyOver64KiB"}
   /api/v1/recs/batch:
     post:
       summary: GET /recommend for up to 1000 visitors in one call, answers in request order.
@@ -272,15 +272,15 @@ paths:
                         - {$ref: "#/components/schemas/Recommendation"}
                         - {type: object, required: [visitor_id], properties: {visitor_id: {type: integer}}}
         "400": {description: "Bad body: a bad visitor id (its index), more than 1000 ids, an unknown field, a field given twice (duplicate_key) or a bad option", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
-        "413": {description: Body over 64 KiB, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
-        "503": {description: Model not loaded yet, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "413": {$ref: "#/components/responses/BodyOver64KiB"}
+        "503": {$ref: "#/components/responses/ModelNotLoaded"}
   /api/v1/recs/train:
     post:
       summary: Start a retrain in a child process; one at a time across all replicas.
       security: [{bearer: []}]
       responses:
         "202": {description: Accepted, content: {application/json: {schema: {type: object, properties: {task_id: {type: string}, status: {type: string}, status_url: {type: string}}}}}}
-        "401": {description: Missing or wrong token, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "401": {$ref: "#/components/responses/AdminUnauthorized"}
         "403": {description: Admin endpoints disabled, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
         "409": {description: A retrain is already running, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
   /api/v1/recs/status/{task_id}:
@@ -292,8 +292,8 @@ paths:
       responses:
         "200": {description: The task record, content: {application/json: {schema: {type: object}}}}
         "400": {description: Not a task id, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
-        "401": {description: Missing or wrong token, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
-        "403": {description: Admin endpoints disabled (no RECSYS_ADMIN_TOKEN), content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "401": {$ref: "#/components/responses/AdminUnauthorized"}
+        "403": {$ref: "#/components/responses/AdminDisabled"}
         "404": {description: Unknown task, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
   /health:
     get:
@@ -331,8 +331,8 @@ paths:
       security: [{bearer: []}]
       responses:
         "200": {description: Reloaded, content: {application/json: {schema: {type: object}}}}
-        "401": {description: Missing or wrong token, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
-        "403": {description: Admin endpoints disabled (no RECSYS_ADMIN_TOKEN), content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+        "401": {$ref: "#/components/responses/AdminUnauthorized"}
+        "403": {$ref: "#/components/responses/AdminDisabled"}
         "422": {description: The new file was rejected, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
   /openapi.yaml:
     get:
@@ -348,12 +348,12 @@ paths:
     get:
       summary: "This document as a page: every route with its parameters, an example request and response, and a form to try the GET routes. No external assets."
       responses:
-        "200": {description: An HTML page, content: {text/html: {schema: {type: string}}}}
+        "200": {$ref: "#/components/responses/HTMLPage"}
   /dashboard:
     get:
       summary: "A live page: the loaded model (metadata, training metrics, feature weights), traffic figures, retrain tasks and the evaluation report. Polls /dashboard/data.json; no external assets, no token."
       responses:
-        "200": {description: An HTML page, content: {text/html: {schema: {type: string}}}}
+        "200": {$ref: "#/components/responses/HTMLPage"}
   /dashboard/data.json:
     get:
       summary: What the dashboard shows, as JSON; traffic figures cover the last minute (or the time since start), computed from the server's own metrics.
@@ -429,6 +429,19 @@ paths:
 components:
   securitySchemes:
     bearer: {type: http, scheme: bearer}
+  responses:
+    APIKeyMissingOrWrong: {description: Missing or wrong API key, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+    AdminDisabled: {description: Admin endpoints disabled (no RECSYS_ADMIN_TOKEN), content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+    AdminUnauthorized: {description: Missing or wrong token, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+    BodyOver64KiB: {description: Body over 64 KiB, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+    HTMLPage: {description: An HTML page, content: {text/html: {schema: {type: string}}}}
+    IdempotencyKeyReused: {description: The Idempotency-Key was used for a different batch within 24 h; nothing was stored (code idempotency_key_reused), content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+    ModelNotLoaded: {description: Model not loaded yet, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+    Recommendations: {description: Recommendations, content: {application/json: {schema: {$ref: "#/components/schemas/Recommendation"}}}}
+    StoredDurably: {description: Stored durably (or already stored under the Idempotency-Key), content: {application/json: {schema: {$ref: "#/components/schemas/Accepted"}}}}
+    UnknownItem: {description: Neither the model nor a live update knows the item, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+    UnsupportedEncoding: {description: "A Content-Encoding other than gzip (unsupported_content_encoding)", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+    WriteTooLarge: {description: Body or batch too large, content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
   parameters:
     IdempotencyKey:
       name: Idempotency-Key
@@ -619,14 +632,7 @@ components:
         ],
         "responses": {
           "200": {
-            "description": "Recommendations",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Recommendation"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Recommendations"
           },
           "400": {
             "description": "Bad user id or query parameter",
@@ -639,14 +645,7 @@ components:
             }
           },
           "503": {
-            "description": "Model not loaded yet",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/ModelNotLoaded"
           }
         }
       }
@@ -747,14 +746,7 @@ components:
             }
           },
           "404": {
-            "description": "Neither the model nor a live update knows the item",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/UnknownItem"
           }
         }
       }
@@ -872,14 +864,7 @@ components:
             }
           },
           "404": {
-            "description": "Neither the model nor a live update knows the item",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/UnknownItem"
           }
         }
       }
@@ -960,14 +945,7 @@ components:
         },
         "responses": {
           "200": {
-            "description": "Stored durably (or already stored under the Idempotency-Key)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Accepted"
-                }
-              }
-            }
+            "$ref": "#/components/responses/StoredDurably"
           },
           "400": {
             "description": "A bad event (index, field and what was expected), or an object naming a key twice (duplicate_key)",
@@ -980,44 +958,16 @@ components:
             }
           },
           "401": {
-            "description": "Missing or wrong API key",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/APIKeyMissingOrWrong"
           },
           "413": {
-            "description": "Body or batch too large",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/WriteTooLarge"
           },
           "415": {
-            "description": "A Content-Encoding other than gzip (unsupported_content_encoding)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/UnsupportedEncoding"
           },
           "422": {
-            "description": "The Idempotency-Key was used for a different batch within 24 h; nothing was stored (code idempotency_key_reused)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/IdempotencyKeyReused"
           },
           "503": {
             "description": "The store cannot take writes (disk full, read-only, database down): not acknowledged. The embedded log stored nothing; PostgreSQL may have committed a batch whose connection was lost, so retry with the same Idempotency-Key",
@@ -1098,14 +1048,7 @@ components:
         },
         "responses": {
           "200": {
-            "description": "Stored durably (or already stored under the Idempotency-Key)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Accepted"
-                }
-              }
-            }
+            "$ref": "#/components/responses/StoredDurably"
           },
           "400": {
             "description": "A bad update (index, field and what was expected), or an object naming a key twice (duplicate_key)",
@@ -1118,44 +1061,16 @@ components:
             }
           },
           "401": {
-            "description": "Missing or wrong API key",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/APIKeyMissingOrWrong"
           },
           "413": {
-            "description": "Body or batch too large",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/WriteTooLarge"
           },
           "415": {
-            "description": "A Content-Encoding other than gzip (unsupported_content_encoding)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/UnsupportedEncoding"
           },
           "422": {
-            "description": "The Idempotency-Key was used for a different batch within 24 h; nothing was stored (code idempotency_key_reused)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/IdempotencyKeyReused"
           },
           "503": {
             "description": "The store cannot take writes: not acknowledged (retry with the same Idempotency-Key, as for events)",
@@ -1323,14 +1238,7 @@ components:
         },
         "responses": {
           "200": {
-            "description": "Recommendations",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Recommendation"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Recommendations"
           },
           "400": {
             "description": "Bad body, an unknown field (unknown_parameter), a field given twice (duplicate_key), or n and k differ",
@@ -1343,14 +1251,7 @@ components:
             }
           },
           "413": {
-            "description": "Body over 64 KiB",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BodyOver64KiB"
           }
         }
       }
@@ -1467,24 +1368,10 @@ components:
             }
           },
           "413": {
-            "description": "Body over 64 KiB",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BodyOver64KiB"
           },
           "503": {
-            "description": "Model not loaded yet",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/ModelNotLoaded"
           }
         }
       }
@@ -1520,14 +1407,7 @@ components:
             }
           },
           "401": {
-            "description": "Missing or wrong token",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/AdminUnauthorized"
           },
           "403": {
             "description": "Admin endpoints disabled",
@@ -1593,24 +1473,10 @@ components:
             }
           },
           "401": {
-            "description": "Missing or wrong token",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/AdminUnauthorized"
           },
           "403": {
-            "description": "Admin endpoints disabled (no RECSYS_ADMIN_TOKEN)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/AdminDisabled"
           },
           "404": {
             "description": "Unknown task",
@@ -1742,24 +1608,10 @@ components:
             }
           },
           "401": {
-            "description": "Missing or wrong token",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/AdminUnauthorized"
           },
           "403": {
-            "description": "Admin endpoints disabled (no RECSYS_ADMIN_TOKEN)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/AdminDisabled"
           },
           "422": {
             "description": "The new file was rejected",
@@ -1813,14 +1665,7 @@ components:
         "summary": "This document as a page: every route with its parameters, an example request and response, and a form to try the GET routes. No external assets.",
         "responses": {
           "200": {
-            "description": "An HTML page",
-            "content": {
-              "text/html": {
-                "schema": {
-                  "type": "string"
-                }
-              }
-            }
+            "$ref": "#/components/responses/HTMLPage"
           }
         }
       }
@@ -1830,14 +1675,7 @@ components:
         "summary": "A live page: the loaded model (metadata, training metrics, feature weights), traffic figures, retrain tasks and the evaluation report. Polls /dashboard/data.json; no external assets, no token.",
         "responses": {
           "200": {
-            "description": "An HTML page",
-            "content": {
-              "text/html": {
-                "schema": {
-                  "type": "string"
-                }
-              }
-            }
+            "$ref": "#/components/responses/HTMLPage"
           }
         }
       }
@@ -2123,6 +1961,128 @@ components:
       "bearer": {
         "type": "http",
         "scheme": "bearer"
+      }
+    },
+    "responses": {
+      "APIKeyMissingOrWrong": {
+        "description": "Missing or wrong API key",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "AdminDisabled": {
+        "description": "Admin endpoints disabled (no RECSYS_ADMIN_TOKEN)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "AdminUnauthorized": {
+        "description": "Missing or wrong token",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "BodyOver64KiB": {
+        "description": "Body over 64 KiB",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "HTMLPage": {
+        "description": "An HTML page",
+        "content": {
+          "text/html": {
+            "schema": {
+              "type": "string"
+            }
+          }
+        }
+      },
+      "IdempotencyKeyReused": {
+        "description": "The Idempotency-Key was used for a different batch within 24 h; nothing was stored (code idempotency_key_reused)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "ModelNotLoaded": {
+        "description": "Model not loaded yet",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "Recommendations": {
+        "description": "Recommendations",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Recommendation"
+            }
+          }
+        }
+      },
+      "StoredDurably": {
+        "description": "Stored durably (or already stored under the Idempotency-Key)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Accepted"
+            }
+          }
+        }
+      },
+      "UnknownItem": {
+        "description": "Neither the model nor a live update knows the item",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "UnsupportedEncoding": {
+        "description": "A Content-Encoding other than gzip (unsupported_content_encoding)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "WriteTooLarge": {
+        "description": "Body or batch too large",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
       }
     },
     "parameters": {
