@@ -87,7 +87,9 @@ final class SectionDeflater {
             stream.next_out = out.baseAddress
             stream.avail_out = uInt(out.count)
             status = deflate(&stream, flush)
-            guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
+            // Z_BUF_ERROR is "no progress possible": harmless while feeding, but finishing with room in the
+            // buffer it would never end, so there it is a failure.
+            guard status == Z_OK || status == Z_STREAM_END || (status == Z_BUF_ERROR && flush != Z_FINISH) else {
                 failure = ModelFileError.corrupt(section: tag, reason: "zlib deflate failed (\(status))")
                 return status
             }
