@@ -1,4 +1,5 @@
 import Candidates
+import Foundation
 
 /// What the shop has said live about items the model knows that the model does not know yet: their new
 /// category (`POST /api/v1/items` moved the item) and availability. Requests read the category instead of the
@@ -13,11 +14,17 @@ public struct ItemOverrides: Sendable, Equatable {
     /// Dense category → the moved items now in its subtree, for the category lists; `overrides(facts:)` builds
     /// it once per set of facts (requests reuse it), a request builds its own when it is nil.
     public var joining: [Int32: [Int32]]?
+    /// The same index for the `trending` generator's lists (ranked by recent events), when the model has it.
+    public var trendingJoining: [Int32: [Int32]]?
 
-    public init(category: [Int32: Int32] = [:], available: [Int32: Bool] = [:], joining: [Int32: [Int32]]? = nil) {
+    public init(
+        category: [Int32: Int32] = [:], available: [Int32: Bool] = [:], joining: [Int32: [Int32]]? = nil,
+        trendingJoining: [Int32: [Int32]]? = nil
+    ) {
         self.category = category
         self.available = available
         self.joining = joining
+        self.trendingJoining = trendingJoining
     }
 
     public static let none = ItemOverrides()
@@ -37,7 +44,27 @@ extension TwoStagePipeline {
             if artifacts.stats.available[i] != (available ? 1 : 0) { out.available[Int32(i)] = available }
         }
         out.joining = joining(out.category)
+        out.trendingJoining = trendingJoining(out.category)
         return out
+    }
+
+    /// The `trending` lists' index of `moves`: ranked by the items' recent events, as those lists are.
+    func trendingJoining(_ moves: [Int32: Int32]) -> [Int32: [Int32]] {
+        guard !moves.isEmpty, let trending else { return [:] }
+        return CategoryPopularity.MovedItems.joining(
+            moves, parent: trending.lists.parent, popularity: trending.trend, available: artifacts.stats.available,
+            limit: config.categoryListLength)
+    }
+
+    /// The moves as the `trending` lists read them.
+    func trendingMovedItems(_ overrides: ItemOverrides, _ trending: TrendingCandidates)
+        -> CategoryPopularity
+        .MovedItems
+    {
+        CategoryPopularity.MovedItems(
+            category: overrides.category,
+            joining: overrides.trendingJoining ?? trendingJoining(overrides.category),
+            popularity: trending.trend, available: artifacts.stats.available, toListScale: { expm1($0) })
     }
 
     /// The category lists' index of `moves` (`CategoryPopularity.MovedItems.joining`).

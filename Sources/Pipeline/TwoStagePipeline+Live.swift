@@ -99,6 +99,9 @@ extension TwoStagePipeline {
         (artifacts.generator("category") as? CategoryCandidates)?.popularity
     }
 
+    /// The `trending` generator, when the model has it.
+    var trending: TrendingCandidates? { artifacts.generator("trending") as? TrendingCandidates }
+
     /// The answer for a visitor with live events: two-stage when their
     /// history (model and live) is not empty, labelled `-live` when live
     /// events shaped it. Items in `excluded` (dense ids) are never returned;

@@ -100,6 +100,13 @@ public final class TwoStagePipeline: Sendable {
                 scored.append((step.slot, .proposals))
                 continue
             }
+            if step.proposes, !overrides.category.isEmpty, let trending = step.generator as? TrendingCandidates {
+                trending.propose(
+                    for: user, at: time, into: &set, slot: step.slot, moved: trendingMovedItems(overrides, trending))
+                scored.append(
+                    (step.slot, trending.propose(for: user, at: time, proposing: false, into: &set, slot: step.slot)))
+                continue
+            }
             let scores = step.generator.propose(
                 for: user, at: time, proposing: step.proposes, into: &set, slot: step.slot)
             scored.append((step.slot, scores))

@@ -1,9 +1,10 @@
 import Candidates
 import Dataset
-import Pipeline
 import RecsysCore
 import TestSupport
 import Testing
+
+@testable import Pipeline
 
 /// A known item the shop moved to another category live: requests see the live category in the filter,
 /// the features, the visitor's recent category and the answer, until a retrain.
@@ -103,6 +104,37 @@ struct ItemOverridesTests {
         for (k, other) in plain.items.enumerated() where new.items.contains(other) {
             #expect(categoryScore(of: other, in: new) == plain[slot: pipeline.layout.slot("category"), candidate: k])
         }
+    }
+
+    /// The `trending` lists (ranked by recent events) follow a move too: the item with the most recent weight
+    /// leaves its old category's list and heads its new one, in a model whose only proposer is `trending`.
+    @Test func theTrendingListsFollowTheMove() throws {
+        let a = TestModel.trained(generators: ["trending"])
+        let pipeline = TwoStagePipeline(artifacts: a)
+        let trending = try #require(a.generator("trending") as? TrendingCandidates)
+        let item = try #require(
+            trending.trend.indices.filter { a.stats.available[$0] != 0 && a.stats.category[$0] >= 0 }
+                .max { (trending.trend[$0], $1) < (trending.trend[$1], $0) }
+                .map(Int32.init))
+        let from = a.stats.category[Int(item)]
+        let to = try #require(
+            (0..<Int32(a.categoryRaw.count)).first { c in
+                c != from && !pipeline.category(from, isIn: c) && !pipeline.category(c, isIn: from)
+                    && !trending.lists.list(of: Int(c)).isEmpty
+            })
+        let moved = pipeline.overrides(facts: [(a.itemRaw[Int(item)], a.categoryRaw[Int(to)], true)])
+        let at = a.metadata.referenceTime
+        func proposed(to category: Int32, _ overrides: ItemOverrides = .none) -> Bool {
+            let visitor = UserState(items: [0], times: [at - 1], kinds: [0], categories: [category])
+            return pipeline.candidates(for: visitor, at: at, overrides: overrides).items.contains(item)
+        }
+        #expect(proposed(to: from) && !proposed(to: to))
+        #expect(!proposed(to: from, moved) && proposed(to: to, moved))
+        // It joins the new list at the top: its recent weight is the highest, so its score there is 1 (the
+        // list's first item's; ties rank the smaller id first).
+        let live = trending.lists.liveList(of: Int(to), pipeline.trendingMovedItems(moved, trending))
+        let k = try #require(live.firstIndex { $0.item == item })
+        #expect(live[k].score == 1 && live[..<k].allSatisfy { $0.score == 1 })
     }
 
     /// The lists themselves: a move inside a category's subtree keeps the item once; an unavailable item

@@ -116,14 +116,21 @@ extension CategoryPopularity {
         public var category: [Int32: Int32]
         /// Dense category → the moved items a list of it may rank (`joining(_:parent:popularity:available:limit:)`).
         public var joining: [Int32: [Int32]]
+        /// Per item, the value the lists were ranked by, or any increasing function of it (`toListScale`).
         public var popularity: [Float]
         public var available: [Int8]
+        /// Maps `popularity` back to the value the lists were ranked by (`trending` stores log(1 + weight)).
+        public var toListScale: @Sendable (Float) -> Float
 
-        public init(category: [Int32: Int32], joining: [Int32: [Int32]], popularity: [Float], available: [Int8]) {
+        public init(
+            category: [Int32: Int32], joining: [Int32: [Int32]], popularity: [Float], available: [Int8],
+            toListScale: @escaping @Sendable (Float) -> Float = { $0 }
+        ) {
             self.category = category
             self.joining = joining
             self.popularity = popularity
             self.available = available
+            self.toListScale = toListScale
         }
 
         /// For each category, the moved items now in its subtree (under their live category and every
@@ -163,11 +170,11 @@ extension CategoryPopularity {
         }
         let joining = moved.joining[Int32(category)] ?? []
         guard !joining.isEmpty else { return out }
-        let top = range.isEmpty ? 0 : moved.popularity[Int(items[range.lowerBound])]
+        let top = range.isEmpty ? 0 : moved.toListScale(moved.popularity[Int(items[range.lowerBound])])
         let listed = Set(range.map { items[$0] })
         var joined = false
         for item in joining where !listed.contains(item) {
-            out.append((item, top > 0 ? min(1, moved.popularity[Int(item)] / top) : 1))
+            out.append((item, top > 0 ? min(1, moved.toListScale(moved.popularity[Int(item)]) / top) : 1))
             joined = true
         }
         if joined { out.sort { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item } }
