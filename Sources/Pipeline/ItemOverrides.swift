@@ -48,12 +48,34 @@ extension TwoStagePipeline {
         return out
     }
 
-    /// The `trending` lists' index of `moves`: ranked by the items' recent events, as those lists are.
-    func trendingJoining(_ moves: [Int32: Int32]) -> [Int32: [Int32]] {
-        guard !moves.isEmpty, let trending else { return [:] }
+    /// The lists a generator proposes from (`category`, `trending`), with how many it takes per category and
+    /// the moves as those lists read them; nil for generators without category lists.
+    func liveLists(of generator: any CandidateGenerator, _ overrides: ItemOverrides) -> (
+        lists: CategoryPopularity, limit: Int, moved: CategoryPopularity.MovedItems
+    )? {
+        if let category = generator as? CategoryCandidates {
+            return (category.popularity, config.categoryCandidates, movedItems(overrides))
+        }
+        if let trending = generator as? TrendingCandidates {
+            return (trending.lists, trending.limit, trendingMovedItems(overrides, trending))
+        }
+        return nil
+    }
+
+    /// The index of `moves` for category lists ranked by `popularity` (`CategoryPopularity.MovedItems.joining`).
+    private func joining(_ moves: [Int32: Int32], lists: CategoryPopularity?, rankedBy popularity: [Float]) -> [Int32:
+        [Int32]]
+    {
+        guard !moves.isEmpty, let lists else { return [:] }
         return CategoryPopularity.MovedItems.joining(
-            moves, parent: trending.lists.parent, popularity: trending.trend, available: artifacts.stats.available,
+            moves, parent: lists.parent, popularity: popularity, available: artifacts.stats.available,
             limit: config.categoryListLength)
+    }
+
+    /// The `trending` lists' index of `moves`: ranked by the items' recent events (the stored trend, log(1 +
+    /// recent weight), orders them the same), as those lists are.
+    func trendingJoining(_ moves: [Int32: Int32]) -> [Int32: [Int32]] {
+        joining(moves, lists: trending?.lists, rankedBy: trending?.trend ?? [])
     }
 
     /// The moves as the `trending` lists read them.
@@ -67,12 +89,9 @@ extension TwoStagePipeline {
             popularity: trending.trend, available: artifacts.stats.available, toListScale: { expm1($0) })
     }
 
-    /// The category lists' index of `moves` (`CategoryPopularity.MovedItems.joining`).
+    /// The category lists' index of `moves`, ranked by the items' trained popularity.
     func joining(_ moves: [Int32: Int32]) -> [Int32: [Int32]] {
-        guard !moves.isEmpty, let lists = categoryPopularity else { return [:] }
-        return CategoryPopularity.MovedItems.joining(
-            moves, parent: lists.parent, popularity: artifacts.stats.popularity,
-            available: artifacts.stats.available, limit: config.categoryListLength)
+        joining(moves, lists: categoryPopularity, rankedBy: artifacts.stats.popularity)
     }
 
     /// The category generator's list of `category` (dense, in range) as requests see it: with the shop's live

@@ -95,16 +95,15 @@ public final class TwoStagePipeline: Sendable {
         var scored: [(slot: Int, scores: CandidateScores)] = []
         scored.reserveCapacity(steps.count)
         for step in steps {
-            if step.proposes, !overrides.category.isEmpty, let lists = step.generator as? CategoryCandidates {
-                lists.propose(for: user, at: time, into: &set, slot: step.slot, moved: movedItems(overrides))
-                scored.append((step.slot, .proposals))
-                continue
-            }
-            if step.proposes, !overrides.category.isEmpty, let trending = step.generator as? TrendingCandidates {
-                trending.propose(
-                    for: user, at: time, into: &set, slot: step.slot, moved: trendingMovedItems(overrides, trending))
+            if step.proposes, !overrides.category.isEmpty, let live = liveLists(of: step.generator, overrides) {
+                live.lists.propose(
+                    for: user, at: time, limit: live.limit, categories: config.userCategories, config: config,
+                    into: &set, slot: step.slot, moved: live.moved)
                 scored.append(
-                    (step.slot, trending.propose(for: user, at: time, proposing: false, into: &set, slot: step.slot)))
+                    (
+                        step.slot,
+                        step.generator.propose(for: user, at: time, proposing: false, into: &set, slot: step.slot)
+                    ))
                 continue
             }
             let scores = step.generator.propose(

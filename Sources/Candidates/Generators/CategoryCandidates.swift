@@ -29,16 +29,6 @@ public struct CategoryCandidates: CandidateGenerator {
         return .proposals
     }
 
-    /// `propose` with the lists as the shop's live category moves make them.
-    public func propose(
-        for user: UserState, at time: Int64, into set: inout CandidateSet, slot: Int,
-        moved: CategoryPopularity.MovedItems
-    ) {
-        popularity.propose(
-            for: user, at: time, limit: config.categoryCandidates, categories: config.userCategories,
-            config: config, into: &set, slot: slot, moved: moved)
-    }
-
     public func section() -> ModelContainer.Section? {
         .init(tag: "CPOP") { w in popularity.write(to: &w) }
     }

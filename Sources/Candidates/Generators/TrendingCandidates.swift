@@ -44,16 +44,6 @@ public struct TrendingCandidates: CandidateGenerator {
         return .lookup { items in items.map { trend[Int($0)] } }
     }
 
-    /// `propose` with the lists as the shop's live category moves make them (`moved` built from `trend`).
-    public func propose(
-        for user: UserState, at time: Int64, into set: inout CandidateSet, slot: Int,
-        moved: CategoryPopularity.MovedItems
-    ) {
-        lists.propose(
-            for: user, at: time, limit: limit, categories: config.userCategories, config: config, into: &set,
-            slot: slot, moved: moved)
-    }
-
     /// Recent weight per item: events in the `windowDays` before `reference`, kind-weighted, halved each
     /// `halfLifeHours`; O(events in the window).
     public static func recentWeights(log: InteractionLog, itemCount: Int, reference: Int64, config: RecsysConfig)
