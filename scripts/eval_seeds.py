@@ -94,6 +94,7 @@ def main():
     for name in ("command", "scale", "commit", "seconds", "md", "json"):
         p.add_argument("--" + name, required=True)
     p.add_argument("--eval-args", default="")
+    p.add_argument("--world", default="retailrocket", help="the generator's world (generate --world)")
     p.add_argument("--baseline", default="", help="an earlier seeds.json to compare the two-stage NDCG with")
     p.add_argument("runs", nargs="+")
     a = p.parse_args()
@@ -124,6 +125,7 @@ def main():
     summary = {
         "command": a.command,
         "scale": float(a.scale),
+        "world": a.world,
         "evaluate_args": "--no-ablations " + a.eval_args if a.eval_args else "--no-ablations",
         "commit": a.commit,
         "date": datetime.date.today().isoformat(),
@@ -146,10 +148,11 @@ def main():
         fh.write("\n")
 
     seeds = ", ".join(str(r["seed"]) for r in rows)
-    out = [f"# Offline evaluation over several worlds (seeds {seeds})", ""]
+    world = "" if a.world == "retailrocket" else f", the {a.world} world"
+    out = [f"# Offline evaluation over several worlds (seeds {seeds}{world})", ""]
     out += ["Produced by:", "", "```sh", a.command, "```", ""]
     out.append(
-        f"Each seed is a world of `recsys-train generate --scale {a.scale} --seed N`, evaluated with "
+        f"Each seed is a world of `recsys-train generate --scale {a.scale} --seed N --world {a.world}`, evaluated with "
         f"`recsys-train evaluate {summary['evaluate_args']}` (every generator alone, the default two-stage "
         f"pipeline, the default set plus each optional generator). Commit {a.commit}, {summary['date']}, "
         f"{os.cpu_count()} cores (shared machine); the whole run took {int(a.seconds)} s "

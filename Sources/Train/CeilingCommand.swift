@@ -28,6 +28,9 @@ struct CeilingCommand: ParsableCommand {
     @Option(name: .long, help: "Generator seed, as `generate --seed`.")
     var seed: UInt64 = 42
 
+    @Option(name: .long, help: GeneratorWorld.help)
+    var world: GeneratorWorld = .retailrocket
+
     @Option(name: .long, help: "Simulated continuations per test user.")
     var runs = 100
 
@@ -59,7 +62,7 @@ struct CeilingCommand: ParsableCommand {
         options.kindWeight = defaults.kindWeight
         options.halfLifeHours = defaults.decayHalfLifeHours
         let r = GeneratorCeiling.measure(
-            GeneratorConfig(scale: scale, seed: seed), options: options, progress: { Progress.line($0) })
+            GeneratorConfig(scale: scale, seed: seed, world: world), options: options, progress: { Progress.line($0) })
         Progress.line("ceiling measured in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         if r.testUsers < 200 {
             // As `evaluate` warns: a few hundred test users are needed before ratios settle.
@@ -73,7 +76,7 @@ struct CeilingCommand: ParsableCommand {
         func ratio(_ x: Double) -> String { String(format: "%.3f", x) }
         print(
             """
-            world: scale \(scale), seed \(seed); \(r.testUsers) test users, \(r.relevantItems) relevant items
+            world: \(world.name), scale \(scale), seed \(seed); \(r.testUsers) test users, \(r.relevantItems) relevant items
             NDCG@10 user history \(f(r.historyNDCG))
             NDCG@10 hidden state \(f(r.hiddenStateNDCG)) (\(ratio(r.hiddenStateRatio)) x history; knows tastes and true quality)
             NDCG@10 estimated    \(f(r.estimatedNDCG)) (\(ratio(r.estimatedRatio)) x history; the generator's rules, estimated parameters)

@@ -11,6 +11,7 @@ struct GenerateCommand: ParsableCommand {
               recsys-train generate --out data/synthetic --scale 0.05
               recsys-train generate --out data/full --scale 1 --seed 7
               recsys-train generate --out /tmp/tiny --scale 0.002 --json | jq .events
+              recsys-train generate --out data/wanderers --world wanderers
             """
     )
 
@@ -23,6 +24,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .long, help: "Random seed; the same seed gives the same files.")
     var seed: UInt64 = 42
 
+    @Option(name: .long, help: GeneratorWorld.help)
+    var world: GeneratorWorld = .retailrocket
+
     @Flag(name: .long, help: "Print the generator's own counts as JSON on stdout.")
     var json = false
 
@@ -33,7 +37,7 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         let started = Date()
         let summary = try SyntheticRetailRocket.generate(
-            GeneratorConfig(scale: scale, seed: seed), to: out, progress: { Progress.line($0) })
+            GeneratorConfig(scale: scale, seed: seed, world: world), to: out, progress: { Progress.line($0) })
         Progress.line("generated in \(String(format: "%.1f", Date().timeIntervalSince(started))) s into \(out)")
         if json {
             print(try CLIJSON.text(summary))
@@ -44,6 +48,7 @@ struct GenerateCommand: ParsableCommand {
                 visitors \(summary.visitors), items in events \(summary.itemsInEvents) (\(summary.eventItemsWithoutProperties) without properties)
                 property rows \(summary.propertyRows) over \(summary.describedItems) items, \(summary.itemsChangingCategory) change category
                 categories \(summary.categories)
+                world \(summary.world): \(String(format: "%.1f", 100 * summary.repeatViewShare)) % of views return to an item the visitor viewed before
                 """)
         }
     }

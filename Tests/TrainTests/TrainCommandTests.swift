@@ -69,6 +69,18 @@ struct TrainCommandTests {
         Self.rejects(["ceiling", "--future-views", "0"])
         Self.rejects(["ceiling", "--scale", "0"])
         Self.rejects(["ceiling", "--test-days", "200"])
+        Self.rejects(["ceiling", "--world", "nowhere"])
+        // Another world: the scorers follow that world's rules.
+        let explorers = try StandardOutput.capture {
+            try Self.run(["ceiling", "--scale", "0.01", "--seed", "3", "--runs", "5", "--world", "explorers", "--json"])
+        }
+        let printedExplorers = try SnakeCaseJSON.decoder.decode(
+            GeneratorCeiling.Result.self, from: jsonObject(in: explorers))
+        #expect(
+            printedExplorers
+                == GeneratorCeiling.measure(
+                    GeneratorConfig(scale: 0.01, seed: 3, world: .explorers), options: options))
+        #expect(printedExplorers != printed)
     }
 
     @Test func generateWritesTheSameFilesAsTheGenerator() throws {
@@ -93,6 +105,19 @@ struct TrainCommandTests {
         #expect(dataset.log.count > 0)
         Self.rejects(["generate", "--out", folder, "--scale", "0"])
         Self.rejects(["generate", "--out", folder, "--scale", "21"])
+        Self.rejects(["generate", "--out", folder, "--world", "Returners"])
+        let returners = try StandardOutput.capture {
+            try Self.run([
+                "generate", "--out", folder + "/returners", "--scale", "0.002", "--seed", "9", "--world", "returners",
+                "--json",
+            ])
+        }
+        let returnersSummary = try SnakeCaseJSON.decoder.decode(GeneratorSummary.self, from: jsonObject(in: returners))
+        #expect(returnersSummary.world == "returners")
+        #expect(
+            returnersSummary
+                == (try SyntheticRetailRocket.generate(
+                    GeneratorConfig(scale: 0.002, seed: 9, world: .returners), to: folder + "/returners-lib")))
     }
 
     @Test func statsJSONDescribesTheFolder() throws {

@@ -32,6 +32,8 @@ struct SimulatedLog {
     var kind: [UInt8] = []
     var transaction: [Int] = []
     var duplicates = 0
+    /// Views of an item the visitor had viewed before.
+    var repeatedViews = 0
     /// What the log does not show, recorded on request (`Simulation.recordsHidden`) for `GeneratorCeiling`.
     var hidden: HiddenState?
 
@@ -85,7 +87,7 @@ struct Simulation {
             var lengths: [Int] = []
             while remaining > 0 {
                 var len = 1
-                while rng.chance(0.62) && len < remaining { len += 1 }
+                while rng.chance(config.world.sessionContinue) && len < remaining { len += 1 }
                 lengths.append(len)
                 remaining -= len
             }
@@ -114,6 +116,7 @@ struct Simulation {
                 for _ in 0..<len {
                     let item = nextItem(after: previous, history: history, category: category, rng: &rng)
                     let repeated = history.contains(item)
+                    if repeated { log.repeatedViews += 1 }
                     t += Int64(5_000 + rng.exponential(mean: 70_000))
                     // A session running past the end of the log is moved back two days.
                     if t >= GeneratorConfig.end - 3_600_000 { t -= 2 * 86_400_000 }
@@ -121,7 +124,7 @@ struct Simulation {
                     let w = Self.cartWeight(
                         propensity: propensity, quality: Double(catalog.itemQuality[Int(item)]), at: t,
                         categoryConversion: catalog.categoryConversion[c], inTaste: tastes.contains(c),
-                        repeated: repeated, available: catalog.isAvailable(Int(item), at: t))
+                        repeated: repeated, available: catalog.isAvailable(Int(item), at: t), world: config.world)
                     log.append(t, Int32(v), item, .view)
                     weight.append(Float(w))
                     hidden?.viewSession.append(session)
@@ -173,27 +176,30 @@ struct Simulation {
 
     /// The category a session browses: one of the visitor's tastes, sometimes any leaf.
     func sessionCategory(tastes: [Int], rng: inout SplitMix64) -> Int {
-        rng.chance(0.85) ? tastes[rng.below(tastes.count)] : pickLeaf(&rng)
+        rng.chance(config.world.tasteSessionChance) ? tastes[rng.below(tastes.count)] : pickLeaf(&rng)
     }
 
-    /// The item viewed next: a neighbour of the previous one, one of the last eight viewed again, or an
-    /// item of the session's category by popularity.
+    /// The item viewed next: a neighbour of the previous one, one of the newest few viewed again, or an
+    /// item of the session's category by popularity (the chances are the world's).
     func nextItem(after previous: Int32, history: [Int32], category: Int, rng: inout SplitMix64) -> Int32 {
-        if previous >= 0 && rng.chance(0.35) { return related(to: previous, rng: &rng) }
-        if !history.isEmpty && rng.chance(0.22) { return history[max(0, history.count - 1 - rng.below(8))] }
+        let world = config.world
+        if previous >= 0 && rng.chance(world.relatedChance) { return related(to: previous, rng: &rng) }
+        if !history.isEmpty && rng.chance(world.revisitChance) {
+            return history[max(0, history.count - 1 - rng.below(world.revisitWindow))]
+        }
         return pickItem(in: category, rng: &rng)
     }
 
     /// How likely a view is to become an add-to-cart, relative to other views (the funnel samples by it).
     static func cartWeight(
         propensity: Double, quality: Double, at t: Int64, categoryConversion: Double, inTaste: Bool,
-        repeated: Bool, available: Bool
+        repeated: Bool, available: Bool, world: GeneratorWorld
     ) -> Double {
         var w = propensity * quality
         w *= Behaviour.hourConversion(Behaviour.hour(t)) * Behaviour.weekdayConversion[Behaviour.weekday(t)]
         w *= categoryConversion
-        w *= inTaste ? 2.5 : 1
-        w *= repeated ? 3.5 : 1
+        w *= inTaste ? world.inTasteBoost : 1
+        w *= repeated ? world.repeatBoost : 1
         w *= available ? 1 : 0.15
         return w
     }

@@ -156,7 +156,7 @@ public enum GeneratorCeiling {
                 let category =
                     estimates == nil || pastCategories.isEmpty
                     ? simulation.sessionCategory(tastes: tastes, rng: &rng)
-                    : (rng.chance(0.85)
+                    : (rng.chance(simulation.config.world.tasteSessionChance)
                         ? pastCategories[rng.below(pastCategories.count)] : simulation.pickLeaf(&rng))
                 var previous: Int32 = -1
                 var notCarted: [Int32: Double] = [:]
@@ -169,7 +169,8 @@ public enum GeneratorCeiling {
                         quality: estimates?.quality[Int(item)] ?? Double(catalog.itemQuality[Int(item)]),
                         at: t, categoryConversion: estimates == nil ? catalog.categoryConversion[c] : 1,
                         inTaste: estimates == nil ? tastes.contains(c) : pastCategories.contains(c),
-                        repeated: history.contains(item), available: catalog.isAvailable(Int(item), at: t))
+                        repeated: history.contains(item), available: catalog.isAvailable(Int(item), at: t),
+                        world: simulation.config.world)
                     notCarted[item, default: 1] *= exp(-lambda * w)
                     history.append(item)
                     previous = item

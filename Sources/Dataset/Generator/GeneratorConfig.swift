@@ -7,6 +7,8 @@ public struct GeneratorConfig: Sendable, Codable {
     public var seed: UInt64
     /// Property files are split like Kaggle's (54% / 46% of the rows).
     public var propertyParts: Int = 2
+    /// How shoppers browse and buy (the log's counts do not depend on it).
+    public var world: GeneratorWorld = .retailrocket
 
     public static let fullVisitors = 1_407_580
     public static let fullViews = 2_664_312
@@ -22,9 +24,10 @@ public struct GeneratorConfig: Sendable, Codable {
     public static let firstSnapshot: Int64 = 1_431_226_800_000
     public static let snapshotWeeks = 19
 
-    public init(scale: Double, seed: UInt64) {
+    public init(scale: Double, seed: UInt64, world: GeneratorWorld = .retailrocket) {
         self.scale = scale
         self.seed = seed
+        self.world = world
     }
 
     func scaled(_ n: Int, minimum: Int) -> Int { max(minimum, Int((Double(n) * scale).rounded())) }
@@ -50,4 +53,8 @@ public struct GeneratorSummary: Sendable, Codable, Equatable {
     public var categories: Int
     public var eventItemsWithoutProperties: Int
     public var itemsChangingCategory: Int
+    /// The world's name (`GeneratorWorld`) and the share of views (duplicates aside) that return to an
+    /// item the visitor viewed before, its most visible habit.
+    public var world: String
+    public var repeatViewShare: Double
 }

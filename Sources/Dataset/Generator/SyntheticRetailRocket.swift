@@ -14,7 +14,7 @@ public enum SyntheticRetailRocket {
         var rng = SplitMix64(seed: config.seed)
         progress?("catalogue: \(config.items) items, \(GeneratorConfig.categories) categories")
         let catalog = Catalog(config: config, rng: &rng)
-        progress?("behaviour: \(config.visitors) visitors, \(config.views) views")
+        progress?("behaviour (\(config.world.name) world): \(config.visitors) visitors, \(config.views) views")
         let log = Simulation(config: config, catalog: catalog).run(rng: &rng)
         let visitorRaw = shuffledIds(config.visitors, rng: &rng)
         let order = shuffledIds(log.time.count, rng: &rng)
@@ -65,7 +65,9 @@ public enum SyntheticRetailRocket {
             describedItems: catalog.itemDescribed.filter { $0 }.count,
             categories: GeneratorConfig.categories,
             eventItemsWithoutProperties: itemsInEvents.filter { !catalog.itemDescribed[Int($0)] }.count,
-            itemsChangingCategory: changing)
+            itemsChangingCategory: changing,
+            world: config.world.name,
+            repeatViewShare: Double(log.repeatedViews) / Double(max(1, config.views - log.duplicates)))
     }
 
     private static func shuffledIds(_ n: Int, rng: inout SplitMix64) -> [Int] {
