@@ -37,6 +37,11 @@ public struct DatasetStats: Codable, Sendable {
     public var purchasePerView: Double
     public var visitorsWithCart: Int
     public var visitorsWithPurchase: Int
+    /// Shoppers' habits, as `generate --world` sets them: the share of views of an item the visitor had
+    /// viewed before, and how many times as often a (visitor, item) pair viewed more than once is carted as
+    /// one viewed once (0 when either kind of pair is missing).
+    public var repeatViewShare: Double
+    public var repeatCartLift: Double
     public var eventsPerVisitor: Quantiles
     public var eventsPerItem: Quantiles
     /// UTC hour 0…23.
@@ -92,10 +97,13 @@ public struct DatasetStats: Codable, Sendable {
         var withCart = 0
         var withPurchase = 0
         var seen = [Int32](repeating: -1, count: d.itemCount)
+        var habits = Habits(items: d.itemCount)
         for u in 0..<log.userCount {
             var cart = false
             var bought = false
+            habits.startVisitor(u)
             for e in log.events(of: u) {
+                habits.add(item: Int(log.item[e]), kind: log.kind[e])
                 let t = log.time[e]
                 let item = Int(log.item[e])
                 kinds[Int(log.kind[e])] += 1
@@ -112,6 +120,7 @@ public struct DatasetStats: Codable, Sendable {
             }
             if cart { withCart += 1 }
             if bought { withPurchase += 1 }
+            habits.endVisitor()
         }
         views = kinds[0]
         addToCarts = kinds[1]
@@ -133,6 +142,8 @@ public struct DatasetStats: Codable, Sendable {
         purchasePerView = views > 0 ? Double(transactions) / Double(views) : 0
         visitorsWithCart = withCart
         visitorsWithPurchase = withPurchase
+        repeatViewShare = kinds[0] > 0 ? Double(habits.repeatedViews) / Double(kinds[0]) : 0
+        repeatCartLift = habits.cartLift
         eventsPerVisitor = Self.quantiles((0..<log.userCount).map { log.events(of: $0).count })
         eventsPerItem = Self.quantiles(eventItems.map { perItem[$0] })
         eventsByHour = byHour
@@ -144,6 +155,58 @@ public struct DatasetStats: Codable, Sendable {
         firstEvent = log.minTime
         lastEvent = log.maxTime
         badRows = d.reports.reduce(0) { $0 + $1.badRows }
+    }
+
+    /// Per visitor (events in time order), each item's views and whether it was carted.
+    struct Habits {
+        private var owner: [Int32]
+        private var views: [Int32]
+        private var carted: [Bool]
+        private var touched: [Int] = []
+        private var visitor: Int32 = -1
+        var repeatedViews = 0
+        var once = (pairs: 0, carted: 0)
+        var more = (pairs: 0, carted: 0)
+
+        init(items: Int) {
+            owner = [Int32](repeating: -1, count: items)
+            views = [Int32](repeating: 0, count: items)
+            carted = [Bool](repeating: false, count: items)
+        }
+
+        mutating func startVisitor(_ u: Int) { visitor = Int32(u) }
+
+        mutating func add(item: Int, kind: UInt8) {
+            if owner[item] != visitor {
+                owner[item] = visitor
+                views[item] = 0
+                carted[item] = false
+                touched.append(item)
+            }
+            if kind == EventKind.view.rawValue {
+                if views[item] > 0 { repeatedViews += 1 }
+                views[item] += 1
+            } else if kind == EventKind.addToCart.rawValue {
+                carted[item] = true
+            }
+        }
+
+        mutating func endVisitor() {
+            for item in touched where views[item] > 0 {
+                let c = carted[item] ? 1 : 0
+                if views[item] == 1 {
+                    once = (once.pairs + 1, once.carted + c)
+                } else {
+                    more = (more.pairs + 1, more.carted + c)
+                }
+            }
+            touched.removeAll(keepingCapacity: true)
+        }
+
+        var cartLift: Double {
+            guard once.pairs > 0, more.pairs > 0, once.carted > 0 else { return 0 }
+            return (Double(more.carted) / Double(more.pairs)) / (Double(once.carted) / Double(once.pairs))
+        }
     }
 
     static func quantiles(_ values: [Int]) -> Quantiles {

@@ -52,6 +52,8 @@ enum StatsReport {
             == funnel
             add-to-cart per view \(pct(s.cartPerView)), purchase per add-to-cart \(pct(s.purchasePerCart)), purchase per view \(pct(s.purchasePerView))
             visitors with an add-to-cart \(s.visitorsWithCart), with a purchase \(s.visitorsWithPurchase)
+            == habits
+            \(pct(s.repeatViewShare)) of views return to an item the visitor viewed before; an item viewed more than once is carted \(String(format: "%.1f", s.repeatCartLift)) x as often as one viewed once (generated worlds: docs/evaluation/README.md, "Worlds")
             == activity
             events per visitor: \(q(s.eventsPerVisitor))
             events per item:    \(q(s.eventsPerItem))
