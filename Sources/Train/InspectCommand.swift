@@ -44,7 +44,7 @@ struct InspectCommand: ParsableCommand {
             loaded in \(String(format: "%.3f", loadSeconds)) s
             generators \(m.generators.joined(separator: ", ")); lookups \(m.lookups?.joined(separator: ", ") ?? "none")
             users \(m.counts.users), items \(m.counts.items), categories \(m.counts.categories), events \(m.counts.events), neighbour pairs \(m.counts.neighbourPairs)
-            == sections (raw → stored bytes, CRC-32 of the stored bytes: equal CRCs at one zlib level, same section)
+            == sections (raw → stored bytes, CRC-32 of the stored bytes: equal CRCs from one writer at one zlib level, same section)
 
             """
         for s in try ModelBundle.sectionSizes(path: file) {
