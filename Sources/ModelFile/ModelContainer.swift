@@ -83,7 +83,7 @@ public enum ModelContainer {
     /// header is filled in once its bytes are out: memory never holds a whole raw section (a 10 × model's
     /// raw sections are 1.4 GB). Stored sections (level 0) go straight to `sink`, one after the other;
     /// compressed ones cost more to deflate than to write, so they are deflated several at a time, each into
-    /// memory (their packed bytes only), then appended in order.
+    /// memory (its packed bytes only), and appended in file order as soon as the sections before it are out.
     static func stream(_ sections: [Section], createdAt: Int64, level: Int32, into sink: any ByteSink) throws {
         try checkFrame(sections, level: level)
         var header = BinaryWriter()
@@ -96,17 +96,48 @@ public enum ModelContainer {
             for section in sections { try append(section, level: level, into: sink) }
             return
         }
-        let results = Mutex([Result<[UInt8], any Error>?](repeating: nil, count: sections.count))
+        let order = Mutex(InOrder(count: sections.count))
+        let shared = SharedSink(sink)
         DispatchQueue.concurrentPerform(iterations: sections.count) { k in
             let result = Result {
                 let memory = MemorySink()
                 try append(sections[k], level: level, into: memory)
                 return memory.bytes
             }
-            results.withLock { $0[k] = result }
+            order.withLock { $0.finished(k, result, into: shared.sink) }
         }
-        for result in results.withLock({ $0 }) {
-            try result!.get().withUnsafeBytes { try sink.append($0) }
+        if let failure = order.withLock({ $0.failure }) { throw failure }
+    }
+
+    /// The sink, which the deflating threads only reach inside the lock of `InOrder`.
+    final class SharedSink: @unchecked Sendable {
+        let sink: any ByteSink
+        init(_ sink: any ByteSink) { self.sink = sink }
+    }
+
+    /// Compressed sections finish in any order and are appended in file order as soon as every section
+    /// before them is out: only those that finished ahead of their turn wait in memory (about one per core),
+    /// not every packed section of the model.
+    struct InOrder: ~Copyable {
+        private var waiting: [Result<[UInt8], any Error>?]
+        private var next = 0
+        /// The first failure in file order; nothing after it is appended.
+        private(set) var failure: (any Error)?
+
+        init(count: Int) { waiting = Array(repeating: nil, count: count) }
+
+        mutating func finished(_ k: Int, _ result: Result<[UInt8], any Error>, into sink: any ByteSink) {
+            waiting[k] = result
+            while next < waiting.count, let ready = waiting[next] {
+                waiting[next] = nil
+                next += 1
+                guard failure == nil else { continue }
+                do {
+                    try ready.get().withUnsafeBytes { try sink.append($0) }
+                } catch {
+                    failure = error
+                }
+            }
         }
     }
 

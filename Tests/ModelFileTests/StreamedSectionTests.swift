@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import ModelFile
@@ -53,10 +54,67 @@ struct StreamedSectionTests {
         func replace(at offset: Int, with bytes: UnsafeRawBufferPointer) throws {}
     }
 
-    @Test func aFailedWriteFailsTheEncoding() {
+    @Test(arguments: [Int32(0), 6])
+    func aFailedWriteFailsTheEncoding(level: Int32) {
         #expect(throws: FailingSink.Full.self) {
-            try ModelContainer.stream(Self.sections, createdAt: 0, level: 0, into: FailingSink())
+            try ModelContainer.stream(Self.sections, createdAt: 0, level: level, into: FailingSink())
         }
+    }
+
+    /// Compressed sections that finish out of order go out in file order, each as soon as the ones before it
+    /// are out; after a failure nothing more is appended and the failure is kept.
+    @Test func finishedSectionsGoOutInFileOrderAsSoonAsTheirTurnComes() {
+        let sink = MemorySink()
+        var order = ModelContainer.InOrder(count: 4)
+        order.finished(2, .success([2, 2]), into: sink)
+        #expect(sink.bytes.isEmpty)
+        order.finished(0, .success([0]), into: sink)
+        #expect(sink.bytes == [0])
+        order.finished(1, .success([1]), into: sink)
+        #expect(sink.bytes == [0, 1, 2, 2])
+        order.finished(3, .success([3]), into: sink)
+        #expect(sink.bytes == [0, 1, 2, 2, 3])
+        #expect(order.failure == nil)
+
+        struct Broken: Error {}
+        let failing = MemorySink()
+        var failed = ModelContainer.InOrder(count: 3)
+        failed.finished(2, .success([2]), into: failing)
+        failed.finished(1, .failure(Broken()), into: failing)
+        failed.finished(0, .success([0]), into: failing)
+        #expect(failing.bytes == [0])
+        #expect(failed.failure is Broken)
+    }
+
+    /// A sink whose size the sections' fills can watch from the deflating threads.
+    final class WatchedSink: ByteSink, @unchecked Sendable {
+        private let bytes = Mutex(0)
+        var size: Int { bytes.withLock { $0 } }
+        func append(_ bytes: UnsafeRawBufferPointer) { self.bytes.withLock { $0 += bytes.count } }
+        func replace(at offset: Int, with bytes: UnsafeRawBufferPointer) {}
+    }
+
+    /// At a compressed level the first sections reach the file while the last one is still being deflated:
+    /// the packed sections are not all held in memory until the end. (Before, the last fill waited here in
+    /// vain: nothing was appended until every section was deflated.)
+    @Test func compressedSectionsReachTheSinkBeforeTheLastIsDeflated() throws {
+        let sink = WatchedSink()
+        let headerBytes = 8 + 4 + 4 + 8
+        let sawFirstSection = Mutex(false)
+        let sections: [ModelContainer.Section] = [
+            .init(tag: "ONE_", bytes: Array(repeating: 1, count: 1000)),
+            .init(tag: "TWO_", bytes: Array(repeating: 2, count: 1000)),
+            .init(tag: "LAST") { w in
+                let deadline = ContinuousClock.now + .seconds(30)
+                while sink.size <= headerBytes && ContinuousClock.now < deadline {
+                    Thread.sleep(forTimeInterval: 0.001)
+                }
+                sawFirstSection.withLock { $0 = sink.size > headerBytes }
+                w.raw([9])
+            },
+        ]
+        try ModelContainer.stream(sections, createdAt: 0, level: 6, into: sink)
+        #expect(sawFirstSection.withLock { $0 })
     }
 
     @Test func aBadTagIsRefusedBeforeAnythingIsWritten() throws {
