@@ -88,55 +88,47 @@ public final class PostgresEventStore: EventStore {
             try await connection.withTransaction(logger: logger) { connection -> AppendResult in
                 try await connection.query(
                     "LOCK TABLE \(unescaped: table.name) IN EXCLUSIVE MODE", logger: logger)
-                guard let key else {
-                    let base = try await Self.maxID(connection, table: table, logger: logger)
-                    try await connection.query(
-                        """
-                        INSERT INTO \(unescaped: table.name) (\(unescaped: table.insertColumns))
-                        SELECT \(base) + t.ord, t.ts, t.visitor, \(unescaped: table.kindValue) t.item, nullif(t.tx, -1)
-                        FROM unnest(\(timestamps)::bigint[], \(visitors)::bigint[], \(kinds)::smallint[],
-                                    \(items)::bigint[], \(transactions)::bigint[])
-                             WITH ORDINALITY AS t(ts, visitor, kind, item, tx, ord)
-                        """,
-                        logger: logger)
-                    return AppendResult(position: base + count, replayed: false)
-                }
-                // A keyed batch costs no extra round trip: the head and the key come in one query, the records
-                // and the key go in one statement.
                 var base: Int64 = 0
-                let rows = try await connection.query(
-                    """
-                    SELECT (SELECT coalesce(max(id), 0) FROM \(unescaped: table.name))::bigint, k.last_id, k.count,
-                           k.digest, (extract(epoch FROM k.stored_at) * 1000)::bigint
-                    FROM (SELECT 1) AS one
-                    LEFT JOIN recsys_batch_keys AS k
-                      ON k.stream = \(table.name) AND k.key = \(key.value)
-                     AND k.stored_at > now() - make_interval(secs => \(retentionSeconds))
-                    """,
-                    logger: logger)
-                for try await (head, last, stored, storedDigest, storedAt) in rows.decode(
-                    (Int64, Int64?, Int32?, Int64?, Int64?).self)
-                {
-                    base = head
-                    if let last, let stored, let storedDigest, let storedAt {
-                        let known = KeyedBatch(
-                            last: last, count: Int(stored), digest: UInt64(bitPattern: storedDigest), storedAt: storedAt
-                        )
-                        return try known.replay(of: batch, key: key)
-                    }
-                }
-                if prune {
-                    try await connection.query(
+                if let key {
+                    // A keyed batch costs no extra round trip: the head and the key come in one query.
+                    let rows = try await connection.query(
                         """
-                        DELETE FROM recsys_batch_keys
-                        WHERE ctid IN (
-                            SELECT ctid FROM recsys_batch_keys
-                            WHERE stream = \(table.name)
-                              AND stored_at < now() - make_interval(secs => \(retentionSeconds))
-                            LIMIT 1000)
+                        SELECT (SELECT coalesce(max(id), 0) FROM \(unescaped: table.name))::bigint, k.last_id, k.count,
+                               k.digest, (extract(epoch FROM k.stored_at) * 1000)::bigint
+                        FROM (SELECT 1) AS one
+                        LEFT JOIN recsys_batch_keys AS k
+                          ON k.stream = \(table.name) AND k.key = \(key.value)
+                         AND k.stored_at > now() - make_interval(secs => \(retentionSeconds))
                         """,
                         logger: logger)
+                    for try await (head, last, stored, storedDigest, storedAt) in rows.decode(
+                        (Int64, Int64?, Int32?, Int64?, Int64?).self)
+                    {
+                        base = head
+                        if let last, let stored, let storedDigest, let storedAt {
+                            let known = KeyedBatch(
+                                last: last, count: Int(stored), digest: UInt64(bitPattern: storedDigest),
+                                storedAt: storedAt)
+                            return try known.replay(of: batch, key: key)
+                        }
+                    }
+                    if prune {
+                        try await connection.query(
+                            """
+                            DELETE FROM recsys_batch_keys
+                            WHERE ctid IN (
+                                SELECT ctid FROM recsys_batch_keys
+                                WHERE stream = \(table.name)
+                                  AND stored_at < now() - make_interval(secs => \(retentionSeconds))
+                                LIMIT 1000)
+                            """,
+                            logger: logger)
+                    }
+                } else {
+                    base = try await Self.maxID(connection, table: table, logger: logger)
                 }
+                // The records and, for a keyed batch, its key in one statement (without a key the second INSERT
+                // selects no row; the records' INSERT runs all the same, as every data-modifying WITH does).
                 try await connection.query(
                     """
                     WITH stored AS (
@@ -147,7 +139,9 @@ public final class PostgresEventStore: EventStore {
                              WITH ORDINALITY AS t(ts, visitor, kind, item, tx, ord)
                     )
                     INSERT INTO recsys_batch_keys (stream, key, last_id, count, digest)
-                    VALUES (\(table.name), \(key.value), \(base + count), \(Int32(batch.count)), \(digest))
+                    SELECT \(table.name), given.key, \(base + count), \(Int32(batch.count)), \(digest)
+                    FROM (SELECT \(key?.value)::text AS key) AS given
+                    WHERE given.key IS NOT NULL
                     ON CONFLICT (stream, key) DO UPDATE
                     SET last_id = excluded.last_id, count = excluded.count, digest = excluded.digest,
                         stored_at = now()
