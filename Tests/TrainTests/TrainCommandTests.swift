@@ -81,6 +81,7 @@ struct TrainCommandTests {
                 == GeneratorCeiling.measure(
                     GeneratorConfig(scale: 0.01, seed: 3, world: .explorers), options: options))
         #expect(printedExplorers != printed)
+        #expect(printed.world == "retailrocket" && printedExplorers.world == "explorers")
     }
 
     @Test func generateWritesTheSameFilesAsTheGenerator() throws {

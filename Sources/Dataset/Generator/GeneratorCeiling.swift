@@ -40,10 +40,12 @@ public enum GeneratorCeiling {
         public var estimatedRatio: Double
         public var runs: Int
         public var futureViews: Int
+        /// The generator world measured (`GeneratorWorld.name`).
+        public var world: String
 
         /// Keys that survive the CLI's snake_case round trip (`history_ndcg`, not `history_n_d_c_g`).
         enum CodingKeys: String, CodingKey {
-            case testUsers, relevantItems, hiddenStateRatio, estimatedRatio, runs, futureViews
+            case testUsers, relevantItems, hiddenStateRatio, estimatedRatio, runs, futureViews, world
             case historyNDCG = "historyNdcg"
             case hiddenStateNDCG = "hiddenStateNdcg"
             case estimatedNDCG = "estimatedNdcg"
@@ -101,7 +103,7 @@ public enum GeneratorCeiling {
             testUsers: tests, relevantItems: relevantItems, historyNDCG: sums.history / n,
             hiddenStateNDCG: sums.hidden / n, estimatedNDCG: sums.estimated / n,
             hiddenStateRatio: sums.hidden / history, estimatedRatio: sums.estimated / history, runs: options.runs,
-            futureViews: options.futureViews)
+            futureViews: options.futureViews, world: config.world.name)
     }
 
     /// λ with Σ (1 − exp(−λ w)) = carts: the funnel's weighted sampling without replacement picks a view
