@@ -93,28 +93,22 @@ public struct DatasetStats: Codable, Sendable {
         var byWeekday = [Int](repeating: 0, count: 7)
         var perItem = [Int](repeating: 0, count: d.itemCount)
         var perCategory = [Int](repeating: 0, count: d.categoryCount)
-        var pairs = 0
         var withCart = 0
         var withPurchase = 0
-        var seen = [Int32](repeating: -1, count: d.itemCount)
         var habits = Habits(items: d.itemCount)
         for u in 0..<log.userCount {
             var cart = false
             var bought = false
             habits.startVisitor(u)
             for e in log.events(of: u) {
-                habits.add(item: Int(log.item[e]), kind: log.kind[e])
                 let t = log.time[e]
                 let item = Int(log.item[e])
+                habits.add(item: item, kind: log.kind[e])
                 kinds[Int(log.kind[e])] += 1
                 byHour[EventTime.hour(t)] += 1
                 byWeekday[EventTime.weekday(t)] += 1
                 perItem[item] += 1
                 if let c = d.category(of: item, at: t) { perCategory[c] += 1 }
-                if seen[item] != Int32(u) {
-                    seen[item] = Int32(u)
-                    pairs += 1
-                }
                 cart = cart || log.kind[e] == EventKind.addToCart.rawValue
                 bought = bought || log.kind[e] == EventKind.transaction.rawValue
             }
@@ -134,9 +128,10 @@ public struct DatasetStats: Codable, Sendable {
         categories = d.categoryCount
         categoriesInTreeFile = d.tree.inTreeFile
         itemsChangingCategory = (0..<d.itemCount).filter { d.itemCategory.changes(of: $0) > 0 }.count
-        userItemPairs = pairs
+        userItemPairs = habits.pairs
         sparsity =
-            visitors > 0 && itemsInEvents > 0 ? 1 - Double(pairs) / (Double(visitors) * Double(itemsInEvents)) : 0
+            visitors > 0 && itemsInEvents > 0
+            ? 1 - Double(habits.pairs) / (Double(visitors) * Double(itemsInEvents)) : 0
         cartPerView = views > 0 ? Double(addToCarts) / Double(views) : 0
         purchasePerCart = addToCarts > 0 ? Double(transactions) / Double(addToCarts) : 0
         purchasePerView = views > 0 ? Double(transactions) / Double(views) : 0
@@ -157,7 +152,8 @@ public struct DatasetStats: Codable, Sendable {
         badRows = d.reports.reduce(0) { $0 + $1.badRows }
     }
 
-    /// Per visitor (events in time order), each item's views and whether it was carted.
+    /// Per visitor (events in time order), each item's views and whether it was carted; and the distinct
+    /// (visitor, item) pairs of the log.
     struct Habits {
         private var owner: [Int32]
         private var views: [Int32]
@@ -165,6 +161,7 @@ public struct DatasetStats: Codable, Sendable {
         private var touched: [Int] = []
         private var visitor: Int32 = -1
         var repeatedViews = 0
+        private(set) var pairs = 0
         var once = (pairs: 0, carted: 0)
         var more = (pairs: 0, carted: 0)
 
@@ -182,6 +179,7 @@ public struct DatasetStats: Codable, Sendable {
                 views[item] = 0
                 carted[item] = false
                 touched.append(item)
+                pairs += 1
             }
             if kind == EventKind.view.rawValue {
                 if views[item] > 0 { repeatedViews += 1 }
